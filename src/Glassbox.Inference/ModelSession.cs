@@ -1,0 +1,146 @@
+using System.Collections.Immutable;
+using Glassbox.Onnx;
+using Microsoft.ML.OnnxRuntime;
+using OrtElementType = Microsoft.ML.OnnxRuntime.Tensors.TensorElementType;
+
+namespace Glassbox.Inference;
+
+/// <summary>
+/// A model opened on the first execution provider of the preference that accepts it.
+/// Owns its ONNX Runtime session; dispose it to free native memory. Any number of
+/// <see cref="SessionRun"/>s may be created from one session, each used by one thread at a time.
+/// </summary>
+public sealed class ModelSession : IDisposable
+{
+    private readonly InferenceSession _session;
+    private bool _disposed;
+
+    private ModelSession(OnnxModel model, InferenceSession session, ProviderReport providers, InferenceOptions options)
+    {
+        Model = model;
+        _session = session;
+        Providers = providers;
+        Options = options;
+        Inputs = session.InputMetadata.Select(kv => ToTensorInfo(kv.Key, kv.Value)).ToImmutableArray();
+        Outputs = session.OutputMetadata.Select(kv => ToTensorInfo(kv.Key, kv.Value)).ToImmutableArray();
+    }
+
+    /// <summary>The model as loaded, without taps.</summary>
+    public OnnxModel Model { get; }
+
+    public InferenceOptions Options { get; }
+
+    /// <summary>Which execution provider runs this session and why the others before it did not.</summary>
+    public ProviderReport Providers { get; }
+
+    /// <summary>Inputs the session needs, with element types and shapes.</summary>
+    public ImmutableArray<TensorInfo> Inputs { get; }
+
+    /// <summary>The model's outputs followed by the taps, with the shapes ONNX Runtime inferred.</summary>
+    public ImmutableArray<TensorInfo> Outputs { get; }
+
+    /// <summary>Opens the model file at <paramref name="path"/>.</summary>
+    public static ModelSession Open(string path, InferenceOptions? options = null) =>
+        Open(OnnxModel.Load(path), options);
+
+    /// <summary>Opens a model held in memory.</summary>
+    public static ModelSession Open(OnnxModel model, InferenceOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options = (options ?? InferenceOptions.Default).Validate();
+        var runModel = options.Taps.Count > 0 ? model.WithExtraOutputs(options.Taps) : model;
+        byte[] bytes = runModel.ToBytes();
+        _ = OrtEnvironment.Get();
+
+        var attempts = ImmutableArray.CreateBuilder<ProviderAttempt>();
+        foreach (var provider in options.Providers)
+        {
+            SessionOptions? sessionOptions = null;
+            try
+            {
+                sessionOptions = CreateSessionOptions(options);
+                ProviderChain.Append(sessionOptions, provider);
+                var session = new InferenceSession(bytes, sessionOptions);
+                attempts.Add(new ProviderAttempt(provider, true, ProviderChain.SuccessReason(provider, attempts.Count)));
+                var report = new ProviderReport(attempts.ToImmutable(), OrtEnvironment.Get().GetVersionString());
+                return new ModelSession(model, session, report, options);
+            }
+            catch (OnnxRuntimeException e) when (provider == ExecutionProvider.Cpu)
+            {
+                // The CPU provider is always in the build, so a failure here is the model's fault.
+                throw new OnnxModelException($"ONNX Runtime cannot load model '{model.Source}': {e.Message}", e);
+            }
+            catch (Exception e) when (ProviderChain.IsProviderFailure(e))
+            {
+                attempts.Add(new ProviderAttempt(provider, false, ProviderChain.Explain(provider, e)));
+            }
+            finally
+            {
+                sessionOptions?.Dispose();
+            }
+        }
+
+        throw new GlassboxException(
+            $"No execution provider could open model '{model.Source}':\n" +
+            string.Join("\n", attempts.Select(a => $"  {a.Provider.DisplayName()}: {a.Reason}")) +
+            "\nAdd cpu to the provider preference (--ep auto) to always have a provider that works.");
+    }
+
+    /// <summary>
+    /// Prepares a run that writes into buffers allocated once: inputs are filled through
+    /// <see cref="SessionRun.Input{T}"/>, outputs read through <see cref="SessionRun.Output{T}"/>.
+    /// </summary>
+    /// <param name="outputs">Outputs to compute; null for all (model outputs and taps).</param>
+    /// <param name="dimensions">Sizes for named dynamic dimensions, such as {"batch": 8}.</param>
+    public SessionRun CreateRun(IEnumerable<string>? outputs = null, IReadOnlyDictionary<string, long>? dimensions = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var wanted = outputs?.ToList() ?? Outputs.Select(o => o.Name).ToList();
+        if (wanted.Count == 0)
+            throw new GlassboxException("A run needs at least one output; name one, or pass null for all.");
+        var unknown = wanted.Where(w => Outputs.All(o => o.Name != w)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new GlassboxException(
+                $"The session has no output {string.Join(", ", unknown.Select(u => $"'{u}'"))}. Its outputs are " +
+                $"{string.Join(", ", Outputs.Select(o => $"'{o.Name}'"))}; add intermediate tensors to InferenceOptions.Taps to read them.");
+        }
+        return new SessionRun(this, _session, wanted, dimensions ?? ImmutableDictionary<string, long>.Empty);
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        _session.Dispose();
+    }
+
+    private static SessionOptions CreateSessionOptions(InferenceOptions options)
+    {
+        var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = options.OrtOptimizationLevel,
+            IntraOpNumThreads = options.IntraOpThreads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        if (options.Deterministic)
+            OrtNative.SetDeterministicCompute(sessionOptions, true);
+        return sessionOptions;
+    }
+
+    internal static TensorInfo ToTensorInfo(string name, NodeMetadata metadata)
+    {
+        if (!metadata.IsTensor)
+            return new TensorInfo(name, TensorElementType.Unknown, new TensorShape([]));
+        var dims = metadata.Dimensions.Select(d => d < 0 ? TensorShape.Dynamic : (long)d);
+        var symbols = metadata.SymbolicDimensions.Select(s => string.IsNullOrEmpty(s) ? null : s);
+        return new TensorInfo(name, FromOrt(metadata.ElementDataType), new TensorShape(dims, symbols));
+    }
+
+    internal static TensorElementType FromOrt(OrtElementType type) => TensorElementTypeExtensions.FromOnnxDataType((int)type);
+
+    internal static OrtElementType ToOrt(TensorElementType type) => (OrtElementType)type.ToOnnxDataType();
+}

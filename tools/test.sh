@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs every test; GL tests run under Xvfb (Mesa llvmpipe).
+# Ends with one line: "N passed, N failed, N skipped". Extra arguments go to dotnet test
+# (for example --filter "TestCategory!=Slow").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tools/setup.sh
+dotnet build Runtime.sln -c Release -nologo -clp:NoSummary -v:q
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+runner=()
+command -v xvfb-run >/dev/null 2>&1 && runner=(xvfb-run -a -s "-screen 0 1280x1024x24")
+"${runner[@]}" dotnet test Runtime.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$log" || status=$?
+
+# One summary line per test assembly: "Passed!  - Failed: 0, Passed: 16, Skipped: 0, Total: 16, ..."
+read -r passed failed skipped assemblies < <(awk '
+    /(Passed|Failed)! +- +Failed:/ {
+        gsub(/,/, ""); n++
+        for (i = 1; i <= NF; i++) {
+            if ($i == "Failed:") f += $(i+1)
+            if ($i == "Passed:") p += $(i+1)
+            if ($i == "Skipped:") s += $(i+1)
+        }
+    }
+    END { print p+0, f+0, s+0, n+0 }' "$log")
+expected=$(find tests -maxdepth 2 -name '*.Tests.csproj' | wc -l)
+if ((assemblies < expected)); then
+    echo "test: only $assemblies of $expected test assemblies reported results; see the output above." >&2
+    status=1
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status
