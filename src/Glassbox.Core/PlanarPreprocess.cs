@@ -29,9 +29,11 @@ public sealed record PlanarPreprocessOptions
         return this;
     }
 
-    internal float MeanAt(int c) => Mean.Length == 1 ? Mean[0] : Mean[c];
+    /// <summary>Mean of output channel <paramref name="c"/>.</summary>
+    public float MeanAt(int c) => Mean.Length == 1 ? Mean[0] : Mean[c];
 
-    internal float InvStdAt(int c) => 1f / (Std.Length == 1 ? Std[0] : Std[c]);
+    /// <summary>1 / std of output channel <paramref name="c"/> (the passes multiply rather than divide).</summary>
+    public float InvStdAt(int c) => 1f / (Std.Length == 1 ? Std[0] : Std[c]);
 
     private void CheckPerChannel(float[] values, string name)
     {

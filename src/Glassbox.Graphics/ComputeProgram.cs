@@ -1,0 +1,179 @@
+using Glassbox.Graphics.Native;
+
+namespace Glassbox.Graphics;
+
+/// <summary>A linked compute shader program. Owned by one <see cref="GlContext"/>.</summary>
+public sealed unsafe class ComputeProgram : IDisposable
+{
+    private readonly GlContext _context;
+    private readonly Dictionary<string, int> _uniforms = new(StringComparer.Ordinal);
+    private uint _id;
+
+    public ComputeProgram(GlContext context, ShaderSource source)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(source);
+        context.CheckThread();
+        _context = context;
+        Source = source;
+        _id = ShaderCompiler.Link(context.Gl, source, [(Gl.ComputeShader, source)]);
+    }
+
+    public ShaderSource Source { get; }
+
+    /// <summary>Makes this the current program, for the uniform setters and <see cref="Dispatch"/>.</summary>
+    public ComputeProgram Use()
+    {
+        CheckAlive();
+        _context.Gl.UseProgram(_id);
+        return this;
+    }
+
+    public ComputeProgram Set(string uniform, int value)
+    {
+        _context.Gl.Uniform1i(Location(uniform), value);
+        return this;
+    }
+
+    public ComputeProgram Set(string uniform, uint value)
+    {
+        _context.Gl.Uniform1ui(Location(uniform), value);
+        return this;
+    }
+
+    public ComputeProgram Set(string uniform, float value)
+    {
+        _context.Gl.Uniform1f(Location(uniform), value);
+        return this;
+    }
+
+    public ComputeProgram Set(string uniform, float x, float y, float z, float w)
+    {
+        float* v = stackalloc float[4] { x, y, z, w };
+        _context.Gl.Uniform4fv(Location(uniform), 1, v);
+        return this;
+    }
+
+    /// <summary>Binds a storage buffer to <c>layout(binding = N)</c>.</summary>
+    public ComputeProgram Bind(uint binding, StorageBuffer buffer)
+    {
+        CheckAlive();
+        _context.Gl.BindBufferBase(Gl.ShaderStorageBuffer, binding, buffer.Id);
+        return this;
+    }
+
+    /// <summary>Runs the program over the given number of work groups, then orders storage writes before later reads.</summary>
+    public void Dispatch(uint groupsX, uint groupsY = 1, uint groupsZ = 1)
+    {
+        CheckAlive();
+        _context.Gl.DispatchCompute(groupsX, groupsY, groupsZ);
+        _context.Gl.MemoryBarrier(Gl.ShaderStorageBarrierBit | Gl.BufferUpdateBarrierBit);
+    }
+
+    public void Dispose()
+    {
+        if (_id == 0)
+            return;
+        _context.CheckThread();
+        _context.Gl.DeleteProgram(_id);
+        _id = 0;
+    }
+
+    private int Location(string uniform)
+    {
+        CheckAlive();
+        if (!_uniforms.TryGetValue(uniform, out int location))
+        {
+            var name = Gl.Utf8Z(uniform);
+            fixed (byte* p = name)
+                location = _context.Gl.GetUniformLocation(_id, p);
+            // -1 also means "optimised away"; setting it is a harmless no-op in GL, so only cache it.
+            _uniforms[uniform] = location;
+        }
+        return location;
+    }
+
+    private void CheckAlive()
+    {
+        ObjectDisposedException.ThrowIf(_id == 0, this);
+        _context.CheckThread();
+    }
+}
+
+/// <summary>Compiles and links GLSL, turning driver logs into messages with original files and lines.</summary>
+internal static unsafe class ShaderCompiler
+{
+    public static uint Link(Gl gl, ShaderSource program, IReadOnlyList<(uint Stage, ShaderSource Source)> stages)
+    {
+        var shaders = new List<uint>();
+        uint id = 0;
+        try
+        {
+            foreach (var (stage, source) in stages)
+                shaders.Add(Compile(gl, stage, source));
+            id = gl.CreateProgram();
+            foreach (var shader in shaders)
+                gl.AttachShader(id, shader);
+            gl.LinkProgram(id);
+            int ok;
+            gl.GetProgramiv(id, Gl.LinkStatus, &ok);
+            if (ok == 0)
+            {
+                string log = ReadLog(gl, id, isProgram: true);
+                throw new ShaderCompileException($"{program.Path}: link failed:\n{program.MapCompilerLog(log)}");
+            }
+            uint linked = id;
+            id = 0;
+            return linked;
+        }
+        finally
+        {
+            foreach (var shader in shaders)
+                gl.DeleteShader(shader);
+            if (id != 0)
+                gl.DeleteProgram(id);
+        }
+    }
+
+    private static uint Compile(Gl gl, uint stage, ShaderSource source)
+    {
+        uint shader = gl.CreateShader(stage);
+        var text = Gl.Utf8Z(source.Text);
+        fixed (byte* p = text)
+        {
+            byte* strings = p;
+            int length = text.Length - 1;
+            gl.ShaderSource(shader, 1, &strings, &length);
+        }
+        gl.CompileShader(shader);
+        int ok;
+        gl.GetShaderiv(shader, Gl.CompileStatus, &ok);
+        if (ok == 0)
+        {
+            string log = ReadLog(gl, shader, isProgram: false);
+            gl.DeleteShader(shader);
+            throw new ShaderCompileException($"{source.Path}: compile failed:\n{source.MapCompilerLog(log)}");
+        }
+        return shader;
+    }
+
+    private static string ReadLog(Gl gl, uint id, bool isProgram)
+    {
+        int length;
+        if (isProgram)
+            gl.GetProgramiv(id, Gl.InfoLogLength, &length);
+        else
+            gl.GetShaderiv(id, Gl.InfoLogLength, &length);
+        if (length <= 1)
+            return "(the driver gave no log)";
+        var buffer = new byte[length];
+        fixed (byte* b = buffer)
+        {
+            if (isProgram)
+                gl.GetProgramInfoLog(id, length, &length, b);
+            else
+                gl.GetShaderInfoLog(id, length, &length, b);
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer, 0, Math.Max(0, length));
+    }
+}

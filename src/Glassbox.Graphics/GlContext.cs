@@ -1,0 +1,215 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Glassbox.Graphics.Native;
+
+namespace Glassbox.Graphics;
+
+/// <summary>A message from the driver's GL debug output.</summary>
+public sealed record GlDebugMessage(bool IsError, string Severity, string Text);
+
+/// <summary>
+/// An OpenGL 4.3 core context and the thread that owns it. Every GL resource belongs to one
+/// context and may only be touched on its thread (a GL call from another thread silently does
+/// nothing), so resources check the thread, and other threads hand work over with <see cref="Post"/>.
+/// </summary>
+public sealed unsafe class GlContext : IDisposable
+{
+    private readonly IntPtr _window;
+    private readonly bool _ownsGlfw;
+    private readonly ConcurrentQueue<Action> _posted = new();
+    private readonly List<GlDebugMessage> _debugMessages = [];
+    private GCHandle _self;
+    private bool _disposed;
+
+    private GlContext(Gl gl, IntPtr window, bool ownsGlfw)
+    {
+        Gl = gl;
+        _window = window;
+        _ownsGlfw = ownsGlfw;
+        OwnerThreadId = Environment.CurrentManagedThreadId;
+        Renderer = gl.GetText(Native.Gl.Renderer);
+        Version = gl.GetText(Native.Gl.Version);
+        Vendor = gl.GetText(Native.Gl.Vendor);
+        int major = gl.GetInteger(Native.Gl.MajorVersion), minor = gl.GetInteger(Native.Gl.MinorVersion);
+        if (major * 10 + minor < 43)
+            throw new GlassboxException($"The OpenGL context is version {major}.{minor} ({Renderer}); Glassbox needs 4.3 core for compute shaders. Update the driver, or use Mesa llvmpipe.");
+        IsCoreProfile = (gl.GetInteger(Native.Gl.ContextProfileMask) & Native.Gl.ContextCoreProfileBit) != 0;
+
+        _self = GCHandle.Alloc(this);
+        gl.Enable(Native.Gl.DebugOutput);
+        gl.Enable(Native.Gl.DebugOutputSynchronous);
+        gl.DebugMessageCallback(&OnDebugMessage, (void*)GCHandle.ToIntPtr(_self));
+    }
+
+    internal Gl Gl { get; }
+
+    public string Renderer { get; }
+
+    public string Version { get; }
+
+    public string Vendor { get; }
+
+    public bool IsCoreProfile { get; }
+
+    public int OwnerThreadId { get; }
+
+    /// <summary>Raised on the owner thread for each driver debug message.</summary>
+    public event Action<GlDebugMessage>? DebugMessageReceived;
+
+    /// <summary>Debug messages received so far (the latest 256).</summary>
+    public IReadOnlyList<GlDebugMessage> DebugMessages
+    {
+        get
+        {
+            lock (_debugMessages)
+                return _debugMessages.ToArray();
+        }
+    }
+
+    public int DebugErrorCount { get; private set; }
+
+    /// <summary>
+    /// Creates a hidden window with a 4.3 core, debug-enabled context and makes it current on the
+    /// calling thread, which becomes its owner. Needs a display (under CI: xvfb-run).
+    /// </summary>
+    public static GlContext CreateOffscreen()
+    {
+        var glfw = Glfw.Fn;
+        if (glfw.Init() != Glfw.True)
+        {
+            string reason = Glfw.LastError() ?? "unknown reason";
+            throw new GlassboxException(
+                $"Could not start GLFW: {reason}. OpenGL needs a display: set DISPLAY, or run under a virtual one (xvfb-run -a <command>).");
+        }
+        glfw.DefaultWindowHints();
+        glfw.WindowHint(Glfw.ContextVersionMajor, 4);
+        glfw.WindowHint(Glfw.ContextVersionMinor, 3);
+        glfw.WindowHint(Glfw.OpenGlProfile, Glfw.OpenGlCoreProfile);
+        glfw.WindowHint(Glfw.OpenGlForwardCompat, Glfw.True);
+        glfw.WindowHint(Glfw.OpenGlDebugContext, Glfw.True);
+        glfw.WindowHint(Glfw.Visible, Glfw.False);
+        var title = Native.Gl.Utf8Z("Glassbox offscreen");
+        IntPtr window;
+        fixed (byte* t = title)
+            window = glfw.CreateWindow(64, 64, t, IntPtr.Zero, IntPtr.Zero);
+        if (window == IntPtr.Zero)
+        {
+            string reason = Glfw.LastError() ?? "unknown reason";
+            glfw.Terminate();
+            throw new GlassboxException($"Could not create an OpenGL 4.3 core context: {reason}. Update the GPU driver, or use Mesa (llvmpipe), which provides 4.5 core.");
+        }
+        glfw.MakeContextCurrent(window);
+        try
+        {
+            return new GlContext(new Gl(GlfwProcAddress), window, ownsGlfw: true);
+        }
+        catch
+        {
+            glfw.DestroyWindow(window);
+            glfw.Terminate();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Wraps a context a host engine already made current on this thread; Glassbox loads GL
+    /// functions through the engine's <paramref name="getProcAddress"/> and never destroys the context.
+    /// </summary>
+    public static GlContext FromCurrent(Func<string, IntPtr> getProcAddress)
+    {
+        ArgumentNullException.ThrowIfNull(getProcAddress);
+        return new GlContext(new Gl(getProcAddress), IntPtr.Zero, ownsGlfw: false);
+    }
+
+    /// <summary>Queues work for the owner thread; any thread may call it.</summary>
+    public void Post(Action work) => _posted.Enqueue(work);
+
+    /// <summary>Runs queued work; call on the owner thread once a frame.</summary>
+    public int RunPosted()
+    {
+        CheckThread();
+        int count = 0;
+        while (_posted.TryDequeue(out var work))
+        {
+            work();
+            count++;
+        }
+        return count;
+    }
+
+    /// <summary>Blocks until the GPU has finished all submitted work.</summary>
+    public void Finish()
+    {
+        CheckThread();
+        Gl.Finish();
+    }
+
+    /// <summary>Throws when called from a thread other than the owner.</summary>
+    public void CheckThread([CallerMemberName] string caller = "")
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Environment.CurrentManagedThreadId != OwnerThreadId)
+        {
+            throw new InvalidOperationException(
+                $"{caller} was called on thread {Environment.CurrentManagedThreadId}, but the GL context belongs to thread {OwnerThreadId}. " +
+                "GL calls from another thread do nothing; hand the work over with GlContext.Post.");
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        CheckThread();
+        _disposed = true;
+        Gl.DebugMessageCallback(null, null);
+        if (_self.IsAllocated)
+            _self.Free();
+        if (_window != IntPtr.Zero)
+        {
+            Glfw.Fn.MakeContextCurrent(IntPtr.Zero);
+            Glfw.Fn.DestroyWindow(_window);
+        }
+        if (_ownsGlfw)
+            Glfw.Fn.Terminate();
+    }
+
+    private static IntPtr GlfwProcAddress(string name)
+    {
+        var bytes = Native.Gl.Utf8Z(name);
+        fixed (byte* p = bytes)
+            return Glfw.Fn.GetProcAddress(p);
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnDebugMessage(uint source, uint type, uint id, uint severity, int length, byte* message, void* userParam)
+    {
+        if (GCHandle.FromIntPtr((IntPtr)userParam).Target is not GlContext context)
+            return;
+        if (severity == Native.Gl.DebugSeverityNotification)
+            return;
+        string text = length > 0 ? System.Text.Encoding.UTF8.GetString(message, length) : Marshal.PtrToStringUTF8((IntPtr)message) ?? "";
+        bool isError = type == Native.Gl.DebugTypeError;
+        string level = severity == Native.Gl.DebugSeverityHigh ? "high" : severity == 0x9147 ? "medium" : "low";
+        var entry = new GlDebugMessage(isError, level, text.TrimEnd());
+        lock (context._debugMessages)
+        {
+            if (context._debugMessages.Count == 256)
+                context._debugMessages.RemoveAt(0);
+            context._debugMessages.Add(entry);
+        }
+        if (isError)
+            context.DebugErrorCount++;
+        try
+        {
+            context.DebugMessageReceived?.Invoke(entry);
+        }
+        catch (Exception e)
+        {
+            // An exception must not unwind into the driver; keep it as a message instead.
+            lock (context._debugMessages)
+                context._debugMessages.Add(new GlDebugMessage(true, "high", $"debug handler threw: {e.Message}"));
+        }
+    }
+}
