@@ -107,6 +107,69 @@ public sealed class OnnxModel
 
     public byte[] ToBytes() => _proto.ToByteArray();
 
+    /// <summary>Wraps a proto this library built; the caller gives up ownership of it.</summary>
+    internal static OnnxModel FromProto(ModelProto proto, string source) => new(proto, source);
+
+    /// <summary>
+    /// A copy that can be changed without touching this model: every message is copied except the
+    /// initializers (weights, often most of the bytes), which are shared and must not be modified.
+    /// </summary>
+    internal ModelProto CopyForEditing()
+    {
+        var graph = _proto.Graph;
+        var copy = new ModelProto
+        {
+            IrVersion = _proto.IrVersion,
+            ProducerName = _proto.ProducerName,
+            ProducerVersion = _proto.ProducerVersion,
+            Domain = _proto.Domain,
+            ModelVersion = _proto.ModelVersion,
+            DocString = _proto.DocString,
+            OpsetImport = { _proto.OpsetImport.Select(o => o.Clone()) },
+            MetadataProps = { _proto.MetadataProps.Select(p => p.Clone()) },
+            TrainingInfo = { _proto.TrainingInfo.Select(t => t.Clone()) },
+            Functions = { _proto.Functions.Select(f => f.Clone()) },
+        };
+        var graphCopy = new GraphProto
+        {
+            Name = graph.Name,
+            DocString = graph.DocString,
+            Node = { graph.Node.Select(n => n.Clone()) },
+            Input = { graph.Input.Select(v => v.Clone()) },
+            Output = { graph.Output.Select(v => v.Clone()) },
+            ValueInfo = { graph.ValueInfo.Select(v => v.Clone()) },
+            SparseInitializer = { graph.SparseInitializer.Select(v => v.Clone()) },
+            QuantizationAnnotation = { graph.QuantizationAnnotation.Select(v => v.Clone()) },
+        };
+        graphCopy.Initializer.AddRange(graph.Initializer);
+        copy.Graph = graphCopy;
+        return copy;
+    }
+
+    /// <summary>
+    /// Every node in execution order with its output's inferred shape: the listing a UI shows for
+    /// choosing a layer (feature maps, Grad-CAM target). Constant nodes are left out.
+    /// </summary>
+    public IReadOnlyList<LayerInfo> Layers()
+    {
+        var index = new Graph.GraphIndex(_proto.Graph);
+        var shapes = new Graph.ShapeInference(index, Opsets.GetValueOrDefault("ai.onnx", 0));
+        var layers = new List<LayerInfo>();
+        foreach (var node in Nodes)
+        {
+            if (node.OpType == "Constant" || node.Outputs.Length == 0)
+                continue;
+            layers.Add(new LayerInfo(layers.Count, node.Name, node.OpType, node.Outputs[0], shapes[node.Outputs[0]]));
+        }
+        return layers;
+    }
+
+    /// <summary>The last spatial feature map (rank 4, height and width above 1): "auto" for Grad-CAM and CAM.</summary>
+    public LayerInfo? LastSpatialLayer() => Layers().LastOrDefault(l => l.IsSpatial);
+
+    /// <summary>The layer listing as text, one node a line.</summary>
+    public string DescribeLayers() => string.Join("\n", Layers().Select(l => l.ToString()));
+
     /// <summary>The node that writes <paramref name="tensorName"/>, or null for graph inputs and initializers.</summary>
     public OnnxNode? ProducerOf(string tensorName) => _producers.GetValueOrDefault(tensorName);
 
@@ -132,7 +195,7 @@ public sealed class OnnxModel
                 $"{SuggestNames(missing[0])}List the model's tensors with the layer listing to pick a name.");
         }
 
-        var copy = _proto.Clone();
+        var copy = CopyForEditing();
         var existing = copy.Graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         var knownInfo = copy.Graph.ValueInfo.Concat(copy.Graph.Input).GroupBy(v => v.Name).ToDictionary(g => g.Key, g => g.First());
         foreach (var name in names)

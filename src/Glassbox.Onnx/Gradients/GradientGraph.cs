@@ -1,0 +1,261 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Glassbox.Onnx.Graph;
+using Glassbox.Onnx.Protos;
+using static Glassbox.Onnx.Gradients.GraphBuilder;
+
+namespace Glassbox.Onnx.Gradients;
+
+/// <summary>
+/// A model that computes, in the same run as its forward pass, the gradient of one output with
+/// respect to chosen tensors. The gradient is of <c>sum(seed · output)</c>, where the seed is an
+/// extra input of the output's shape: a one-hot row picks a class, any weighting works. Built only
+/// from standard ONNX operators, so it runs on every execution provider.
+/// </summary>
+public sealed class GradientGraph
+{
+    /// <summary>The oldest opset the rules are written for (Squeeze, ReduceSum and Split take axes as inputs from 13).</summary>
+    public const long MinimumOpset = 13;
+
+    // ScatterElements with reduction="add" (the MaxPool rule) needs 16; older models are lifted to it.
+    private const long EmittedOpset = 16;
+
+    private GradientGraph(OnnxModel model, string output, string seedInput, ImmutableDictionary<string, string> gradientOutputs,
+                          int backwardNodes, TimeSpan derivationTime)
+    {
+        Model = model;
+        Output = output;
+        SeedInput = seedInput;
+        GradientOutputs = gradientOutputs;
+        BackwardNodeCount = backwardNodes;
+        DerivationTime = derivationTime;
+    }
+
+    /// <summary>The forward model with the backward nodes, the seed input and the gradient outputs added.</summary>
+    public OnnxModel Model { get; }
+
+    /// <summary>The differentiated output.</summary>
+    public string Output { get; }
+
+    /// <summary>Name of the extra input: weights of the output's shape.</summary>
+    public string SeedInput { get; }
+
+    /// <summary>For each requested tensor, the name of the graph output holding its gradient.</summary>
+    public ImmutableDictionary<string, string> GradientOutputs { get; }
+
+    public int BackwardNodeCount { get; }
+
+    public TimeSpan DerivationTime { get; }
+
+    /// <summary>
+    /// Derives the gradient of <paramref name="output"/> with respect to each of
+    /// <paramref name="withRespectTo"/> (intermediate tensors or graph inputs). Only nodes on a
+    /// path between them get backward nodes; no parameter gradients are computed. Throws
+    /// <see cref="OnnxModelException"/> naming every node whose op has no rule; nothing is returned half-built.
+    /// </summary>
+    public static GradientGraph Derive(OnnxModel model, string output, IEnumerable<string> withRespectTo)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var timer = Stopwatch.StartNew();
+        var targets = withRespectTo.Distinct().ToList();
+        if (targets.Count == 0)
+            throw new OnnxModelException("Name at least one tensor to differentiate with respect to (an intermediate tensor or the model input).");
+        foreach (var name in targets.Append(output))
+        {
+            if (!model.HasTensor(name))
+                throw new OnnxModelException($"Model '{model.Source}' has no tensor named '{name}'. Pick one from the layer listing.");
+        }
+        long opset = model.Opsets.GetValueOrDefault("ai.onnx", 0);
+        if (opset < MinimumOpset)
+            throw new OnnxModelException($"Model '{model.Source}' uses opset {opset}; gradient graphs need opset {MinimumOpset} or newer. Convert it (onnx.version_converter.convert_version(model, 13)) or re-export it.");
+
+        var proto = model.CopyForEditing();
+        var graph = proto.Graph;
+        var nodes = TopologicalOrder(graph, model.Source);
+        graph.Node.Clear();
+        graph.Node.AddRange(nodes);
+        var index = new GraphIndex(graph);
+        var shapes = new ShapeInference(index, opset);
+
+        // Forward: tensors that carry gradient from a requested tensor.
+        var active = targets.ToHashSet(StringComparer.Ordinal);
+        var activeNodes = new HashSet<NodeProto>();
+        foreach (var node in nodes)
+        {
+            if (GradientRules.NonDifferentiable.Contains(node.OpType) || node.Domain.Length > 0 && node.Domain != "ai.onnx")
+                continue;
+            if (node.Input.Where((input, i) => input.Length > 0 && GradientRules.IsDifferentiableInput(node.OpType, i)).Any(active.Contains))
+            {
+                activeNodes.Add(node);
+                foreach (var o in node.Output.Where(o => o.Length > 0))
+                    active.Add(o);
+            }
+        }
+        if (!active.Contains(output))
+            throw new OnnxModelException($"Output '{output}' does not depend on {string.Join(", ", targets.Select(t => $"'{t}'"))} through differentiable operations, so the gradient is zero; pick tensors upstream of it.");
+
+        // Backward: of those, the nodes the output depends on.
+        var needed = new HashSet<string>(StringComparer.Ordinal) { output };
+        var relevant = new List<NodeProto>();
+        for (int i = nodes.Count - 1; i >= 0; i--)
+        {
+            var node = nodes[i];
+            if (!activeNodes.Contains(node) || !node.Output.Any(needed.Contains))
+                continue;
+            relevant.Add(node);
+            for (int j = 0; j < node.Input.Count; j++)
+            {
+                if (node.Input[j].Length > 0 && active.Contains(node.Input[j]) && GradientRules.IsDifferentiableInput(node.OpType, j))
+                    needed.Add(node.Input[j]);
+            }
+        }
+        var missing = relevant.Where(n => !GradientRules.Rules.ContainsKey(n.OpType)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new OnnxModelException(
+                $"No gradient rule for {string.Join(", ", missing.Select(n => n.OpType).Distinct())} on the path from {string.Join(", ", targets.Select(t => $"'{t}'"))} to '{output}' " +
+                $"(nodes {string.Join(", ", missing.Take(10).Select(n => $"'{NameOf(n)}'"))}{(missing.Count > 10 ? ", …" : "")}). " +
+                "Gradient-free explanations (occlusion, RISE, Score-CAM) still work on this model.");
+        }
+
+        var builder = new GraphBuilder(graph, "grad/");
+        string seed = builder.Unique($"seed:{output}");
+        var outputInfo = graph.Output.FirstOrDefault(o => o.Name == output)
+                         ?? graph.ValueInfo.FirstOrDefault(v => v.Name == output);
+        graph.Input.Add(SeedInfo(seed, outputInfo, shapes[output]));
+
+        var contributions = new Dictionary<string, List<string>>(StringComparer.Ordinal) { [output] = [seed] };
+        string Total(string tensor)
+        {
+            var list = contributions[tensor];
+            if (list.Count > 1)
+            {
+                builder.Scope = "sum";
+                contributions[tensor] = list = [builder.Sum(list)];
+            }
+            return list[0];
+        }
+
+        int before = graph.Node.Count;
+        try
+        {
+            foreach (var node in relevant)
+            {
+                var outputGradients = node.Output.Select(o => contributions.ContainsKey(o) ? Total(o) : null).ToArray();
+                if (outputGradients.All(g => g is null))
+                    continue;
+                var needs = node.Input.Select((input, j) => input.Length > 0 && needed.Contains(input) && GradientRules.IsDifferentiableInput(node.OpType, j)).ToArray();
+                builder.Scope = NameOf(node);
+                var inputGradients = GradientRules.Rules[node.OpType](new RuleContext(node, NameOf(node), builder, shapes, index, outputGradients, needs));
+                for (int j = 0; j < node.Input.Count; j++)
+                {
+                    if (!needs[j] || j >= inputGradients.Length || inputGradients[j] is not { } g)
+                        continue;
+                    if (!contributions.TryGetValue(node.Input[j], out var list))
+                        contributions[node.Input[j]] = list = [];
+                    list.Add(g);
+                }
+            }
+        }
+        catch (GradientRuleException e)
+        {
+            throw new OnnxModelException($"Cannot derive the gradient of '{output}' in '{model.Source}': {e.Message}");
+        }
+
+        var gradientOutputs = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var target in targets)
+        {
+            builder.Scope = "";
+            string name = builder.Unique($"gradient:{target}");
+            string value = contributions.ContainsKey(target) ? Total(target) : throw new OnnxModelException($"'{output}' does not depend on '{target}' through differentiable operations.");
+            graph.Node.Add(new NodeProto { OpType = "Identity", Name = builder.Unique("identity"), Input = { value }, Output = { name } });
+            graph.Output.Add(GradientInfo(name, shapes[target]));
+            gradientOutputs[target] = name;
+        }
+
+        foreach (var import in proto.OpsetImport.Where(o => o.Domain.Length == 0 || o.Domain == "ai.onnx"))
+            import.Version = Math.Max(import.Version, EmittedOpset);
+        var derived = OnnxModel.FromProto(proto, model.Source);
+        return new GradientGraph(derived, output, seed, gradientOutputs.ToImmutable(), graph.Node.Count - before, timer.Elapsed);
+    }
+
+    /// <summary>
+    /// Nodes ordered so each comes after the producers of its inputs. ONNX requires files to be in
+    /// such an order already; this keeps a file that is not from silently giving wrong gradients.
+    /// </summary>
+    private static List<NodeProto> TopologicalOrder(GraphProto graph, string source)
+    {
+        var available = graph.Input.Select(i => i.Name).Concat(graph.Initializer.Select(i => i.Name)).Append("").ToHashSet(StringComparer.Ordinal);
+        var producedBy = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < graph.Node.Count; i++)
+        {
+            foreach (var output in graph.Node[i].Output)
+                producedBy[output] = i;
+        }
+        var done = new bool[graph.Node.Count];
+        var order = new List<NodeProto>(graph.Node.Count);
+        var visiting = new bool[graph.Node.Count];
+        var stack = new Stack<(int Node, int NextInput)>();
+        for (int start = 0; start < graph.Node.Count; start++)
+        {
+            if (done[start])
+                continue;
+            stack.Push((start, 0));
+            visiting[start] = true;
+            while (stack.Count > 0)
+            {
+                var (node, next) = stack.Pop();
+                var inputs = graph.Node[node].Input;
+                if (next < inputs.Count)
+                {
+                    stack.Push((node, next + 1));
+                    if (!available.Contains(inputs[next]) && producedBy.TryGetValue(inputs[next], out int producer) && !done[producer])
+                    {
+                        if (visiting[producer])
+                            throw new OnnxModelException($"Model '{source}' has a cycle through node '{NameOf(graph.Node[producer])}'; an ONNX graph must be acyclic.");
+                        visiting[producer] = true;
+                        stack.Push((producer, 0));
+                    }
+                    continue;
+                }
+                visiting[node] = false;
+                done[node] = true;
+                order.Add(graph.Node[node]);
+            }
+        }
+        return order;
+    }
+
+    private static string NameOf(NodeProto node) => node.Name.Length > 0 ? node.Name : $"{node.OpType}→{node.Output.FirstOrDefault()}";
+
+    private static ValueInfoProto SeedInfo(string name, ValueInfoProto? output, TensorShape? shape)
+    {
+        var info = new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } };
+        var known = output?.Type?.TensorType?.Shape;
+        if (known is not null)
+            info.Type.TensorType.Shape = known.Clone();
+        else if (shape is not null)
+            info.Type.TensorType.Shape = ShapeProto(shape);
+        return info;
+    }
+
+    private static ValueInfoProto GradientInfo(string name, TensorShape? shape)
+    {
+        var info = new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } };
+        if (shape is not null)
+            info.Type.TensorType.Shape = ShapeProto(shape);
+        return info;
+    }
+
+    private static TensorShapeProto ShapeProto(TensorShape shape)
+    {
+        var proto = new TensorShapeProto();
+        for (int i = 0; i < shape.Rank; i++)
+        {
+            proto.Dim.Add(shape[i] >= 0 ? new TensorShapeProto.Types.Dimension { DimValue = shape[i] }
+                : shape.SymbolAt(i) is { } symbol ? new TensorShapeProto.Types.Dimension { DimParam = symbol }
+                : new TensorShapeProto.Types.Dimension());
+        }
+        return proto;
+    }
+}

@@ -1,0 +1,277 @@
+using Glassbox.Inference;
+using Glassbox.Onnx;
+using Glassbox.Onnx.Gradients;
+using Glassbox.Onnx.Protos;
+using Google.Protobuf;
+
+namespace Glassbox.Tests;
+
+/// <summary>
+/// One test per gradient rule: a one- or two-node graph on small random inputs, its derived
+/// gradient run on ONNX Runtime, compared with central finite differences of the forward output.
+/// </summary>
+public class OpGradientTests
+{
+    /// <summary>How random inputs are drawn, so that finite differences stay valid.</summary>
+    public enum Values
+    {
+        /// <summary>Uniform in [−2, 2], kept 0.05 away from 0 and ±0.5, ±3 (the kinks of Relu, Clip, HardSwish).</summary>
+        AwayFromKinks,
+        /// <summary>Uniform in [0.5, 2] (Sqrt, Div denominators).</summary>
+        Positive,
+        /// <summary>A shuffled grid 0.1 apart: no two values within 2h, so max-pooling picks are stable.</summary>
+        DistinctGrid,
+    }
+
+    private sealed record Input(string Name, long[] Shape, Values Values = Values.AwayFromKinks);
+
+    private sealed record Constant(string Name, long[] Shape, float[]? Values = null, TensorProto.Types.DataType Type = TensorProto.Types.DataType.Float, long[]? Ints = null);
+
+    private sealed record OpCase(string Name, NodeProto[] Nodes, Input[] Inputs, Constant[] Constants, int Opset = 17)
+    {
+        public override string ToString() => Name;
+    }
+
+    // Central differences with h = 1e-2 on float32 forward runs: truncation error h²/6·|f‴| ≈ 1e-4 for
+    // these smooth pieces, rounding error ε·|f|/h ≈ 1e-5·|f|; 2e-3 absolute plus 1% relative covers
+    // both while a wrong rule (a missing factor, a wrong axis, a sign) is off by far more.
+    private const double H = 1e-2, AbsoluteTolerance = 2e-3, RelativeTolerance = 1e-2;
+
+    private static NodeProto Node(string op, string[] inputs, params AttributeProto[] attributes) =>
+        new() { OpType = op, Name = op.ToLowerInvariant(), Input = { inputs }, Output = { "y" }, Attribute = { attributes } };
+
+    private static NodeProto NodeTo(string output, string op, string[] inputs, params AttributeProto[] attributes) =>
+        new() { OpType = op, Name = output, Input = { inputs }, Output = { output }, Attribute = { attributes } };
+
+    private static AttributeProto I(string name, long v) => GraphBuilder.AttrInt(name, v);
+    private static AttributeProto F(string name, float v) => GraphBuilder.AttrFloat(name, v);
+    private static AttributeProto List(string name, params long[] v) => GraphBuilder.AttrInts(name, v);
+    private static AttributeProto S(string name, string v) => GraphBuilder.AttrString(name, v);
+    private static Constant Ints(string name, params long[] values) => new(name, [values.Length], Type: TensorProto.Types.DataType.Int64, Ints: values);
+    private static Constant Weights(string name, params long[] shape) => new(name, shape);
+    private static Input X(params long[] shape) => new("x", shape);
+    private static Input XOf(Values values, params long[] shape) => new("x", shape, values);
+
+    public static IEnumerable<TestCaseData> Cases()
+    {
+        OpCase[] cases =
+        [
+            new("Conv 3×3 pad 1 with bias", [Node("Conv", ["x", "w", "b"], List("pads", 1, 1, 1, 1))], [X(1, 2, 5, 5)], [Weights("w", 3, 2, 3, 3), Weights("b", 3)]),
+            new("Conv stride 2, asymmetric pads, dilation 2", [Node("Conv", ["x", "w"], List("strides", 2, 2), List("pads", 2, 1, 1, 2), List("dilations", 2, 2))], [X(1, 2, 7, 6)], [Weights("w", 2, 2, 3, 3)]),
+            new("Conv auto_pad SAME_UPPER stride 2", [Node("Conv", ["x", "w"], S("auto_pad", "SAME_UPPER"), List("strides", 2, 2))], [X(2, 2, 6, 5)], [Weights("w", 3, 2, 3, 3)]),
+            new("Conv groups 2", [Node("Conv", ["x", "w"], I("group", 2), List("pads", 1, 1, 1, 1))], [X(1, 4, 5, 5)], [Weights("w", 4, 2, 3, 3)]),
+            new("Conv depthwise", [Node("Conv", ["x", "w"], I("group", 3), List("strides", 2, 2), List("pads", 1, 1, 1, 1))], [X(2, 3, 6, 6)], [Weights("w", 3, 1, 3, 3)]),
+            new("Relu", [Node("Relu", ["x"])], [X(2, 3, 4)], []),
+            new("LeakyRelu", [Node("LeakyRelu", ["x"], F("alpha", 0.1f))], [X(2, 3, 4)], []),
+            new("PRelu per channel", [Node("PRelu", ["x", "slope"])], [X(2, 3, 4, 2)], [Weights("slope", 3, 1, 1)]),
+            new("Clip with min and max inputs", [Node("Clip", ["x", "lo", "hi"])], [X(2, 3, 4)], [new("lo", [], [-0.5f]), new("hi", [], [0.5f])]),
+            new("Sigmoid", [Node("Sigmoid", ["x"])], [X(2, 3, 4)], []),
+            new("HardSigmoid", [Node("HardSigmoid", ["x"], F("alpha", 0.25f), F("beta", 0.5f))], [X(2, 3, 4)], []),
+            new("HardSwish", [Node("HardSwish", ["x"])], [new("x", [3, 8], Values.AwayFromKinks)], [], Opset: 17),
+            new("Tanh", [Node("Tanh", ["x"])], [X(2, 3, 4)], []),
+            new("Erf", [Node("Erf", ["x"])], [X(2, 3, 4)], []),
+            new("Gelu exact", [Node("Gelu", ["x"])], [X(2, 3, 4)], [], Opset: 20),
+            new("Gelu tanh approximation", [Node("Gelu", ["x"], S("approximate", "tanh"))], [X(2, 3, 4)], [], Opset: 20),
+            new("Softmax last axis", [Node("Softmax", ["x"])], [X(2, 3, 4)], []),
+            new("Softmax axis 1", [Node("Softmax", ["x"], I("axis", 1))], [X(2, 3, 4)], []),
+            new("LogSoftmax", [Node("LogSoftmax", ["x"], I("axis", -1))], [X(2, 5)], []),
+            new("Add with broadcasting", [Node("Add", ["x", "z"])], [X(2, 3, 4), new("z", [3, 1])], []),
+            new("Sub with broadcasting", [Node("Sub", ["x", "z"])], [X(2, 3, 4), new("z", [4])], []),
+            new("Mul with broadcasting", [Node("Mul", ["x", "z"])], [X(2, 1, 4), new("z", [3, 1])], []),
+            new("Div with broadcasting", [Node("Div", ["x", "z"])], [X(2, 3, 4), new("z", [1, 3, 1], Values.Positive)], []),
+            new("MatMul 3-D by 2-D", [Node("MatMul", ["x", "z"])], [X(2, 3, 4), new("z", [4, 5])], []),
+            new("MatMul with batch broadcasting", [Node("MatMul", ["x", "z"])], [X(2, 1, 3, 4), new("z", [3, 4, 2])], []),
+            new("Gemm transA transB alpha beta", [Node("Gemm", ["x", "z", "c"], I("transA", 1), I("transB", 1), F("alpha", 0.7f), F("beta", 1.3f))], [X(4, 3), new("z", [5, 4]), new("c", [5])], []),
+            new("Gemm plain with constant B", [Node("Gemm", ["x", "w", "c"])], [X(3, 4)], [Weights("w", 4, 2), Weights("c", 1, 2)]),
+            new("BatchNormalization", [Node("BatchNormalization", ["x", "s", "b", "m", "v"], F("epsilon", 1e-3f))], [X(2, 3, 4, 4)],
+                [Weights("s", 3), Weights("b", 3), Weights("m", 3), new("v", [3], [0.5f, 1.5f, 2f])]),
+            new("LayerNormalization last axis", [Node("LayerNormalization", ["x", "s", "b"], F("epsilon", 1e-5f))], [X(2, 3, 5)], [Weights("s", 5), Weights("b", 5)]),
+            new("LayerNormalization from axis 1", [Node("LayerNormalization", ["x", "s", "b"], I("axis", 1))], [X(2, 3, 4)], [Weights("s", 3, 4), Weights("b", 3, 4)]),
+            new("MaxPool 2×2 stride 2", [Node("MaxPool", ["x"], List("kernel_shape", 2, 2), List("strides", 2, 2))], [XOf(Values.DistinctGrid, 2, 2, 4, 6)], []),
+            new("MaxPool overlapping 3×3 pad 1", [Node("MaxPool", ["x"], List("kernel_shape", 3, 3), List("pads", 1, 1, 1, 1))], [XOf(Values.DistinctGrid, 1, 2, 5, 5)], []),
+            new("AveragePool excluding pads", [Node("AveragePool", ["x"], List("kernel_shape", 3, 3), List("strides", 2, 2), List("pads", 1, 1, 1, 1))], [X(1, 2, 5, 6)], []),
+            new("AveragePool including pads", [Node("AveragePool", ["x"], List("kernel_shape", 3, 3), List("strides", 2, 2), List("pads", 1, 1, 1, 1), I("count_include_pad", 1))], [X(1, 2, 5, 6)], []),
+            new("AveragePool 2×2", [Node("AveragePool", ["x"], List("kernel_shape", 2, 2), List("strides", 2, 2))], [X(2, 3, 4, 4)], []),
+            new("GlobalAveragePool", [Node("GlobalAveragePool", ["x"])], [X(2, 3, 4, 5)], []),
+            new("ReduceMean axes 1,2", [Node("ReduceMean", ["x"], List("axes", 1, 2), I("keepdims", 0))], [X(2, 3, 4)], []),
+            new("ReduceSum keepdims", [Node("ReduceSum", ["x", "axes"])], [X(2, 3, 4)], [Ints("axes", -1)]),
+            new("Flatten axis 2", [Node("Flatten", ["x"], I("axis", 2))], [X(2, 3, 2, 2)], []),
+            new("Reshape with -1", [Node("Reshape", ["x", "shape"])], [X(2, 3, 4)], [Ints("shape", -1, 6)]),
+            new("Transpose", [Node("Transpose", ["x"], List("perm", 2, 0, 1))], [X(2, 3, 4)], []),
+            new("Squeeze", [Node("Squeeze", ["x", "axes"])], [X(2, 1, 4)], [Ints("axes", 1)]),
+            new("Unsqueeze", [Node("Unsqueeze", ["x", "axes"])], [X(2, 4)], [Ints("axes", 0, 3)]),
+            new("Concat of two inputs", [Node("Concat", ["x", "z"], I("axis", 1))], [X(2, 3, 2), new("z", [2, 1, 2])], []),
+            new("Split, both parts used", [new NodeProto { OpType = "Split", Name = "split", Input = { "x", "sizes" }, Output = { "a", "b" }, Attribute = { I("axis", 1) } }, Node("Mul", ["a", "b"])],
+                [X(2, 4, 3)], [Ints("sizes", 2, 2)]),
+            new("Split, one part used", [new NodeProto { OpType = "Split", Name = "split", Input = { "x", "sizes" }, Output = { "a", "b" }, Attribute = { I("axis", 1) } }, Node("Tanh", ["b"])],
+                [X(2, 5, 3)], [Ints("sizes", 2, 3)]),
+            new("Slice with negative ends", [Node("Slice", ["x", "starts", "ends", "axes"])], [X(3, 5, 4)], [Ints("starts", 1, 1), Ints("ends", -1, 3), Ints("axes", 1, 2)]),
+            new("Gather scalar index", [Node("Gather", ["x", "index"], I("axis", 1))], [X(2, 4, 3)], [new("index", [], Type: TensorProto.Types.DataType.Int64, Ints: [-2])]),
+            new("Gather repeated indices", [Node("Gather", ["x", "indices"])], [X(3, 4)], [Ints("indices", 0, 2, 2)]),
+            new("Pad constant", [Node("Pad", ["x", "pads"])], [X(2, 3, 4)], [Ints("pads", 0, 1, 2, 0, 2, 1)]),
+            new("Identity", [Node("Identity", ["x"])], [X(2, 3)], []),
+            new("Dropout (inference)", [Node("Dropout", ["x"])], [X(2, 3)], []),
+            new("Constant added", [NodeTo("k", "Constant", [], GraphBuilder.AttrTensor("value", new TensorProto { DataType = 1, Dims = { 3 }, FloatData = { 1f, -2f, 0.5f } })), Node("Mul", ["x", "k"])], [X(2, 3)], []),
+            new("Sqrt", [Node("Sqrt", ["x"])], [XOf(Values.Positive, 2, 3)], []),
+            new("Pow cube", [Node("Pow", ["x", "e"])], [X(2, 3)], [new("e", [], [3f])]),
+            new("Pow square", [Node("Pow", ["x", "e"])], [X(2, 3)], [new("e", [], [2f])]),
+            new("Expand", [Node("Expand", ["x", "shape"])], [X(3, 1)], [Ints("shape", 2, 3, 4)]),
+        ];
+        return cases.Select(c => new TestCaseData(c).SetName($"Gradient of {c.Name} matches finite differences"));
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void Gradient_matches_finite_differences(object boxed)
+    {
+        var c = (OpCase)boxed;
+        var random = new Random(c.Name.Aggregate(17, (h, ch) => h * 31 + ch));
+        var model = Build(c, random, out var constants);
+        var inputs = c.Inputs.ToDictionary(i => i.Name, i => Draw(i, random));
+        var outputShape = RunForward(model, inputs).Shape;
+        var seed = Enumerable.Range(0, (int)outputShape.Aggregate(1L, (a, b) => a * b)).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+
+        var gradients = GradientGraph.Derive(model, "y", c.Inputs.Select(i => i.Name));
+        using var session = ModelSession.Open(gradients.Model, InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 1 });
+        using var run = session.CreateRun();
+        foreach (var (name, values) in inputs)
+            values.CopyTo(run.Input<float>(name));
+        seed.CopyTo(run.Input<float>(gradients.SeedInput));
+        run.Execute();
+        var analytic = c.Inputs.ToDictionary(i => i.Name, i => run.Output<float>(gradients.GradientOutputs[i.Name]).ToArray());
+
+        foreach (var input in c.Inputs)
+        {
+            var values = inputs[input.Name];
+            for (int k = 0; k < values.Length; k++)
+            {
+                float original = values[k];
+                values[k] = original + (float)H;
+                double up = Score(run, inputs, seed);
+                values[k] = original - (float)H;
+                double down = Score(run, inputs, seed);
+                values[k] = original;
+                double numeric = (up - down) / (2 * H);
+                double a = analytic[input.Name][k];
+                Assert.That(Math.Abs(a - numeric), Is.LessThanOrEqualTo(AbsoluteTolerance + RelativeTolerance * Math.Abs(numeric)),
+                    $"{c.Name}: d/d {input.Name}[{k}] analytic {a:G6}, numeric {numeric:G6}");
+            }
+        }
+    }
+
+    [Test]
+    public void An_op_without_a_rule_is_named_with_its_nodes_and_nothing_is_built()
+    {
+        var c = new OpCase("TopK", [new NodeProto { OpType = "Relu", Name = "first", Input = { "x" }, Output = { "r" } },
+            new NodeProto { OpType = "Cos", Name = "wave", Input = { "r" }, Output = { "y" } }], [X(2, 3)], []);
+        var model = Build(c, new Random(1), out _);
+        var error = Assert.Throws<OnnxModelException>(() => GradientGraph.Derive(model, "y", ["x"]));
+        Assert.That(error!.Message, Does.StartWith("No gradient rule for Cos on the path from 'x' to 'y' (nodes 'wave')"));
+        Assert.That(error.Message, Does.Contain("Gradient-free explanations"));
+    }
+
+    [Test]
+    public void Only_nodes_between_the_tensors_and_the_output_get_backward_nodes()
+    {
+        // y = Relu(x)·2 and an unrelated branch u = Tanh(x): asking for d y / d Relu(x) touches only Mul.
+        var c = new OpCase("paths", [new NodeProto { OpType = "Relu", Name = "relu", Input = { "x" }, Output = { "r" } },
+            new NodeProto { OpType = "Tanh", Name = "side", Input = { "x" }, Output = { "u" } },
+            Node("Mul", ["r", "two"])], [X(2, 3)], [new("two", [], [2f])]);
+        var model = Build(c, new Random(1), out _);
+        var gradients = GradientGraph.Derive(model, "y", ["r"]);
+        var added = gradients.Model.Nodes.Where(n => n.Name.StartsWith("grad/", StringComparison.Ordinal)).ToList();
+        Assert.That(added.Select(n => n.Name), Has.All.Matches<string>(n => n.StartsWith("grad/mul/", StringComparison.Ordinal) || n.StartsWith("grad/identity", StringComparison.Ordinal)));
+        Assert.That(gradients.Model.Inputs.Select(i => i.Name), Is.EqualTo(new[] { "x", gradients.SeedInput }));
+    }
+
+    [Test]
+    public void A_tensor_the_output_does_not_depend_on_is_refused()
+    {
+        var c = new OpCase("unrelated", [new NodeProto { OpType = "Tanh", Name = "side", Input = { "x" }, Output = { "u" } },
+            Node("Relu", ["z"])], [X(2, 3), new("z", [2, 3])], []);
+        var model = Build(c, new Random(1), out _);
+        var error = Assert.Throws<OnnxModelException>(() => GradientGraph.Derive(model, "y", ["u"]));
+        Assert.That(error!.Message, Does.Contain("does not depend on 'u'"));
+    }
+
+    private static double Score(SessionRun run, Dictionary<string, float[]> inputs, float[] seed)
+    {
+        foreach (var (name, values) in inputs)
+            values.CopyTo(run.Input<float>(name));
+        run.Execute();
+        var y = run.Output<float>("y");
+        double sum = 0;
+        for (int i = 0; i < seed.Length; i++)
+            sum += (double)seed[i] * y[i];
+        return sum;
+    }
+
+    private static (long[] Shape, float[] Values) RunForward(OnnxModel model, Dictionary<string, float[]> inputs)
+    {
+        using var session = ModelSession.Open(model, InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 1 });
+        using var run = session.CreateRun();
+        foreach (var (name, values) in inputs)
+            values.CopyTo(run.Input<float>(name));
+        run.Execute();
+        return (run.OutputInfos[0].Shape.ToArray(), run.Output<float>("y").ToArray());
+    }
+
+    private static float[] Draw(Input input, Random random)
+    {
+        int count = (int)input.Shape.Aggregate(1L, (a, b) => a * b);
+        switch (input.Values)
+        {
+            case Values.Positive:
+                return Enumerable.Range(0, count).Select(_ => (float)(0.5 + 1.5 * random.NextDouble())).ToArray();
+            case Values.DistinctGrid:
+                return Enumerable.Range(0, count).Select(i => (float)((i - count / 2) * 0.1)).OrderBy(_ => random.Next()).ToArray();
+            default:
+                float[] kinks = [0f, 0.5f, -0.5f, 3f, -3f];
+                return Enumerable.Range(0, count).Select(_ =>
+                {
+                    float v;
+                    do
+                    {
+                        v = (float)(random.NextDouble() * 4 - 2);
+                    }
+                    while (kinks.Any(k => MathF.Abs(v - k) < 0.05f));
+                    return v;
+                }).ToArray();
+        }
+    }
+
+    private static OnnxModel Build(OpCase c, Random random, out Dictionary<string, float[]> constants)
+    {
+        constants = [];
+        var graph = new GraphProto { Name = c.Name };
+        graph.Node.AddRange(c.Nodes);
+        foreach (var input in c.Inputs)
+            graph.Input.Add(ValueInfo(input.Name, input.Shape));
+        foreach (var constant in c.Constants)
+        {
+            var tensor = new TensorProto { Name = constant.Name, DataType = (int)constant.Type, Dims = { constant.Shape } };
+            if (constant.Type == TensorProto.Types.DataType.Int64)
+            {
+                tensor.Int64Data.AddRange(constant.Ints!);
+            }
+            else
+            {
+                int count = (int)constant.Shape.Aggregate(1L, (a, b) => a * b);
+                var values = constant.Values ?? Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+                tensor.FloatData.AddRange(values);
+                constants[constant.Name] = values;
+            }
+            graph.Initializer.Add(tensor);
+        }
+        graph.Output.Add(new ValueInfoProto { Name = "y" });
+        var model = new ModelProto { IrVersion = 8, Graph = graph, ProducerName = "glassbox-tests", OpsetImport = { new OperatorSetIdProto { Domain = "", Version = c.Opset } } };
+        return OnnxModel.FromBytes(model.ToByteArray(), c.Name);
+    }
+
+    private static ValueInfoProto ValueInfo(string name, long[] shape)
+    {
+        var info = new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = new TensorShapeProto() } } };
+        foreach (var d in shape)
+            info.Type.TensorType.Shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+        return info;
+    }
+}
