@@ -36,6 +36,7 @@ public sealed class OnnxModel
         }
         Inputs = graph.Input.Where(v => !_initializerNames.Contains(v.Name)).Select(ToTensorInfo).ToImmutableArray();
         Outputs = graph.Output.Select(ToTensorInfo).ToImmutableArray();
+        Initializers = graph.Initializer.Select(t => new TensorInfo(t.Name, TensorElementTypeExtensions.FromOnnxDataType(t.DataType), TensorShape.Of(t.Dims.ToArray()))).ToImmutableArray();
         Opsets = proto.OpsetImport.ToImmutableDictionary(o => o.Domain.Length == 0 ? "ai.onnx" : o.Domain, o => o.Version);
         Metadata = proto.MetadataProps.GroupBy(p => p.Key).ToImmutableDictionary(g => g.Key, g => g.Last().Value);
     }
@@ -54,6 +55,9 @@ public sealed class OnnxModel
     public ImmutableArray<TensorInfo> Inputs { get; }
 
     public ImmutableArray<TensorInfo> Outputs { get; }
+
+    /// <summary>Constant tensors stored in the file (weights, biases, shape constants).</summary>
+    public ImmutableArray<TensorInfo> Initializers { get; }
 
     /// <summary>Nodes in file order (ONNX requires it to be a topological order).</summary>
     public ImmutableArray<OnnxNode> Nodes { get; }

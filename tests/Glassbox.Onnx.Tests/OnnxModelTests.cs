@@ -18,6 +18,7 @@ public class OnnxModelTests
         Assert.That(model.Nodes.Select(n => n.OpType), Is.EqualTo(new[] { "Conv", "Relu", "Conv", "Relu", "GlobalAveragePool", "Flatten", "Gemm" }));
         Assert.That(model.ProducerOf("/relu1/Relu_output_0")!.OpType, Is.EqualTo("Relu"));
         Assert.That(model.ProducerOf("input"), Is.Null);
+        Assert.That(model.Initializers.Select(i => i.ToString()), Does.Contain("conv1.weight: float32[4×1×3×3]").And.Contain("fc.bias: float32[3]"));
     }
 
     [Test]

@@ -1,0 +1,113 @@
+#version 430 core
+// Heatmap overlay: a low-resolution map upsampled to the frame (bilinear or bicubic, pixel centres
+// aligned, edges clamped), normalised by a precomputed range, coloured, and blended over the frame,
+// with an optional contour. One invocation per frame pixel, row 0 at the top.
+// CPU reference: Glassbox.Visualisation.HeatmapOverlay (same operations in the same order; "precise"
+// keeps the compiler from fusing them, so both give the same bytes).
+
+#ifndef LOCAL_SIZE_X
+#define LOCAL_SIZE_X 64
+#endif
+
+#include "colormap.glsl"
+
+layout(local_size_x = LOCAL_SIZE_X) in;
+
+layout(std430, binding = 0) readonly buffer Map { float map_values[]; };
+layout(std430, binding = 1) readonly buffer Frame { uint frame[]; };
+layout(std430, binding = 2) readonly buffer Lut { uint lut[256]; };
+layout(std430, binding = 3) writeonly buffer Pixels { uint pixels[]; };
+
+uniform int u_map_width;
+uniform int u_map_height;
+uniform int u_frame_width;
+uniform int u_frame_height;
+uniform int u_frame_stride;     // pixels per frame row
+uniform float u_low;
+uniform float u_high;
+uniform float u_opacity;
+uniform int u_bicubic;
+uniform float u_contour_level;  // ≤ 0: no contour
+uniform uint u_contour_color;
+
+float map_at(int x, int y)
+{
+    return map_values[clamp(y, 0, u_map_height - 1) * u_map_width + clamp(x, 0, u_map_width - 1)];
+}
+
+float cubic(float d)
+{
+    const float a = -0.75;
+    precise float ad = abs(d);
+    precise float w = 0.0;
+    if (ad <= 1.0)
+        w = ((a + 2.0) * ad - (a + 3.0)) * ad * ad + 1.0;
+    else if (ad < 2.0)
+        w = ((a * ad - 5.0 * a) * ad + 8.0 * a) * ad - 4.0 * a;
+    return w;
+}
+
+float sample_map(int x, int y)
+{
+    precise float sx = (float(x) + 0.5) * (float(u_map_width) / float(u_frame_width)) - 0.5;
+    precise float sy = (float(y) + 0.5) * (float(u_map_height) / float(u_frame_height)) - 0.5;
+    float fx = floor(sx), fy = floor(sy);
+    int ix = int(fx), iy = int(fy);
+    precise float tx = sx - fx;
+    precise float ty = sy - fy;
+    if (u_bicubic == 0)
+    {
+        float a = map_at(ix, iy), b = map_at(ix + 1, iy), c = map_at(ix, iy + 1), d = map_at(ix + 1, iy + 1);
+        precise float top = a + (b - a) * tx;
+        precise float bottom = c + (d - c) * tx;
+        precise float v = top + (bottom - top) * ty;
+        return v;
+    }
+    precise float sum = 0.0;
+    for (int j = -1; j <= 2; j++)
+    {
+        precise float wy = cubic(float(j) - ty);
+        precise float row = 0.0;
+        for (int i = -1; i <= 2; i++)
+            row += cubic(float(i) - tx) * map_at(ix + i, iy + j);
+        sum += wy * row;
+    }
+    return sum;
+}
+
+float level_at(int x, int y)
+{
+    float v = sample_map(x, y);
+    precise float t = u_high > u_low ? (v - u_low) / (u_high - u_low) : 0.0;
+    return clamp(t, 0.0, 1.0);
+}
+
+uint blend_channel(uint under, uint over, int shift)
+{
+    precise float mixed = float((under >> shift) & 0xFFu) * (1.0 - u_opacity) + float((over >> shift) & 0xFFu) * u_opacity;
+    return uint(floor(mixed + 0.5)) << shift;
+}
+
+void main()
+{
+    int i = int(gl_GlobalInvocationID.x);
+    if (i >= u_frame_width * u_frame_height)
+        return;
+    int y = i / u_frame_width;
+    int x = i - y * u_frame_width;
+    float t = level_at(x, y);
+    bool inside = u_contour_level > 0.0 && t >= u_contour_level;
+    bool contour = inside && (
+        (x > 0 && level_at(x - 1, y) < u_contour_level) ||
+        (x < u_frame_width - 1 && level_at(x + 1, y) < u_contour_level) ||
+        (y > 0 && level_at(x, y - 1) < u_contour_level) ||
+        (y < u_frame_height - 1 && level_at(x, y + 1) < u_contour_level));
+    if (contour)
+    {
+        pixels[i] = u_contour_color;
+        return;
+    }
+    uint under = frame[y * u_frame_stride + x];
+    uint over = lut[colormap_index(t)];
+    pixels[i] = blend_channel(under, over, 0) | blend_channel(under, over, 8) | blend_channel(under, over, 16) | 0xFF000000u;
+}

@@ -1,0 +1,150 @@
+namespace Glassbox.Visualisation;
+
+/// <summary>How feature maps are scaled to [0, 1] before colouring.</summary>
+public enum MapNormalisation
+{
+    /// <summary>Each channel by its own minimum and maximum: every map uses the whole colour scale.</summary>
+    PerChannel,
+    /// <summary>All shown channels by one minimum and maximum: strengths stay comparable across maps.</summary>
+    PerLayer,
+}
+
+/// <summary>Settings of a feature-map atlas. Validated by <see cref="Validate"/>.</summary>
+public sealed record FeatureAtlasOptions
+{
+    public static FeatureAtlasOptions Default { get; } = new();
+
+    public MapNormalisation Normalisation { get; init; } = MapNormalisation.PerChannel;
+
+    public ColormapKind Colormap { get; init; } = ColormapKind.Viridis;
+
+    /// <summary>Channels to show, in order; null shows every channel in order.</summary>
+    public IReadOnlyList<int>? Channels { get; init; }
+
+    /// <summary>Tiles per row; 0 picks ⌈√n⌉.</summary>
+    public int Columns { get; init; }
+
+    /// <summary>Background pixels between and around tiles.</summary>
+    public int Gutter { get; init; } = 1;
+
+    /// <summary>Each map pixel becomes Scale × Scale atlas pixels (nearest neighbour).</summary>
+    public int Scale { get; init; } = 1;
+
+    /// <summary>Colour of gutters and empty cells, RGBA8 packed (R in the low byte).</summary>
+    public uint Background { get; init; } = 0xFF202020;
+
+    public FeatureAtlasOptions Validate(int channelCount)
+    {
+        if (Gutter is < 0 or > 64)
+            throw new ArgumentException($"Gutter is {Gutter}; use 0 to 64 pixels.");
+        if (Scale is < 1 or > 64)
+            throw new ArgumentException($"Scale is {Scale}; use 1 to 64.");
+        if (Columns < 0)
+            throw new ArgumentException($"Columns is {Columns}; use 0 (automatic) or a positive count.");
+        if (Channels is { Count: 0 })
+            throw new ArgumentException("Channels is empty; give at least one channel, or null for all.");
+        if (Channels is not null && Channels.Any(c => c < 0 || c >= channelCount))
+            throw new ArgumentException($"Channel {Channels.First(c => c < 0 || c >= channelCount)} does not exist; the layer has channels 0 to {channelCount - 1}.");
+        return this;
+    }
+}
+
+/// <summary>Where each tile of an atlas sits.</summary>
+public readonly record struct FeatureAtlasLayout(int Tiles, int Columns, int Rows, int TileWidth, int TileHeight, int Gutter, int Width, int Height)
+{
+    public static FeatureAtlasLayout For(int tiles, int mapHeight, int mapWidth, FeatureAtlasOptions options)
+    {
+        int columns = options.Columns > 0 ? Math.Min(options.Columns, tiles) : (int)Math.Ceiling(Math.Sqrt(tiles));
+        int rows = (tiles + columns - 1) / columns;
+        int tileWidth = mapWidth * options.Scale, tileHeight = mapHeight * options.Scale;
+        return new FeatureAtlasLayout(tiles, columns, rows, tileWidth, tileHeight, options.Gutter,
+            columns * tileWidth + (columns + 1) * options.Gutter, rows * tileHeight + (rows + 1) * options.Gutter);
+    }
+}
+
+/// <summary>
+/// CPU reference of the feature-map atlas pass (shaders/feature_ranges.comp and feature_atlas.comp):
+/// channels of one layer (planar C×H×W floats) normalised, coloured and tiled in a grid.
+/// </summary>
+public static class FeatureAtlas
+{
+    /// <summary>Minimum and maximum of each listed channel (per layer: all of them share the overall range).</summary>
+    public static (float Min, float Max)[] Ranges(ReadOnlySpan<float> maps, int height, int width, IReadOnlyList<int> channels, MapNormalisation normalisation)
+    {
+        int plane = height * width;
+        var ranges = new (float Min, float Max)[channels.Count];
+        for (int t = 0; t < channels.Count; t++)
+        {
+            var map = maps.Slice(channels[t] * plane, plane);
+            float lo = map[0], hi = map[0];
+            foreach (float v in map)
+            {
+                lo = v < lo ? v : lo;
+                hi = v > hi ? v : hi;
+            }
+            ranges[t] = (lo, hi);
+        }
+        if (normalisation == MapNormalisation.PerLayer)
+        {
+            float lo = ranges.Min(r => r.Min), hi = ranges.Max(r => r.Max);
+            Array.Fill(ranges, (lo, hi));
+        }
+        return ranges;
+    }
+
+    /// <summary>Value scaled into [0, 1] by a range; a flat map (max = min) gives 0.</summary>
+    public static float Normalise(float value, float min, float max) => max > min ? (value - min) / (max - min) : 0f;
+
+    /// <summary>Channel indices by mean activation, strongest first (ties by index).</summary>
+    public static int[] OrderByActivation(ReadOnlySpan<float> maps, int channels, int height, int width)
+    {
+        int plane = height * width;
+        var means = new double[channels];
+        for (int c = 0; c < channels; c++)
+        {
+            double sum = 0;
+            foreach (float v in maps.Slice(c * plane, plane))
+                sum += v;
+            means[c] = sum / plane;
+        }
+        return Enumerable.Range(0, channels).OrderByDescending(c => means[c]).ThenBy(c => c).ToArray();
+    }
+
+    /// <summary>Renders the atlas into <paramref name="destination"/> (layout.Width × layout.Height RGBA8 pixels, row 0 at the top).</summary>
+    public static FeatureAtlasLayout Render(ReadOnlySpan<float> maps, int channelCount, int height, int width, FeatureAtlasOptions options, Span<uint> destination)
+    {
+        options.Validate(channelCount);
+        if (maps.Length < channelCount * height * width)
+            throw new ArgumentException($"The maps hold {maps.Length} floats; {channelCount}×{height}×{width} needs {channelCount * height * width}.");
+        var channels = options.Channels ?? Enumerable.Range(0, channelCount).ToArray();
+        var layout = FeatureAtlasLayout.For(channels.Count, height, width, options);
+        if (destination.Length < layout.Width * layout.Height)
+            throw new ArgumentException($"The destination holds {destination.Length} pixels; the atlas is {layout.Width}×{layout.Height}.");
+        var ranges = Ranges(maps, height, width, channels, options.Normalisation);
+        var rgb = Colormaps.Rgb(options.Colormap);
+        int plane = height * width;
+        int cellWidth = layout.TileWidth + layout.Gutter, cellHeight = layout.TileHeight + layout.Gutter;
+        for (int y = 0; y < layout.Height; y++)
+        {
+            for (int x = 0; x < layout.Width; x++)
+            {
+                uint pixel = options.Background;
+                int rx = x - layout.Gutter, ry = y - layout.Gutter;
+                if (rx >= 0 && ry >= 0)
+                {
+                    int column = rx / cellWidth, row = ry / cellHeight;
+                    int ix = rx - column * cellWidth, iy = ry - row * cellHeight;
+                    int tile = row * layout.Columns + column;
+                    if (ix < layout.TileWidth && iy < layout.TileHeight && column < layout.Columns && tile < channels.Count)
+                    {
+                        float v = maps[channels[tile] * plane + iy / options.Scale * width + ix / options.Scale];
+                        int index = Colormaps.IndexOf(Normalise(v, ranges[tile].Min, ranges[tile].Max));
+                        pixel = rgb[index * 3] | (uint)rgb[index * 3 + 1] << 8 | (uint)rgb[index * 3 + 2] << 16 | 0xFF000000u;
+                    }
+                }
+                destination[y * layout.Width + x] = pixel;
+            }
+        }
+        return layout;
+    }
+}

@@ -1,0 +1,105 @@
+using System.Globalization;
+using Glassbox.Visualisation;
+
+namespace Glassbox.Graphics.Passes;
+
+/// <summary>
+/// GPU feature-map atlas (<see cref="FeatureAtlas"/> is its CPU reference): a layer's channels
+/// normalised, coloured and tiled into an RGBA8 image held in <see cref="Output"/>. Buffers grow to
+/// the largest layer seen and are reused. Owned by one <see cref="GlContext"/>.
+/// </summary>
+public sealed class FeatureAtlasPass : IDisposable
+{
+    private const int LocalSize = 64;
+    private readonly GlContext _context;
+    private readonly ComputeProgram _ranges, _layerRange, _atlas;
+    private readonly Dictionary<ColormapKind, StorageBuffer> _tables = [];
+    private StorageBuffer? _maps, _channels, _rangesBuffer, _pixels;
+
+    public FeatureAtlasPass(GlContext context, ShaderLibrary shaders)
+    {
+        _context = context;
+        var defines = new Dictionary<string, string> { ["LOCAL_SIZE_X"] = LocalSize.ToString(CultureInfo.InvariantCulture) };
+        _ranges = shaders.Compute(context, "feature_ranges.comp", defines);
+        _layerRange = shaders.Compute(context, "feature_ranges_layer.comp");
+        _atlas = shaders.Compute(context, "feature_atlas.comp", defines);
+    }
+
+    /// <summary>The atlas of the last run: Layout.Width × Layout.Height RGBA8 pixels packed in uints.</summary>
+    public StorageBuffer Output => _pixels ?? throw new InvalidOperationException("Run the pass before reading its output.");
+
+    public FeatureAtlasLayout Layout { get; private set; }
+
+    /// <summary>Uploads a layer (planar C×H×W floats, one batch item) and draws its atlas.</summary>
+    public FeatureAtlasLayout Run(ReadOnlySpan<float> maps, int channelCount, int height, int width, FeatureAtlasOptions options)
+    {
+        long floats = (long)channelCount * height * width;
+        if (maps.Length < floats)
+            throw new ArgumentException($"The maps hold {maps.Length} floats; {channelCount}×{height}×{width} needs {floats}.");
+        _maps = Grow(_maps, floats * sizeof(float));
+        _maps.Write(maps[..(int)floats]);
+        return Run(_maps, channelCount, height, width, options);
+    }
+
+    /// <summary>Draws the atlas of a layer already on the GPU (for example written by an earlier pass).</summary>
+    public FeatureAtlasLayout Run(StorageBuffer maps, int channelCount, int height, int width, FeatureAtlasOptions options)
+    {
+        options.Validate(channelCount);
+        var channels = options.Channels?.Select(c => (uint)c).ToArray() ?? Enumerable.Range(0, channelCount).Select(c => (uint)c).ToArray();
+        var layout = FeatureAtlasLayout.For(channels.Length, height, width, options);
+        _channels = Grow(_channels, channels.Length * sizeof(uint));
+        _channels.Write<uint>(channels);
+        _rangesBuffer = Grow(_rangesBuffer, (channels.Length + 1) * 2 * sizeof(float));
+        _pixels = Grow(_pixels, (long)layout.Width * layout.Height * sizeof(uint));
+
+        _ranges.Use().Set("u_plane", (uint)(height * width)).Bind(0, maps).Bind(1, _channels).Bind(2, _rangesBuffer)
+            .Dispatch((uint)channels.Length);
+        bool perLayer = options.Normalisation == MapNormalisation.PerLayer;
+        if (perLayer)
+            _layerRange.Use().Set("u_tiles", (uint)channels.Length).Bind(2, _rangesBuffer).Dispatch(1);
+
+        _atlas.Use()
+            .Set("u_map_width", (uint)width).Set("u_map_height", (uint)height)
+            .Set("u_tiles", (uint)channels.Length).Set("u_columns", (uint)layout.Columns)
+            .Set("u_tile_width", (uint)layout.TileWidth).Set("u_tile_height", (uint)layout.TileHeight)
+            .Set("u_gutter", (uint)layout.Gutter).Set("u_scale", (uint)options.Scale)
+            .Set("u_atlas_width", (uint)layout.Width).Set("u_atlas_height", (uint)layout.Height)
+            .Set("u_per_layer", perLayer ? 1u : 0u).Set("u_background", options.Background)
+            .Bind(0, maps).Bind(1, _channels).Bind(2, _rangesBuffer).Bind(3, Table(options.Colormap)).Bind(4, _pixels)
+            .Dispatch((uint)(((long)layout.Width * layout.Height + LocalSize - 1) / LocalSize));
+        Layout = layout;
+        return layout;
+    }
+
+    public void Dispose()
+    {
+        _ranges.Dispose();
+        _layerRange.Dispose();
+        _atlas.Dispose();
+        foreach (var buffer in _tables.Values)
+            buffer.Dispose();
+        _maps?.Dispose();
+        _channels?.Dispose();
+        _rangesBuffer?.Dispose();
+        _pixels?.Dispose();
+    }
+
+    private StorageBuffer Table(ColormapKind kind)
+    {
+        if (!_tables.TryGetValue(kind, out var table))
+        {
+            table = new StorageBuffer(_context, Colormaps.Size * sizeof(uint));
+            table.Write<uint>(Colormaps.PackedTable(kind));
+            _tables[kind] = table;
+        }
+        return table;
+    }
+
+    private StorageBuffer Grow(StorageBuffer? buffer, long bytes)
+    {
+        if (buffer is not null && buffer.SizeInBytes >= bytes)
+            return buffer;
+        buffer?.Dispose();
+        return new StorageBuffer(_context, Math.Max(bytes, 16));
+    }
+}

@@ -1,0 +1,84 @@
+using System.Globalization;
+using Glassbox.Visualisation;
+
+namespace Glassbox.Graphics.Passes;
+
+/// <summary>
+/// GPU heatmap overlay (<see cref="HeatmapOverlay"/> is its CPU reference). The value range
+/// (percentiles of the small map) is found on the CPU; upsampling, colouring and blending run on
+/// the GPU into <see cref="Output"/>. Owned by one <see cref="GlContext"/>.
+/// </summary>
+public sealed class HeatmapOverlayPass : IDisposable
+{
+    private const int LocalSize = 64;
+    private readonly GlContext _context;
+    private readonly ComputeProgram _program;
+    private readonly Dictionary<ColormapKind, StorageBuffer> _tables = [];
+    private StorageBuffer? _map, _frame, _pixels;
+
+    public HeatmapOverlayPass(GlContext context, ShaderLibrary shaders)
+    {
+        _context = context;
+        _program = shaders.Compute(context, "heatmap_overlay.comp",
+            new Dictionary<string, string> { ["LOCAL_SIZE_X"] = LocalSize.ToString(CultureInfo.InvariantCulture) });
+    }
+
+    /// <summary>The blended frame of the last run, frame width × height RGBA8 pixels.</summary>
+    public StorageBuffer Output => _pixels ?? throw new InvalidOperationException("Run the pass before reading its output.");
+
+    /// <summary>Uploads the frame and the map and draws the overlay.</summary>
+    public void Run(ReadOnlySpan<float> map, int mapWidth, int mapHeight, ReadOnlySpan<uint> frame, int frameWidth, int frameHeight, int frameStridePixels,
+                    HeatmapOverlayOptions options)
+    {
+        options.Validate();
+        if (mapWidth <= 0 || mapHeight <= 0 || map.Length < mapWidth * mapHeight)
+            throw new ArgumentException($"The map holds {map.Length} values; {mapWidth}×{mapHeight} needs {mapWidth * mapHeight}.");
+        long framePixels = (long)frameStridePixels * (frameHeight - 1) + frameWidth;
+        if (frameWidth <= 0 || frameHeight <= 0 || frameStridePixels < frameWidth || frame.Length < framePixels)
+            throw new ArgumentException($"The frame buffer holds {frame.Length} pixels; {frameWidth}×{frameHeight} with stride {frameStridePixels} needs {framePixels}.");
+        var values = map[..(mapWidth * mapHeight)];
+        var (low, high) = HeatmapOverlay.Range(values, options);
+        _map = Grow(_map, values.Length * sizeof(float));
+        _map.Write(values);
+        _frame = Grow(_frame, framePixels * sizeof(uint));
+        _frame.Write(frame[..(int)framePixels]);
+        _pixels = Grow(_pixels, (long)frameWidth * frameHeight * sizeof(uint));
+        _program.Use()
+            .Set("u_map_width", mapWidth).Set("u_map_height", mapHeight)
+            .Set("u_frame_width", frameWidth).Set("u_frame_height", frameHeight).Set("u_frame_stride", frameStridePixels)
+            .Set("u_low", low).Set("u_high", high).Set("u_opacity", options.Opacity)
+            .Set("u_bicubic", options.Upsampling == Upsampling.Bicubic ? 1 : 0)
+            .Set("u_contour_level", options.ContourLevel ?? -1f).Set("u_contour_color", options.ContourColor)
+            .Bind(0, _map).Bind(1, _frame).Bind(2, Table(options.Colormap)).Bind(3, _pixels)
+            .Dispatch((uint)(((long)frameWidth * frameHeight + LocalSize - 1) / LocalSize));
+    }
+
+    public void Dispose()
+    {
+        _program.Dispose();
+        foreach (var table in _tables.Values)
+            table.Dispose();
+        _map?.Dispose();
+        _frame?.Dispose();
+        _pixels?.Dispose();
+    }
+
+    private StorageBuffer Table(ColormapKind kind)
+    {
+        if (!_tables.TryGetValue(kind, out var table))
+        {
+            table = new StorageBuffer(_context, Colormaps.Size * sizeof(uint));
+            table.Write<uint>(Colormaps.PackedTable(kind));
+            _tables[kind] = table;
+        }
+        return table;
+    }
+
+    private StorageBuffer Grow(StorageBuffer? buffer, long bytes)
+    {
+        if (buffer is not null && buffer.SizeInBytes >= bytes)
+            return buffer;
+        buffer?.Dispose();
+        return new StorageBuffer(_context, Math.Max(bytes, 16));
+    }
+}

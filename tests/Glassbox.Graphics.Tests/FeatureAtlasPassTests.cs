@@ -1,0 +1,72 @@
+using Glassbox.Graphics;
+using Glassbox.Graphics.Passes;
+using Glassbox.Visualisation;
+
+namespace Glassbox.Tests;
+
+[Category(TestCategories.Gpu)]
+[SingleThreaded]
+public class FeatureAtlasPassTests
+{
+    private GlContext _gl = null!;
+    private FeatureAtlasPass _pass = null!;
+
+    [OneTimeSetUp]
+    public void CreateContext()
+    {
+        _gl = GlContext.CreateOffscreen();
+        _pass = new FeatureAtlasPass(_gl, new ShaderLibrary(RepoPaths.Shaders));
+    }
+
+    [OneTimeTearDown]
+    public void DestroyContext()
+    {
+        _pass.Dispose();
+        _gl.Dispose();
+    }
+
+    public static IEnumerable<TestCaseData> Layers()
+    {
+        yield return new TestCaseData(63, 7, 13, FeatureAtlasOptions.Default).SetName("63 channels of 7×13, per channel");
+        yield return new TestCaseData(63, 7, 13, FeatureAtlasOptions.Default with { Normalisation = MapNormalisation.PerLayer, Colormap = ColormapKind.Turbo, Gutter = 3 })
+            .SetName("63 channels of 7×13, per layer, turbo, gutter 3");
+        yield return new TestCaseData(1, 1, 1, FeatureAtlasOptions.Default with { Colormap = ColormapKind.Inferno }).SetName("one 1×1 map");
+        yield return new TestCaseData(64, 56, 56, FeatureAtlasOptions.Default with { Colormap = ColormapKind.Magma }).SetName("64 channels of 56×56");
+        yield return new TestCaseData(16, 5, 6, FeatureAtlasOptions.Default with { Channels = [15, 3, 3, 0], Columns = 3, Scale = 4, Colormap = ColormapKind.Grayscale })
+            .SetName("channel subset, 3 columns, scale 4");
+        yield return new TestCaseData(8, 9, 9, FeatureAtlasOptions.Default with { Channels = [5], Scale = 16, Gutter = 0, Colormap = ColormapKind.Diverging })
+            .SetName("one channel zoomed ×16");
+    }
+
+    [TestCaseSource(nameof(Layers))]
+    public void Gpu_atlas_equals_the_cpu_reference(int channels, int height, int width, FeatureAtlasOptions options)
+    {
+        var random = new Random(channels * 7919 + height * 31 + width);
+        var maps = new float[channels * height * width];
+        for (int i = 0; i < maps.Length; i++)
+            maps[i] = (float)(random.NextDouble() * 6 - 1);
+        // A flat channel must not divide by zero.
+        Array.Fill(maps, 0.25f, 0, height * width);
+
+        var layout = FeatureAtlasLayout.For(options.Channels?.Count ?? channels, height, width, options);
+        var expected = new uint[layout.Width * layout.Height];
+        FeatureAtlas.Render(maps, channels, height, width, options, expected);
+        var gpuLayout = _pass.Run(maps, channels, height, width, options);
+        var actual = new uint[layout.Width * layout.Height];
+        _pass.Output.Read<uint>(actual);
+
+        Assert.That(gpuLayout, Is.EqualTo(layout));
+        int mismatches = expected.Zip(actual).Count(p => !WithinOneLsb(p.First, p.Second));
+        Assert.That(mismatches, Is.Zero, $"pixels differing by more than 1 LSB in a channel, of {expected.Length}");
+    }
+
+    private static bool WithinOneLsb(uint a, uint b)
+    {
+        for (int shift = 0; shift < 32; shift += 8)
+        {
+            if (Math.Abs((int)((a >> shift) & 0xFF) - (int)((b >> shift) & 0xFF)) > 1)
+                return false;
+        }
+        return true;
+    }
+}
