@@ -11,6 +11,7 @@ set -euo pipefail
 RUNTIME_PACKAGES=(
     libglfw3 libgl1-mesa-dri libegl1 libstb0       # window, OpenGL (Mesa), image files
     libgstreamer1.0-0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good  # cameras and video
+    fonts-dejavu-core                               # the font labels and panels are drawn with
     libvulkan1                                      # the Vulkan loader the WebGPU provider uses on GPU machines
 )
 TEST_PACKAGES=(xvfb xauth glslang-tools gstreamer1.0-tools)

@@ -30,6 +30,9 @@ public sealed class ShaderLibrary
     public ShaderSource Load(string name, IReadOnlyDictionary<string, string>? defines = null) =>
         ShaderSource.Load(Path.Combine(Root, name), defines, Path.Combine(Root, "include"));
 
-    public ComputeProgram Compute(GlContext context, string name, IReadOnlyDictionary<string, string>? defines = null) =>
+    public ShaderProgram Compute(GlContext context, string name, IReadOnlyDictionary<string, string>? defines = null) =>
         new(context, Load(name, defines));
+
+    public ShaderProgram Render(GlContext context, string vertex, string fragment, IReadOnlyDictionary<string, string>? defines = null) =>
+        new(context, Load(vertex, defines), Load(fragment, defines));
 }

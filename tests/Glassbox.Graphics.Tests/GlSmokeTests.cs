@@ -117,7 +117,7 @@ public class GlSmokeTests
 
             _driverErrorsExpected = true; // the driver also reports the failed compile on its debug output
             var error = Assert.Throws<ShaderCompileException>(() =>
-                new ComputeProgram(_gl, ShaderSource.Load(Path.Combine(dir, "main.comp"), new Dictionary<string, string> { ["X"] = "1" })));
+                new ShaderProgram(_gl, ShaderSource.Load(Path.Combine(dir, "main.comp"), new Dictionary<string, string> { ["X"] = "1" })));
 
             Assert.That(error!.Message, Does.Contain($"{Path.Combine(dir, "broken.glsl")}:2:"));
             Assert.That(error.Message, Does.Contain("undefined_name"));

@@ -20,6 +20,12 @@ internal sealed unsafe class Gl
     public const uint DebugOutput = 0x92E0, DebugOutputSynchronous = 0x8242;
     public const uint DebugTypeError = 0x824C, DebugSeverityHigh = 0x9146, DebugSeverityNotification = 0x826B;
     public const uint MaxComputeWorkGroupInvocations = 0x90EB;
+    public const uint Texture2D = 0x0DE1, Rgba8 = 0x8058, R8 = 0x8229, Rgba = 0x1908, Red = 0x1903, UnsignedByte = 0x1401;
+    public const uint TextureMinFilter = 0x2801, TextureMagFilter = 0x2800, Nearest = 0x2600, TextureWrapS = 0x2802, TextureWrapT = 0x2803, ClampToEdge = 0x812F;
+    public const uint UnpackAlignment = 0x0CF5, PackAlignment = 0x0D05, PixelUnpackBuffer = 0x88EC, StreamDraw = 0x88E0;
+    public const uint Framebuffer = 0x8D40, ColorAttachment0 = 0x8CE0, FramebufferComplete = 0x8CD5;
+    public const uint ColorBufferBit = 0x4000, Blend = 0x0BE2, SrcAlpha = 0x0302, OneMinusSrcAlpha = 0x0303, Zero = 0, One = 1;
+    public const uint TriangleStrip = 0x0005, Texture0 = 0x84C0, TextureFetchBarrierBit = 0x8, TextureUpdateBarrierBit = 0x100, PixelBufferBarrierBit = 0x80;
     public const uint NoError = 0;
 
     public readonly delegate* unmanaged<uint, byte*> GetString;
@@ -55,6 +61,32 @@ internal sealed unsafe class Gl
     public readonly delegate* unmanaged<uint, uint, uint, void> DispatchCompute;
     public readonly delegate* unmanaged<uint, void> MemoryBarrier;
     public readonly delegate* unmanaged<delegate* unmanaged<uint, uint, uint, uint, int, byte*, void*, void>, void*, void> DebugMessageCallback;
+    public readonly delegate* unmanaged<int, uint*, void> GenTextures;
+    public readonly delegate* unmanaged<int, uint*, void> DeleteTextures;
+    public readonly delegate* unmanaged<uint, uint, void> BindTexture;
+    public readonly delegate* unmanaged<uint, int, uint, int, int, void> TexStorage2D;
+    public readonly delegate* unmanaged<uint, int, int, int, int, int, uint, uint, void*, void> TexSubImage2D;
+    public readonly delegate* unmanaged<uint, uint, int, void> TexParameteri;
+    public readonly delegate* unmanaged<uint, int, void> PixelStorei;
+    public readonly delegate* unmanaged<uint, void> ActiveTexture;
+    public readonly delegate* unmanaged<int, uint*, void> GenFramebuffers;
+    public readonly delegate* unmanaged<int, uint*, void> DeleteFramebuffers;
+    public readonly delegate* unmanaged<uint, uint, void> BindFramebuffer;
+    public readonly delegate* unmanaged<uint, uint, uint, uint, int, void> FramebufferTexture2D;
+    public readonly delegate* unmanaged<uint, uint> CheckFramebufferStatus;
+    public readonly delegate* unmanaged<int, int, int, int, void> Viewport;
+    public readonly delegate* unmanaged<float, float, float, float, void> ClearColor;
+    public readonly delegate* unmanaged<uint, void> Clear;
+    public readonly delegate* unmanaged<int, int, int, int, uint, uint, void*, void> ReadPixels;
+    public readonly delegate* unmanaged<int, uint*, void> GenVertexArrays;
+    public readonly delegate* unmanaged<int, uint*, void> DeleteVertexArrays;
+    public readonly delegate* unmanaged<uint, void> BindVertexArray;
+    public readonly delegate* unmanaged<uint, int, int, void> DrawArrays;
+    public readonly delegate* unmanaged<uint, void> Disable;
+    public readonly delegate* unmanaged<uint, uint, uint, uint, void> BlendFuncSeparate;
+    public readonly delegate* unmanaged<int, int, int, int, int, void> Uniform4i;
+    public readonly delegate* unmanaged<int, int, int, void> Uniform2i;
+    public readonly delegate* unmanaged<int, float, float, float, float, void> Uniform4f;
 
     public Gl(Func<string, IntPtr> getProcAddress)
     {
@@ -100,6 +132,32 @@ internal sealed unsafe class Gl
         DispatchCompute = (delegate* unmanaged<uint, uint, uint, void>)F("glDispatchCompute");
         MemoryBarrier = (delegate* unmanaged<uint, void>)F("glMemoryBarrier");
         DebugMessageCallback = (delegate* unmanaged<delegate* unmanaged<uint, uint, uint, uint, int, byte*, void*, void>, void*, void>)F("glDebugMessageCallback");
+        GenTextures = (delegate* unmanaged<int, uint*, void>)F("glGenTextures");
+        DeleteTextures = (delegate* unmanaged<int, uint*, void>)F("glDeleteTextures");
+        BindTexture = (delegate* unmanaged<uint, uint, void>)F("glBindTexture");
+        TexStorage2D = (delegate* unmanaged<uint, int, uint, int, int, void>)F("glTexStorage2D");
+        TexSubImage2D = (delegate* unmanaged<uint, int, int, int, int, int, uint, uint, void*, void>)F("glTexSubImage2D");
+        TexParameteri = (delegate* unmanaged<uint, uint, int, void>)F("glTexParameteri");
+        PixelStorei = (delegate* unmanaged<uint, int, void>)F("glPixelStorei");
+        ActiveTexture = (delegate* unmanaged<uint, void>)F("glActiveTexture");
+        GenFramebuffers = (delegate* unmanaged<int, uint*, void>)F("glGenFramebuffers");
+        DeleteFramebuffers = (delegate* unmanaged<int, uint*, void>)F("glDeleteFramebuffers");
+        BindFramebuffer = (delegate* unmanaged<uint, uint, void>)F("glBindFramebuffer");
+        FramebufferTexture2D = (delegate* unmanaged<uint, uint, uint, uint, int, void>)F("glFramebufferTexture2D");
+        CheckFramebufferStatus = (delegate* unmanaged<uint, uint>)F("glCheckFramebufferStatus");
+        Viewport = (delegate* unmanaged<int, int, int, int, void>)F("glViewport");
+        ClearColor = (delegate* unmanaged<float, float, float, float, void>)F("glClearColor");
+        Clear = (delegate* unmanaged<uint, void>)F("glClear");
+        ReadPixels = (delegate* unmanaged<int, int, int, int, uint, uint, void*, void>)F("glReadPixels");
+        GenVertexArrays = (delegate* unmanaged<int, uint*, void>)F("glGenVertexArrays");
+        DeleteVertexArrays = (delegate* unmanaged<int, uint*, void>)F("glDeleteVertexArrays");
+        BindVertexArray = (delegate* unmanaged<uint, void>)F("glBindVertexArray");
+        DrawArrays = (delegate* unmanaged<uint, int, int, void>)F("glDrawArrays");
+        Disable = (delegate* unmanaged<uint, void>)F("glDisable");
+        BlendFuncSeparate = (delegate* unmanaged<uint, uint, uint, uint, void>)F("glBlendFuncSeparate");
+        Uniform4i = (delegate* unmanaged<int, int, int, int, int, void>)F("glUniform4i");
+        Uniform2i = (delegate* unmanaged<int, int, int, void>)F("glUniform2i");
+        Uniform4f = (delegate* unmanaged<int, float, float, float, float, void>)F("glUniform4f");
 
         if (missing.Count > 0)
         {

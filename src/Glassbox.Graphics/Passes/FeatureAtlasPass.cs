@@ -12,7 +12,7 @@ public sealed class FeatureAtlasPass : IDisposable
 {
     private const int LocalSize = 64;
     private readonly GlContext _context;
-    private readonly ComputeProgram _ranges, _layerRange, _atlas;
+    private readonly ShaderProgram _ranges, _layerRange, _atlas;
     private readonly Dictionary<ColormapKind, StorageBuffer> _tables = [];
     private StorageBuffer? _maps, _channels, _rangesBuffer, _pixels;
 

@@ -12,7 +12,7 @@ public sealed class HeatmapOverlayPass : IDisposable
 {
     private const int LocalSize = 64;
     private readonly GlContext _context;
-    private readonly ComputeProgram _program;
+    private readonly ShaderProgram _program;
     private readonly Dictionary<ColormapKind, StorageBuffer> _tables = [];
     private StorageBuffer? _map, _frame, _pixels;
 

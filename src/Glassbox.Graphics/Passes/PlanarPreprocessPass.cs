@@ -11,7 +11,7 @@ public sealed class PlanarPreprocessPass : IDisposable
 {
     private const int LocalSize = 64;
     private readonly GlContext _context;
-    private readonly ComputeProgram _program;
+    private readonly ShaderProgram _program;
     private StorageBuffer? _pixels;
     private StorageBuffer? _tensor;
 

@@ -2,52 +2,79 @@ using Glassbox.Graphics.Native;
 
 namespace Glassbox.Graphics;
 
-/// <summary>A linked compute shader program. Owned by one <see cref="GlContext"/>.</summary>
-public sealed unsafe class ComputeProgram : IDisposable
+/// <summary>A linked shader program: one compute shader, or a vertex and a fragment shader. Owned by one <see cref="GlContext"/>.</summary>
+public sealed unsafe class ShaderProgram : IDisposable
 {
     private readonly GlContext _context;
     private readonly Dictionary<string, int> _uniforms = new(StringComparer.Ordinal);
     private uint _id;
 
-    public ComputeProgram(GlContext context, ShaderSource source)
+    /// <summary>A compute program.</summary>
+    public ShaderProgram(GlContext context, ShaderSource source)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(source);
         context.CheckThread();
         _context = context;
         Source = source;
+        IsCompute = true;
         _id = ShaderCompiler.Link(context.Gl, source, [(Gl.ComputeShader, source)]);
     }
 
+    /// <summary>A rasterisation program from a vertex and a fragment shader.</summary>
+    public ShaderProgram(GlContext context, ShaderSource vertex, ShaderSource fragment)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.CheckThread();
+        _context = context;
+        Source = fragment;
+        _id = ShaderCompiler.Link(context.Gl, fragment, [(Gl.VertexShader, vertex), (Gl.FragmentShader, fragment)]);
+    }
+
+    /// <summary>The compute or fragment source (the one error messages are usually about).</summary>
     public ShaderSource Source { get; }
 
+    public bool IsCompute { get; }
+
     /// <summary>Makes this the current program, for the uniform setters and <see cref="Dispatch"/>.</summary>
-    public ComputeProgram Use()
+    public ShaderProgram Use()
     {
         CheckAlive();
         _context.Gl.UseProgram(_id);
         return this;
     }
 
-    public ComputeProgram Set(string uniform, int value)
+    public ShaderProgram Set(string uniform, int value)
     {
         _context.Gl.Uniform1i(Location(uniform), value);
         return this;
     }
 
-    public ComputeProgram Set(string uniform, uint value)
+    public ShaderProgram Set(string uniform, uint value)
     {
         _context.Gl.Uniform1ui(Location(uniform), value);
         return this;
     }
 
-    public ComputeProgram Set(string uniform, float value)
+    public ShaderProgram Set(string uniform, float value)
     {
         _context.Gl.Uniform1f(Location(uniform), value);
         return this;
     }
 
-    public ComputeProgram Set(string uniform, float x, float y, float z, float w)
+    public ShaderProgram Set(string uniform, int x, int y)
+    {
+        _context.Gl.Uniform2i(Location(uniform), x, y);
+        return this;
+    }
+
+    public ShaderProgram Set(string uniform, int x, int y, int z, int w)
+    {
+        _context.Gl.Uniform4i(Location(uniform), x, y, z, w);
+        return this;
+    }
+
+    public ShaderProgram Set(string uniform, float x, float y, float z, float w)
     {
         float* v = stackalloc float[4] { x, y, z, w };
         _context.Gl.Uniform4fv(Location(uniform), 1, v);
@@ -55,7 +82,7 @@ public sealed unsafe class ComputeProgram : IDisposable
     }
 
     /// <summary>Binds a storage buffer to <c>layout(binding = N)</c>.</summary>
-    public ComputeProgram Bind(uint binding, StorageBuffer buffer)
+    public ShaderProgram Bind(uint binding, StorageBuffer buffer)
     {
         CheckAlive();
         _context.Gl.BindBufferBase(Gl.ShaderStorageBuffer, binding, buffer.Id);
@@ -66,6 +93,8 @@ public sealed unsafe class ComputeProgram : IDisposable
     public void Dispatch(uint groupsX, uint groupsY = 1, uint groupsZ = 1)
     {
         CheckAlive();
+        if (!IsCompute)
+            throw new InvalidOperationException("Dispatch runs compute programs; this one rasterises.");
         _context.Gl.DispatchCompute(groupsX, groupsY, groupsZ);
         _context.Gl.MemoryBarrier(Gl.ShaderStorageBarrierBit | Gl.BufferUpdateBarrierBit);
     }

@@ -1,0 +1,180 @@
+using Glassbox.Graphics.Native;
+
+namespace Glassbox.Graphics;
+
+/// <summary>Pixel format of a <see cref="Texture"/>.</summary>
+public enum TextureFormat
+{
+    /// <summary>RGBA, 8 bits a channel; uploads and reads as uints packed R-in-the-low-byte.</summary>
+    Rgba8,
+    /// <summary>One 8-bit channel (font coverage, masks).</summary>
+    R8,
+}
+
+/// <summary>
+/// A 2D texture of fixed size, nearest filtering, edges clamped. Texel row 0 holds image row 0
+/// (the top), so shaders address it with image coordinates. Owned by one <see cref="GlContext"/>.
+/// </summary>
+public sealed unsafe class Texture : IDisposable
+{
+    private readonly GlContext _context;
+    private uint _id;
+
+    public Texture(GlContext context, int width, int height, TextureFormat format = TextureFormat.Rgba8)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (width <= 0 || height <= 0)
+            throw new ArgumentException($"Texture size {width}×{height} is empty.");
+        context.CheckThread();
+        _context = context;
+        Width = width;
+        Height = height;
+        Format = format;
+        var gl = context.Gl;
+        uint id;
+        gl.GenTextures(1, &id);
+        _id = id;
+        gl.BindTexture(Gl.Texture2D, id);
+        gl.TexStorage2D(Gl.Texture2D, 1, format == TextureFormat.Rgba8 ? Gl.Rgba8 : Gl.R8, width, height);
+        gl.TexParameteri(Gl.Texture2D, Gl.TextureMinFilter, (int)Gl.Nearest);
+        gl.TexParameteri(Gl.Texture2D, Gl.TextureMagFilter, (int)Gl.Nearest);
+        gl.TexParameteri(Gl.Texture2D, Gl.TextureWrapS, (int)Gl.ClampToEdge);
+        gl.TexParameteri(Gl.Texture2D, Gl.TextureWrapT, (int)Gl.ClampToEdge);
+        gl.BindTexture(Gl.Texture2D, 0);
+    }
+
+    public int Width { get; }
+    public int Height { get; }
+    public TextureFormat Format { get; }
+
+    internal uint Id => _id;
+
+    /// <summary>Uploads RGBA8 pixels (Width × Height, row 0 at the top).</summary>
+    public void Upload(ReadOnlySpan<uint> pixels)
+    {
+        Check(TextureFormat.Rgba8, pixels.Length);
+        fixed (uint* p = pixels)
+            SubImage(p);
+    }
+
+    /// <summary>Uploads 8-bit values (Width × Height, row 0 at the top).</summary>
+    public void Upload(ReadOnlySpan<byte> values)
+    {
+        Check(TextureFormat.R8, values.Length);
+        fixed (byte* p = values)
+            SubImage(p);
+    }
+
+    /// <summary>Copies RGBA8 pixels that a compute pass left in a storage buffer, without a trip through the CPU.</summary>
+    public void CopyFrom(StorageBuffer pixels)
+    {
+        Check(TextureFormat.Rgba8, (int)Math.Min(int.MaxValue, pixels.SizeInBytes / 4));
+        var gl = _context.Gl;
+        gl.MemoryBarrier(Gl.PixelBufferBarrierBit | Gl.TextureUpdateBarrierBit);
+        gl.BindBuffer(Gl.PixelUnpackBuffer, pixels.Id);
+        SubImage(null);
+        gl.BindBuffer(Gl.PixelUnpackBuffer, 0);
+    }
+
+    public void Dispose()
+    {
+        if (_id == 0)
+            return;
+        _context.CheckThread();
+        uint id = _id;
+        _context.Gl.DeleteTextures(1, &id);
+        _id = 0;
+    }
+
+    private void SubImage(void* data)
+    {
+        var gl = _context.Gl;
+        gl.PixelStorei(Gl.UnpackAlignment, 1);
+        gl.BindTexture(Gl.Texture2D, _id);
+        gl.TexSubImage2D(Gl.Texture2D, 0, 0, 0, Width, Height, Format == TextureFormat.Rgba8 ? Gl.Rgba : Gl.Red, Gl.UnsignedByte, data);
+        gl.BindTexture(Gl.Texture2D, 0);
+    }
+
+    private void Check(TextureFormat format, int count)
+    {
+        ObjectDisposedException.ThrowIf(_id == 0, this);
+        _context.CheckThread();
+        if (Format != format)
+            throw new InvalidOperationException($"This texture is {Format}; upload {Format} data.");
+        if (count < Width * Height)
+            throw new ArgumentException($"{count} values for a {Width}×{Height} texture.");
+    }
+}
+
+/// <summary>An offscreen render target of fixed size with one RGBA8 colour texture.</summary>
+public sealed unsafe class Framebuffer : IDisposable
+{
+    private readonly GlContext _context;
+    private uint _id;
+
+    public Framebuffer(GlContext context, int width, int height)
+    {
+        context.CheckThread();
+        _context = context;
+        Color = new Texture(context, width, height);
+        var gl = context.Gl;
+        uint id;
+        gl.GenFramebuffers(1, &id);
+        _id = id;
+        gl.BindFramebuffer(Gl.Framebuffer, id);
+        gl.FramebufferTexture2D(Gl.Framebuffer, Gl.ColorAttachment0, Gl.Texture2D, Color.Id, 0);
+        uint status = gl.CheckFramebufferStatus(Gl.Framebuffer);
+        gl.BindFramebuffer(Gl.Framebuffer, 0);
+        if (status != Gl.FramebufferComplete)
+        {
+            Dispose();
+            throw new GlassboxException($"The driver cannot render into a {width}×{height} RGBA8 framebuffer (status 0x{status:X}).");
+        }
+    }
+
+    public Texture Color { get; }
+    public int Width => Color.Width;
+    public int Height => Color.Height;
+
+    internal void Bind()
+    {
+        ObjectDisposedException.ThrowIf(_id == 0, this);
+        _context.Gl.BindFramebuffer(Gl.Framebuffer, _id);
+        _context.Gl.Viewport(0, 0, Width, Height);
+    }
+
+    /// <summary>Reads the pixels back, row 0 at the top (GL's bottom-up rows are flipped here, at the GL boundary).</summary>
+    public RgbaImage Read()
+    {
+        _context.CheckThread();
+        var image = new RgbaImage(Width, Height);
+        var gl = _context.Gl;
+        Bind();
+        gl.PixelStorei(Gl.PackAlignment, 1);
+        fixed (uint* p = image.Pixels)
+            gl.ReadPixels(0, 0, Width, Height, Gl.Rgba, Gl.UnsignedByte, p);
+        gl.BindFramebuffer(Gl.Framebuffer, 0);
+        var row = new uint[Width];
+        for (int y = 0; y < Height / 2; y++)
+        {
+            var top = image.Pixels.AsSpan(y * Width, Width);
+            var bottom = image.Pixels.AsSpan((Height - 1 - y) * Width, Width);
+            top.CopyTo(row);
+            bottom.CopyTo(top);
+            row.CopyTo(bottom);
+        }
+        return image;
+    }
+
+    public void Dispose()
+    {
+        if (_id != 0)
+        {
+            _context.CheckThread();
+            uint id = _id;
+            _context.Gl.DeleteFramebuffers(1, &id);
+            _id = 0;
+        }
+        Color.Dispose();
+    }
+}
