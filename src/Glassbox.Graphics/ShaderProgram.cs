@@ -28,11 +28,35 @@ public sealed unsafe class ShaderProgram : IDisposable
         context.CheckThread();
         _context = context;
         Source = fragment;
+        VertexSource = vertex;
         _id = ShaderCompiler.Link(context.Gl, fragment, [(Gl.VertexShader, vertex), (Gl.FragmentShader, fragment)]);
     }
 
     /// <summary>The compute or fragment source (the one error messages are usually about).</summary>
-    public ShaderSource Source { get; }
+    public ShaderSource Source { get; private set; }
+
+    /// <summary>The vertex source of a rasterisation program, or null.</summary>
+    public ShaderSource? VertexSource { get; private set; }
+
+    /// <summary>Every file the program was built from, for change detection.</summary>
+    public IEnumerable<string> Files => VertexSource is null ? Source.Files : Source.Files.Concat(VertexSource.Files).Distinct();
+
+    /// <summary>
+    /// Rebuilds the program from new sources. On success the new program replaces the old one in
+    /// place (callers keep their reference); on failure the old one stays and the error is thrown.
+    /// </summary>
+    internal void Replace(ShaderSource source, ShaderSource? vertex)
+    {
+        CheckAlive();
+        uint rebuilt = vertex is null
+            ? ShaderCompiler.Link(_context.Gl, source, [(Gl.ComputeShader, source)])
+            : ShaderCompiler.Link(_context.Gl, source, [(Gl.VertexShader, vertex), (Gl.FragmentShader, source)]);
+        _context.Gl.DeleteProgram(_id);
+        _id = rebuilt;
+        _uniforms.Clear();
+        Source = source;
+        VertexSource = vertex;
+    }
 
     public bool IsCompute { get; }
 

@@ -57,4 +57,21 @@ public class LiveViewTests
         Assert.That(gl.DebugErrorCount, Is.Zero, string.Join("; ", gl.DebugMessages.Select(m => m.Text)));
         ReferenceImages.AssertMatches(image, "live-view-1280x720");
     }
+
+    [Test]
+    public void The_cpu_renders_the_same_live_view_as_the_gpu()
+    {
+        using var gl = GlContext.CreateOffscreen();
+        var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
+        var overlay = HeatmapOverlayOptions.Default with { Upsampling = Upsampling.Bicubic, ContourLevel = 0.5f };
+        var atlas = FeatureAtlasOptions.Default with { Gutter = 2 };
+        using var view = new LiveView(gl, new ShaderLibrary(RepoPaths.Shaders), font);
+        view.Render(Scene(), overlay, atlas);
+        var gpu = view.Target.Read();
+        var cpu = LiveLayout.RenderOnCpu(Scene(), overlay, atlas, font);
+
+        // Every part is within 1 LSB of its reference; text blending may round the other way.
+        var comparison = new ImageComparer { PixelThreshold = 1, MaxDifferentFraction = 0, MaxMeanDifference = 0.05 }.Compare(cpu, gpu);
+        Assert.That(comparison.DifferentPixels, Is.Zero, comparison.ToString());
+    }
 }
