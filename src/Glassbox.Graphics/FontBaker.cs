@@ -4,10 +4,11 @@ using Glassbox.Visualisation;
 
 namespace Glassbox.Graphics;
 
-/// <summary>Rasterises a TrueType font into a <see cref="BakedFont"/> (printable ASCII) with stb_truetype.</summary>
+/// <summary>Rasterises a TrueType font into a <see cref="BakedFont"/> (printable ASCII and Latin-1) with stb_truetype.</summary>
 public static class FontBaker
 {
-    private const int FirstCharacter = 32, CharacterCount = 95;
+    // Printable ASCII and Latin-1 (× ° µ ± and accented letters): one contiguous range, as the baker takes.
+    private const int FirstCharacter = 32, CharacterCount = 224;
 
     /// <summary>DejaVu Sans from Debian's fonts-dejavu-core, the font the demo and tests use.</summary>
     public static string DefaultFontPath
