@@ -1,15 +1,19 @@
 #version 430 core
-// Feature-map atlas: each output pixel finds its tile and source pixel, normalises the value by its
-// channel's (or the layer's) range and colours it. One invocation per atlas pixel, row 0 at the top.
+// Feature-map atlas: one invocation per source map pixel (x, y of tile z) writes its scale × scale
+// block of the atlas; gutters and empty cells are cleared to the background beforehand. Indexing by
+// source pixel needs no integer division per atlas pixel, which llvmpipe cannot vectorise.
 // CPU reference: Glassbox.Visualisation.FeatureAtlas.Render.
 
 #ifndef LOCAL_SIZE_X
-#define LOCAL_SIZE_X 64
+#define LOCAL_SIZE_X 8
+#endif
+#ifndef LOCAL_SIZE_Y
+#define LOCAL_SIZE_Y 8
 #endif
 
 #include "colormap.glsl"
 
-layout(local_size_x = LOCAL_SIZE_X) in;
+layout(local_size_x = LOCAL_SIZE_X, local_size_y = LOCAL_SIZE_Y) in;
 
 layout(std430, binding = 0) readonly buffer Maps { float maps[]; };
 layout(std430, binding = 1) readonly buffer Channels { uint channels[]; };
@@ -21,37 +25,30 @@ uniform uint u_map_width;
 uniform uint u_map_height;
 uniform uint u_tiles;
 uniform uint u_columns;
-uniform uint u_tile_width;     // map width × scale
-uniform uint u_tile_height;
 uniform uint u_gutter;
 uniform uint u_scale;
 uniform uint u_atlas_width;
-uniform uint u_atlas_height;
 uniform uint u_per_layer;      // 1: use the layer range stored at ranges[u_tiles]
-uniform uint u_background;     // RGBA8, R in the low byte
 
 void main()
 {
-    uint i = gl_GlobalInvocationID.x;
-    if (i >= u_atlas_width * u_atlas_height)
+    uint x = gl_GlobalInvocationID.x;
+    uint y = gl_GlobalInvocationID.y;
+    uint tile = gl_GlobalInvocationID.z;
+    if (x >= u_map_width || y >= u_map_height || tile >= u_tiles)
         return;
-    uint y = i / u_atlas_width;
-    uint x = i - y * u_atlas_width;
-    uint pixel = u_background;
-    if (x >= u_gutter && y >= u_gutter)
+    uint column = tile % u_columns;
+    uint row = tile / u_columns;
+    uint tile_w = u_map_width * u_scale, tile_h = u_map_height * u_scale;
+    uint origin_x = u_gutter + column * (tile_w + u_gutter) + x * u_scale;
+    uint origin_y = u_gutter + row * (tile_h + u_gutter) + y * u_scale;
+    float v = maps[channels[tile] * (u_map_width * u_map_height) + y * u_map_width + x];
+    vec2 range = ranges[u_per_layer != 0u ? u_tiles : tile];
+    uint pixel = lut[colormap_index(normalise_in_range(v, range))];
+    for (uint dy = 0u; dy < u_scale; dy++)
     {
-        uint rx = x - u_gutter, ry = y - u_gutter;
-        uint cell_w = u_tile_width + u_gutter, cell_h = u_tile_height + u_gutter;
-        uint column = rx / cell_w, row = ry / cell_h;
-        uint ix = rx - column * cell_w, iy = ry - row * cell_h;
-        uint tile = row * u_columns + column;
-        if (ix < u_tile_width && iy < u_tile_height && column < u_columns && tile < u_tiles)
-        {
-            uint plane = u_map_width * u_map_height;
-            float v = maps[channels[tile] * plane + (iy / u_scale) * u_map_width + ix / u_scale];
-            vec2 range = ranges[u_per_layer != 0u ? u_tiles : tile];
-            pixel = lut[colormap_index(normalise_in_range(v, range))];
-        }
+        uint base = (origin_y + dy) * u_atlas_width + origin_x;
+        for (uint dx = 0u; dx < u_scale; dx++)
+            pixels[base + dx] = pixel;
     }
-    pixels[i] = pixel;
 }

@@ -5,13 +5,18 @@
 // CPU reference: Glassbox.Visualisation.HeatmapOverlay (same operations in the same order; "precise"
 // keeps the compiler from fusing them, so both give the same bytes).
 
+// 8×8 work groups over the frame: a 2-D index needs no integer division per pixel, which llvmpipe
+// cannot vectorise.
 #ifndef LOCAL_SIZE_X
-#define LOCAL_SIZE_X 64
+#define LOCAL_SIZE_X 8
+#endif
+#ifndef LOCAL_SIZE_Y
+#define LOCAL_SIZE_Y 8
 #endif
 
 #include "colormap.glsl"
 
-layout(local_size_x = LOCAL_SIZE_X) in;
+layout(local_size_x = LOCAL_SIZE_X, local_size_y = LOCAL_SIZE_Y) in;
 
 layout(std430, binding = 0) readonly buffer Map { float map_values[]; };
 layout(std430, binding = 1) readonly buffer Frame { uint frame[]; };
@@ -90,11 +95,11 @@ uint blend_channel(uint under, uint over, int shift)
 
 void main()
 {
-    int i = int(gl_GlobalInvocationID.x);
-    if (i >= u_frame_width * u_frame_height)
+    int x = int(gl_GlobalInvocationID.x);
+    int y = int(gl_GlobalInvocationID.y);
+    if (x >= u_frame_width || y >= u_frame_height)
         return;
-    int y = i / u_frame_width;
-    int x = i - y * u_frame_width;
+    int i = y * u_frame_width + x;
     float t = level_at(x, y);
     bool inside = u_contour_level > 0.0 && t >= u_contour_level;
     bool contour = inside && (

@@ -4,13 +4,12 @@
 //   mode 1: solid colour (blended by its alpha);
 //   mode 2: glyph, the font atlas's coverage times the colour's alpha (blended).
 
-uniform int u_mode;
-uniform ivec4 u_rect;
 uniform ivec2 u_target;
-uniform ivec2 u_source_size;    // image size (mode 0)
-uniform ivec2 u_source_origin;  // glyph position in the atlas (mode 2)
-uniform vec4 u_color;
 layout(binding = 0) uniform sampler2D u_texture;
+
+flat in ivec4 v_rect;
+flat in ivec4 v_source_mode;
+flat in vec4 v_color;
 
 out vec4 o_color;
 
@@ -18,19 +17,20 @@ void main()
 {
     // gl_FragCoord is bottom-up; turn it into the top-down pixel the command addresses.
     ivec2 pixel = ivec2(int(gl_FragCoord.x), u_target.y - 1 - int(gl_FragCoord.y));
-    ivec2 local = pixel - u_rect.xy;
-    if (u_mode == 0)
+    ivec2 local = pixel - v_rect.xy;
+    int mode = v_source_mode.z;
+    if (mode == 0)
     {
-        ivec2 source = ((2 * local + 1) * u_source_size) / (2 * u_rect.zw);
+        ivec2 source = ((2 * local + 1) * v_source_mode.xy) / (2 * v_rect.zw);
         o_color = texelFetch(u_texture, source, 0);
     }
-    else if (u_mode == 1)
+    else if (mode == 1)
     {
-        o_color = u_color;
+        o_color = v_color;
     }
     else
     {
-        float coverage = texelFetch(u_texture, u_source_origin + local, 0).r;
-        o_color = vec4(u_color.rgb, u_color.a * coverage);
+        float coverage = texelFetch(u_texture, v_source_mode.xy + local, 0).r;
+        o_color = vec4(v_color.rgb, v_color.a * coverage);
     }
 }

@@ -1,16 +1,29 @@
+using System.Runtime.InteropServices;
 using Glassbox.Graphics.Native;
 using Glassbox.Visualisation;
 
 namespace Glassbox.Graphics;
 
 /// <summary>
-/// Draws a <see cref="DrawList"/> into a framebuffer with one quad per command, matching
-/// <see cref="DrawListRasterizer"/> (the CPU reference) within 1 LSB. Owned by one <see cref="GlContext"/>.
+/// Draws a <see cref="DrawList"/> into a framebuffer, matching <see cref="DrawListRasterizer"/> (the
+/// CPU reference) within 1 LSB. All commands go to the GPU in one buffer; each image is one draw and
+/// each run of fills and glyphs between images is one instanced draw, because per-call overhead
+/// dominates on software rasterisers. Owned by one <see cref="GlContext"/>.
 /// </summary>
 public sealed unsafe class DrawListRenderer : IDisposable
 {
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Command
+    {
+        public int X, Y, Width, Height;
+        public int SourceX, SourceY, Mode, Padding;
+        public float R, G, B, A;
+    }
+
     private readonly GlContext _context;
     private readonly ShaderProgram _program;
+    private Command[] _commands = new Command[256];
+    private StorageBuffer? _buffer;
     private uint _vertexArray;
 
     public DrawListRenderer(GlContext context, ShaderLibrary shaders)
@@ -35,34 +48,51 @@ public sealed unsafe class DrawListRenderer : IDisposable
             gl.ClearColor((c & 0xFF) / 255f, ((c >> 8) & 0xFF) / 255f, ((c >> 16) & 0xFF) / 255f, (c >> 24) / 255f);
             gl.Clear(Gl.ColorBufferBit);
         }
+        int count = list.Commands.Count;
+        if (count == 0)
+        {
+            gl.BindFramebuffer(Gl.Framebuffer, 0);
+            return;
+        }
+        if (_commands.Length < count)
+            Array.Resize(ref _commands, Math.Max(count, _commands.Length * 2));
+        for (int i = 0; i < count; i++)
+            _commands[i] = Encode(list.Commands[i], images, font);
+        long bytes = (long)count * sizeof(Command);
+        if (_buffer is null || _buffer.SizeInBytes < bytes)
+        {
+            _buffer?.Dispose();
+            _buffer = new StorageBuffer(_context, Math.Max(bytes, _commands.Length * (long)sizeof(Command)));
+        }
+        _buffer.Write<Command>(_commands.AsSpan(0, count));
+
         gl.BindVertexArray(_vertexArray);
         gl.ActiveTexture(Gl.Texture0);
         // Colour blends by alpha; the target keeps its own alpha (as the CPU reference does).
         gl.BlendFuncSeparate(Gl.SrcAlpha, Gl.OneMinusSrcAlpha, Gl.Zero, Gl.One);
-        _program.Use().Set("u_target", target.Width, target.Height);
-        foreach (var command in list.Commands)
+        _program.Use().Set("u_target", target.Width, target.Height).Bind(0, _buffer);
+        int run = 0;
+        for (int i = 0; i <= count; i++)
         {
-            switch (command)
+            bool isImage = i < count && list.Commands[i] is ImageCommand;
+            if (i < count && !isImage)
+                continue;
+            if (i > run)
             {
-                case ImageCommand image:
-                    var texture = images[image.Image];
-                    gl.Disable(Gl.Blend);
-                    gl.BindTexture(Gl.Texture2D, texture.Id);
-                    Draw(0, image.Destination, 0).Set("u_source_size", texture.Width, texture.Height);
-                    break;
-                case FillCommand fill:
-                    gl.Enable(Gl.Blend);
-                    Draw(1, fill.Rect, fill.Color);
-                    break;
-                case GlyphCommand glyph:
-                    if (font is null)
-                        throw new InvalidOperationException("The list draws text but no font texture was given.");
-                    gl.Enable(Gl.Blend);
-                    gl.BindTexture(Gl.Texture2D, font.Id);
-                    Draw(2, glyph.Destination, glyph.Color).Set("u_source_origin", glyph.SourceX, glyph.SourceY);
-                    break;
+                // Fills and glyphs since the last image: one instanced draw, blended.
+                gl.Enable(Gl.Blend);
+                gl.BindTexture(Gl.Texture2D, font?.Id ?? 0);
+                _program.Set("u_first", run);
+                gl.DrawArraysInstanced(Gl.TriangleStrip, 0, 4, i - run);
             }
-            gl.DrawArrays(Gl.TriangleStrip, 0, 4);
+            if (isImage)
+            {
+                gl.Disable(Gl.Blend);
+                gl.BindTexture(Gl.Texture2D, images[((ImageCommand)list.Commands[i]).Image].Id);
+                _program.Set("u_first", i);
+                gl.DrawArraysInstanced(Gl.TriangleStrip, 0, 4, 1);
+            }
+            run = i + 1;
         }
         gl.Disable(Gl.Blend);
         gl.BindTexture(Gl.Texture2D, 0);
@@ -73,6 +103,7 @@ public sealed unsafe class DrawListRenderer : IDisposable
     public void Dispose()
     {
         _program.Dispose();
+        _buffer?.Dispose();
         if (_vertexArray != 0)
         {
             uint vao = _vertexArray;
@@ -81,7 +112,26 @@ public sealed unsafe class DrawListRenderer : IDisposable
         }
     }
 
-    private ShaderProgram Draw(int mode, PixelRect rect, uint color) =>
-        _program.Set("u_mode", mode).Set("u_rect", rect.X, rect.Y, rect.Width, rect.Height)
-            .Set("u_color", (color & 0xFF) / 255f, ((color >> 8) & 0xFF) / 255f, ((color >> 16) & 0xFF) / 255f, (color >> 24) / 255f);
+    private static Command Encode(DrawCommand command, IReadOnlyList<Texture> images, Texture? font)
+    {
+        switch (command)
+        {
+            case ImageCommand image:
+                var texture = images[image.Image];
+                return Rect(image.Destination, 0) with { SourceX = texture.Width, SourceY = texture.Height };
+            case FillCommand fill:
+                return Color(Rect(fill.Rect, 1), fill.Color);
+            case GlyphCommand glyph:
+                if (font is null)
+                    throw new InvalidOperationException("The list draws text but no font texture was given.");
+                return Color(Rect(glyph.Destination, 2), glyph.Color) with { SourceX = glyph.SourceX, SourceY = glyph.SourceY };
+            default:
+                throw new ArgumentOutOfRangeException(nameof(command), command, null);
+        }
+    }
+
+    private static Command Rect(PixelRect r, int mode) => new() { X = r.X, Y = r.Y, Width = r.Width, Height = r.Height, Mode = mode };
+
+    private static Command Color(Command command, uint color) =>
+        command with { R = (color & 0xFF) / 255f, G = ((color >> 8) & 0xFF) / 255f, B = ((color >> 16) & 0xFF) / 255f, A = (color >> 24) / 255f };
 }

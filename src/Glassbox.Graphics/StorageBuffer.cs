@@ -41,6 +41,16 @@ public sealed unsafe class StorageBuffer : IDisposable
         gl.BindBuffer(Gl.ShaderStorageBuffer, 0);
     }
 
+    /// <summary>Sets the first <paramref name="count"/> 32-bit words to <paramref name="value"/> on the GPU.</summary>
+    public void Fill(uint value, long count)
+    {
+        CheckRange(0, count * sizeof(uint));
+        var gl = _context.Gl;
+        gl.BindBuffer(Gl.ShaderStorageBuffer, _id);
+        gl.ClearBufferSubData(Gl.ShaderStorageBuffer, Gl.R32ui, 0, (nint)(count * sizeof(uint)), Gl.RedInteger, Gl.UnsignedInt, &value);
+        gl.BindBuffer(Gl.ShaderStorageBuffer, 0);
+    }
+
     /// <summary>Reads the buffer back into <paramref name="destination"/>; waits for the GPU writes before it.</summary>
     public void Read<T>(Span<T> destination, long offsetInBytes = 0) where T : unmanaged
     {

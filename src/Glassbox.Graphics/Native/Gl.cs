@@ -25,6 +25,7 @@ internal sealed unsafe class Gl
     public const uint UnpackAlignment = 0x0CF5, PackAlignment = 0x0D05, PixelUnpackBuffer = 0x88EC, StreamDraw = 0x88E0;
     public const uint Framebuffer = 0x8D40, ColorAttachment0 = 0x8CE0, FramebufferComplete = 0x8CD5;
     public const uint ColorBufferBit = 0x4000, Blend = 0x0BE2, SrcAlpha = 0x0302, OneMinusSrcAlpha = 0x0303, Zero = 0, One = 1;
+    public const uint R32ui = 0x8236, RedInteger = 0x8D94, UnsignedInt = 0x1405;
     public const uint TriangleStrip = 0x0005, Texture0 = 0x84C0, TextureFetchBarrierBit = 0x8, TextureUpdateBarrierBit = 0x100, PixelBufferBarrierBit = 0x80;
     public const uint NoError = 0;
 
@@ -87,6 +88,8 @@ internal sealed unsafe class Gl
     public readonly delegate* unmanaged<int, int, int, int, int, void> Uniform4i;
     public readonly delegate* unmanaged<int, int, int, void> Uniform2i;
     public readonly delegate* unmanaged<int, float, float, float, float, void> Uniform4f;
+    public readonly delegate* unmanaged<uint, uint, nint, nint, uint, uint, void*, void> ClearBufferSubData;
+    public readonly delegate* unmanaged<uint, int, int, int, void> DrawArraysInstanced;
 
     public Gl(Func<string, IntPtr> getProcAddress)
     {
@@ -158,6 +161,8 @@ internal sealed unsafe class Gl
         Uniform4i = (delegate* unmanaged<int, int, int, int, int, void>)F("glUniform4i");
         Uniform2i = (delegate* unmanaged<int, int, int, void>)F("glUniform2i");
         Uniform4f = (delegate* unmanaged<int, float, float, float, float, void>)F("glUniform4f");
+        ClearBufferSubData = (delegate* unmanaged<uint, uint, nint, nint, uint, uint, void*, void>)F("glClearBufferSubData");
+        DrawArraysInstanced = (delegate* unmanaged<uint, int, int, int, void>)F("glDrawArraysInstanced");
 
         if (missing.Count > 0)
         {

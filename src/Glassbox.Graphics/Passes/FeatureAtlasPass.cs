@@ -10,7 +10,7 @@ namespace Glassbox.Graphics.Passes;
 /// </summary>
 public sealed class FeatureAtlasPass : IDisposable
 {
-    private const int LocalSize = 64;
+    private const int LocalSize = 64, TileGroup = 8;
     private readonly GlContext _context;
     private readonly ShaderProgram _ranges, _layerRange, _atlas;
     private readonly Dictionary<ColormapKind, StorageBuffer> _tables = [];
@@ -19,10 +19,11 @@ public sealed class FeatureAtlasPass : IDisposable
     public FeatureAtlasPass(GlContext context, ShaderLibrary shaders)
     {
         _context = context;
-        var defines = new Dictionary<string, string> { ["LOCAL_SIZE_X"] = LocalSize.ToString(CultureInfo.InvariantCulture) };
-        _ranges = shaders.Compute(context, "feature_ranges.comp", defines);
+        _ranges = shaders.Compute(context, "feature_ranges.comp",
+            new Dictionary<string, string> { ["LOCAL_SIZE_X"] = LocalSize.ToString(CultureInfo.InvariantCulture) });
         _layerRange = shaders.Compute(context, "feature_ranges_layer.comp");
-        _atlas = shaders.Compute(context, "feature_atlas.comp", defines);
+        _atlas = shaders.Compute(context, "feature_atlas.comp",
+            new Dictionary<string, string> { ["LOCAL_SIZE_X"] = TileGroup.ToString(CultureInfo.InvariantCulture), ["LOCAL_SIZE_Y"] = TileGroup.ToString(CultureInfo.InvariantCulture) });
     }
 
     /// <summary>The atlas of the last run: Layout.Width × Layout.Height RGBA8 pixels packed in uints.</summary>
@@ -58,15 +59,16 @@ public sealed class FeatureAtlasPass : IDisposable
         if (perLayer)
             _layerRange.Use().Set("u_tiles", (uint)channels.Length).Bind(2, _rangesBuffer).Dispatch(1);
 
+        // Gutters and empty cells; the tiles are written over them.
+        _pixels.Fill(options.Background, (long)layout.Width * layout.Height);
         _atlas.Use()
             .Set("u_map_width", (uint)width).Set("u_map_height", (uint)height)
             .Set("u_tiles", (uint)channels.Length).Set("u_columns", (uint)layout.Columns)
-            .Set("u_tile_width", (uint)layout.TileWidth).Set("u_tile_height", (uint)layout.TileHeight)
             .Set("u_gutter", (uint)layout.Gutter).Set("u_scale", (uint)options.Scale)
-            .Set("u_atlas_width", (uint)layout.Width).Set("u_atlas_height", (uint)layout.Height)
-            .Set("u_per_layer", perLayer ? 1u : 0u).Set("u_background", options.Background)
+            .Set("u_atlas_width", (uint)layout.Width)
+            .Set("u_per_layer", perLayer ? 1u : 0u)
             .Bind(0, maps).Bind(1, _channels).Bind(2, _rangesBuffer).Bind(3, Table(options.Colormap)).Bind(4, _pixels)
-            .Dispatch((uint)(((long)layout.Width * layout.Height + LocalSize - 1) / LocalSize));
+            .Dispatch((uint)((width + TileGroup - 1) / TileGroup), (uint)((height + TileGroup - 1) / TileGroup), (uint)channels.Length);
         Layout = layout;
         return layout;
     }

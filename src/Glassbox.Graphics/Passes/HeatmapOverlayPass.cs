@@ -10,7 +10,7 @@ namespace Glassbox.Graphics.Passes;
 /// </summary>
 public sealed class HeatmapOverlayPass : IDisposable
 {
-    private const int LocalSize = 64;
+    private const int LocalSize = 8;
     private readonly GlContext _context;
     private readonly ShaderProgram _program;
     private readonly Dictionary<ColormapKind, StorageBuffer> _tables = [];
@@ -20,7 +20,7 @@ public sealed class HeatmapOverlayPass : IDisposable
     {
         _context = context;
         _program = shaders.Compute(context, "heatmap_overlay.comp",
-            new Dictionary<string, string> { ["LOCAL_SIZE_X"] = LocalSize.ToString(CultureInfo.InvariantCulture) });
+            new Dictionary<string, string> { ["LOCAL_SIZE_X"] = LocalSize.ToString(CultureInfo.InvariantCulture), ["LOCAL_SIZE_Y"] = LocalSize.ToString(CultureInfo.InvariantCulture) });
     }
 
     /// <summary>The blended frame of the last run, frame width × height RGBA8 pixels.</summary>
@@ -50,7 +50,7 @@ public sealed class HeatmapOverlayPass : IDisposable
             .Set("u_bicubic", options.Upsampling == Upsampling.Bicubic ? 1 : 0)
             .Set("u_contour_level", options.ContourLevel ?? -1f).Set("u_contour_color", options.ContourColor)
             .Bind(0, _map).Bind(1, _frame).Bind(2, Table(options.Colormap)).Bind(3, _pixels)
-            .Dispatch((uint)(((long)frameWidth * frameHeight + LocalSize - 1) / LocalSize));
+            .Dispatch((uint)((frameWidth + LocalSize - 1) / LocalSize), (uint)((frameHeight + LocalSize - 1) / LocalSize));
     }
 
     public void Dispose()
