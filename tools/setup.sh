@@ -2,7 +2,7 @@
 # Installs what Glassbox needs on Debian 12 when it is missing, and nothing when it is not.
 #
 #   tools/setup.sh            runtime libraries + test tools (Xvfb, glslangValidator)
-#   tools/setup.sh --models   also PyTorch and ONNX for tools/models and tools/fixtures
+#   tools/setup.sh --models   also PyTorch, ONNX, OpenBLAS and matplotlib for the Python tools (tools/models, tools/fixtures, tools/colormaps)
 #
 # Idempotent and quick when everything is present (a few dpkg queries). Needs root or sudo
 # only when something has to be installed.
@@ -15,7 +15,8 @@ RUNTIME_PACKAGES=(
     libvulkan1                                      # the Vulkan loader the WebGPU provider uses on GPU machines
 )
 TEST_PACKAGES=(xvfb xauth glslang-tools gstreamer1.0-tools)
-MODEL_PACKAGES=(python3-torch python3-torchvision python3-onnx libopenblas0-pthread)  # OpenBLAS: reference BLAS makes training ~10x slower
+# Python tools only: training (OpenBLAS, since reference BLAS trains ~10x slower) and colormap tables (matplotlib).
+MODEL_PACKAGES=(python3-torch python3-torchvision python3-onnx libopenblas0-pthread python3-matplotlib)
 
 want=("${RUNTIME_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
 for arg in "$@"; do
