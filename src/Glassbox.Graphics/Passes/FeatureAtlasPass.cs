@@ -13,12 +13,13 @@ public sealed class FeatureAtlasPass : IDisposable
     private const int LocalSize = 64, TileGroup = 8;
     private readonly GlContext _context;
     private readonly ShaderProgram _ranges, _layerRange, _atlas;
-    private readonly Dictionary<ColormapKind, StorageBuffer> _tables = [];
+    private readonly ColormapTables _tables;
     private StorageBuffer? _maps, _channels, _rangesBuffer, _pixels;
 
     public FeatureAtlasPass(GlContext context, ShaderLibrary shaders)
     {
         _context = context;
+        _tables = new ColormapTables(context);
         _ranges = shaders.Compute(context, "feature_ranges.comp",
             new Dictionary<string, string> { ["LOCAL_SIZE_X"] = LocalSize.ToString(CultureInfo.InvariantCulture) });
         _layerRange = shaders.Compute(context, "feature_ranges_layer.comp");
@@ -37,7 +38,7 @@ public sealed class FeatureAtlasPass : IDisposable
         long floats = (long)channelCount * height * width;
         if (maps.Length < floats)
             throw new ArgumentException($"The maps hold {maps.Length} floats; {channelCount}×{height}×{width} needs {floats}.");
-        _maps = Grow(_maps, floats * sizeof(float));
+        _maps = PassBuffers.Grow(_context, _maps, floats * sizeof(float));
         _maps.Write(maps[..(int)floats]);
         return Run(_maps, channelCount, height, width, options);
     }
@@ -48,10 +49,10 @@ public sealed class FeatureAtlasPass : IDisposable
         options.Validate(channelCount);
         var channels = options.Channels?.Select(c => (uint)c).ToArray() ?? Enumerable.Range(0, channelCount).Select(c => (uint)c).ToArray();
         var layout = FeatureAtlasLayout.For(channels.Length, height, width, options);
-        _channels = Grow(_channels, channels.Length * sizeof(uint));
+        _channels = PassBuffers.Grow(_context, _channels, channels.Length * sizeof(uint));
         _channels.Write<uint>(channels);
-        _rangesBuffer = Grow(_rangesBuffer, (channels.Length + 1) * 2 * sizeof(float));
-        _pixels = Grow(_pixels, (long)layout.Width * layout.Height * sizeof(uint));
+        _rangesBuffer = PassBuffers.Grow(_context, _rangesBuffer, (channels.Length + 1) * 2 * sizeof(float));
+        _pixels = PassBuffers.Grow(_context, _pixels, (long)layout.Width * layout.Height * sizeof(uint));
 
         _ranges.Use().Set("u_plane", (uint)(height * width)).Bind(0, maps).Bind(1, _channels).Bind(2, _rangesBuffer)
             .Dispatch((uint)channels.Length);
@@ -67,7 +68,7 @@ public sealed class FeatureAtlasPass : IDisposable
             .Set("u_gutter", (uint)layout.Gutter).Set("u_scale", (uint)options.Scale)
             .Set("u_atlas_width", (uint)layout.Width)
             .Set("u_per_layer", perLayer ? 1u : 0u)
-            .Bind(0, maps).Bind(1, _channels).Bind(2, _rangesBuffer).Bind(3, Table(options.Colormap)).Bind(4, _pixels)
+            .Bind(0, maps).Bind(1, _channels).Bind(2, _rangesBuffer).Bind(3, _tables[options.Colormap]).Bind(4, _pixels)
             .Dispatch((uint)((width + TileGroup - 1) / TileGroup), (uint)((height + TileGroup - 1) / TileGroup), (uint)channels.Length);
         Layout = layout;
         return layout;
@@ -78,30 +79,10 @@ public sealed class FeatureAtlasPass : IDisposable
         _ranges.Dispose();
         _layerRange.Dispose();
         _atlas.Dispose();
-        foreach (var buffer in _tables.Values)
-            buffer.Dispose();
+        _tables.Dispose();
         _maps?.Dispose();
         _channels?.Dispose();
         _rangesBuffer?.Dispose();
         _pixels?.Dispose();
-    }
-
-    private StorageBuffer Table(ColormapKind kind)
-    {
-        if (!_tables.TryGetValue(kind, out var table))
-        {
-            table = new StorageBuffer(_context, Colormaps.Size * sizeof(uint));
-            table.Write<uint>(Colormaps.PackedTable(kind));
-            _tables[kind] = table;
-        }
-        return table;
-    }
-
-    private StorageBuffer Grow(StorageBuffer? buffer, long bytes)
-    {
-        if (buffer is not null && buffer.SizeInBytes >= bytes)
-            return buffer;
-        buffer?.Dispose();
-        return new StorageBuffer(_context, Math.Max(bytes, 16));
     }
 }

@@ -13,12 +13,13 @@ public sealed class HeatmapOverlayPass : IDisposable
     private const int LocalSize = 8;
     private readonly GlContext _context;
     private readonly ShaderProgram _program;
-    private readonly Dictionary<ColormapKind, StorageBuffer> _tables = [];
+    private readonly ColormapTables _tables;
     private StorageBuffer? _map, _frame, _pixels;
 
     public HeatmapOverlayPass(GlContext context, ShaderLibrary shaders)
     {
         _context = context;
+        _tables = new ColormapTables(context);
         _program = shaders.Compute(context, "heatmap_overlay.comp",
             new Dictionary<string, string> { ["LOCAL_SIZE_X"] = LocalSize.ToString(CultureInfo.InvariantCulture), ["LOCAL_SIZE_Y"] = LocalSize.ToString(CultureInfo.InvariantCulture) });
     }
@@ -38,47 +39,27 @@ public sealed class HeatmapOverlayPass : IDisposable
             throw new ArgumentException($"The frame buffer holds {frame.Length} pixels; {frameWidth}×{frameHeight} with stride {frameStridePixels} needs {framePixels}.");
         var values = map[..(mapWidth * mapHeight)];
         var (low, high) = HeatmapOverlay.Range(values, options);
-        _map = Grow(_map, values.Length * sizeof(float));
+        _map = PassBuffers.Grow(_context, _map, values.Length * sizeof(float));
         _map.Write(values);
-        _frame = Grow(_frame, framePixels * sizeof(uint));
+        _frame = PassBuffers.Grow(_context, _frame, framePixels * sizeof(uint));
         _frame.Write(frame[..(int)framePixels]);
-        _pixels = Grow(_pixels, (long)frameWidth * frameHeight * sizeof(uint));
+        _pixels = PassBuffers.Grow(_context, _pixels, (long)frameWidth * frameHeight * sizeof(uint));
         _program.Use()
             .Set("u_map_width", mapWidth).Set("u_map_height", mapHeight)
             .Set("u_frame_width", frameWidth).Set("u_frame_height", frameHeight).Set("u_frame_stride", frameStridePixels)
             .Set("u_low", low).Set("u_high", high).Set("u_opacity", options.Opacity)
             .Set("u_bicubic", options.Upsampling == Upsampling.Bicubic ? 1 : 0)
             .Set("u_contour_level", options.ContourLevel ?? -1f).Set("u_contour_color", options.ContourColor)
-            .Bind(0, _map).Bind(1, _frame).Bind(2, Table(options.Colormap)).Bind(3, _pixels)
+            .Bind(0, _map).Bind(1, _frame).Bind(2, _tables[options.Colormap]).Bind(3, _pixels)
             .Dispatch((uint)((frameWidth + LocalSize - 1) / LocalSize), (uint)((frameHeight + LocalSize - 1) / LocalSize));
     }
 
     public void Dispose()
     {
         _program.Dispose();
-        foreach (var table in _tables.Values)
-            table.Dispose();
+        _tables.Dispose();
         _map?.Dispose();
         _frame?.Dispose();
         _pixels?.Dispose();
-    }
-
-    private StorageBuffer Table(ColormapKind kind)
-    {
-        if (!_tables.TryGetValue(kind, out var table))
-        {
-            table = new StorageBuffer(_context, Colormaps.Size * sizeof(uint));
-            table.Write<uint>(Colormaps.PackedTable(kind));
-            _tables[kind] = table;
-        }
-        return table;
-    }
-
-    private StorageBuffer Grow(StorageBuffer? buffer, long bytes)
-    {
-        if (buffer is not null && buffer.SizeInBytes >= bytes)
-            return buffer;
-        buffer?.Dispose();
-        return new StorageBuffer(_context, Math.Max(bytes, 16));
     }
 }

@@ -38,8 +38,8 @@ public sealed class PlanarPreprocessPass : IDisposable
             throw new ArgumentException($"The pixel buffer holds {rgba.Length} bytes; {width}×{height} with stride {strideBytes} needs {pixelBytes - strideBytes + width * 4}.");
 
         long tensorBytes = (long)options.Channels * width * height * sizeof(float);
-        _pixels = Ensure(_pixels, pixelBytes);
-        _tensor = Ensure(_tensor, tensorBytes);
+        _pixels = PassBuffers.Grow(_context, _pixels, pixelBytes);
+        _tensor = PassBuffers.Grow(_context, _tensor, tensorBytes);
         // A last row shorter than the stride is padded by the upload size; the shader never reads past width.
         _pixels.Write(rgba[..(int)Math.Min(rgba.Length, pixelBytes)]);
 
@@ -71,13 +71,5 @@ public sealed class PlanarPreprocessPass : IDisposable
         _program.Dispose();
         _pixels?.Dispose();
         _tensor?.Dispose();
-    }
-
-    private StorageBuffer Ensure(StorageBuffer? buffer, long bytes)
-    {
-        if (buffer is not null && buffer.SizeInBytes >= bytes)
-            return buffer;
-        buffer?.Dispose();
-        return new StorageBuffer(_context, bytes);
     }
 }
