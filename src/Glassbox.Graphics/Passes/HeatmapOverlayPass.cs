@@ -12,7 +12,7 @@ public sealed class HeatmapOverlayPass : IDisposable
 {
     private const int LocalSize = 8;
     private readonly GlContext _context;
-    private readonly ShaderProgram _program;
+    private readonly ShaderProgram _plain, _withContour;
     private readonly ColormapTables _tables;
     private StorageBuffer? _map, _frame, _pixels;
 
@@ -20,8 +20,9 @@ public sealed class HeatmapOverlayPass : IDisposable
     {
         _context = context;
         _tables = new ColormapTables(context);
-        _program = shaders.Compute(context, "heatmap_overlay.comp",
-            new Dictionary<string, string> { ["LOCAL_SIZE_X"] = LocalSize.ToString(CultureInfo.InvariantCulture), ["LOCAL_SIZE_Y"] = LocalSize.ToString(CultureInfo.InvariantCulture) });
+        string local = LocalSize.ToString(CultureInfo.InvariantCulture);
+        _plain = shaders.Compute(context, "heatmap_overlay.comp", new Dictionary<string, string> { ["LOCAL_SIZE_X"] = local, ["LOCAL_SIZE_Y"] = local, ["CONTOUR"] = "0" });
+        _withContour = shaders.Compute(context, "heatmap_overlay.comp", new Dictionary<string, string> { ["LOCAL_SIZE_X"] = local, ["LOCAL_SIZE_Y"] = local, ["CONTOUR"] = "1" });
     }
 
     /// <summary>The blended frame of the last run, frame width × height RGBA8 pixels.</summary>
@@ -44,7 +45,7 @@ public sealed class HeatmapOverlayPass : IDisposable
         _frame = PassBuffers.Grow(_context, _frame, framePixels * sizeof(uint));
         _frame.Write(frame[..(int)framePixels]);
         _pixels = PassBuffers.Grow(_context, _pixels, (long)frameWidth * frameHeight * sizeof(uint));
-        _program.Use()
+        (options.ContourLevel is null ? _plain : _withContour).Use()
             .Set("u_map_width", mapWidth).Set("u_map_height", mapHeight)
             .Set("u_frame_width", frameWidth).Set("u_frame_height", frameHeight).Set("u_frame_stride", frameStridePixels)
             .Set("u_low", low).Set("u_high", high).Set("u_opacity", options.Opacity)
@@ -56,7 +57,8 @@ public sealed class HeatmapOverlayPass : IDisposable
 
     public void Dispose()
     {
-        _program.Dispose();
+        _plain.Dispose();
+        _withContour.Dispose();
         _tables.Dispose();
         _map?.Dispose();
         _frame?.Dispose();
