@@ -37,8 +37,10 @@ void main()
     uint tile = gl_GlobalInvocationID.z;
     if (x >= u_map_width || y >= u_map_height || tile >= u_tiles)
         return;
-    uint column = tile % u_columns;
-    uint row = tile / u_columns;
+    // tile / columns without integer division (llvmpipe runs that per lane); exact for any tile count
+    // below 2^22 because the quotient is nudged half a step away from the rounding edge.
+    uint row = uint(floor((float(tile) + 0.5) / float(u_columns)));
+    uint column = tile - row * u_columns;
     uint tile_w = u_map_width * u_scale, tile_h = u_map_height * u_scale;
     uint origin_x = u_gutter + column * (tile_w + u_gutter) + x * u_scale;
     uint origin_y = u_gutter + row * (tile_h + u_gutter) + y * u_scale;

@@ -3,13 +3,17 @@
 // value = (channel / 255 − mean) / std, or BT.601 luma for one-channel models.
 // CPU reference: Glassbox.PlanarPreprocess.
 
+// 8×8 work groups over the image: a 2-D index needs no per-pixel integer division (slow on llvmpipe).
 #ifndef LOCAL_SIZE_X
-#define LOCAL_SIZE_X 64
+#define LOCAL_SIZE_X 8
+#endif
+#ifndef LOCAL_SIZE_Y
+#define LOCAL_SIZE_Y 8
 #endif
 
 #include "common.glsl"
 
-layout(local_size_x = LOCAL_SIZE_X) in;
+layout(local_size_x = LOCAL_SIZE_X, local_size_y = LOCAL_SIZE_Y) in;
 
 layout(std430, binding = 0) readonly buffer Pixels { uint pixels[]; };
 layout(std430, binding = 1) writeonly buffer Tensor { float tensor[]; };
@@ -23,12 +27,12 @@ uniform vec4 u_inv_std;
 
 void main()
 {
-    uint i = gl_GlobalInvocationID.x;
-    uint plane = u_width * u_height;
-    if (i >= plane)
+    uint x = gl_GlobalInvocationID.x;
+    uint y = gl_GlobalInvocationID.y;
+    if (x >= u_width || y >= u_height)
         return;
-    uint y = i / u_width;
-    uint x = i - y * u_width;
+    uint plane = u_width * u_height;
+    uint i = y * u_width + x;
     vec4 c = unpack_rgba8(pixels[y * u_stride_pixels + x]);
     if (u_channels == 1u)
     {

@@ -9,7 +9,7 @@ namespace Glassbox.Graphics.Passes;
 /// </summary>
 public sealed class PlanarPreprocessPass : IDisposable
 {
-    private const int LocalSize = 64;
+    private const int LocalSize = 8;
     private readonly GlContext _context;
     private readonly ShaderProgram _program;
     private StorageBuffer? _pixels;
@@ -19,7 +19,11 @@ public sealed class PlanarPreprocessPass : IDisposable
     {
         _context = context;
         _program = shaders.Compute(context, "preprocess_rgba_planar.comp",
-            new Dictionary<string, string> { ["LOCAL_SIZE_X"] = LocalSize.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            new Dictionary<string, string>
+            {
+                ["LOCAL_SIZE_X"] = LocalSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["LOCAL_SIZE_Y"] = LocalSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
     }
 
     /// <summary>The tensor written by the last <see cref="Run"/>: Channels × height × width floats.</summary>
@@ -53,7 +57,7 @@ public sealed class PlanarPreprocessPass : IDisposable
             .Set("u_inv_std", options.InvStdAt(0), options.InvStdAt(c1), options.InvStdAt(c2), 0f)
             .Bind(0, _pixels)
             .Bind(1, _tensor)
-            .Dispatch((uint)((width * height + LocalSize - 1) / LocalSize));
+            .Dispatch((uint)((width + LocalSize - 1) / LocalSize), (uint)((height + LocalSize - 1) / LocalSize));
     }
 
     /// <summary>Runs the pass and reads the tensor back into <paramref name="destination"/>.</summary>
