@@ -21,7 +21,11 @@ void main()
     int mode = v_source_mode.z;
     if (mode == 0)
     {
-        ivec2 source = ((2 * local + 1) * v_source_mode.xy) / (2 * v_rect.zw);
+        // floor((2·local + 1)·size / (2·rect)) as the CPU reference computes it in integers. In float
+        // it is the same: numerator and denominator are exact, and a quotient that is not a whole
+        // number sits at least 1/(2·rect) from one, far beyond float rounding at these sizes.
+        // (Integer division runs lane by lane on llvmpipe.)
+        ivec2 source = ivec2(floor(vec2((2 * local + 1) * v_source_mode.xy) / vec2(2 * v_rect.zw)));
         o_color = texelFetch(u_texture, source, 0);
     }
     else if (mode == 1)
