@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Glassbox.Graphics.Native;
+using Microsoft.Extensions.Logging;
 
 namespace Glassbox.Graphics;
 
@@ -22,8 +23,17 @@ public sealed unsafe class GlContext : IDisposable
     private GCHandle _self;
     private bool _disposed;
 
-    private GlContext(Gl gl, IntPtr window, bool ownsGlfw)
+    private readonly ILogger? _logger;
+    private readonly IntPtr _previousContext;
+
+    // GLFW is process-wide and glfwTerminate destroys every window, so it ends with the last context.
+    private static readonly object GlfwGate = new();
+    private static int _glfwUsers;
+
+    private GlContext(Gl gl, IntPtr window, bool ownsGlfw, ILogger? logger, IntPtr previousContext = 0)
     {
+        _logger = logger;
+        _previousContext = previousContext;
         Gl = gl;
         _window = window;
         _ownsGlfw = ownsGlfw;
@@ -73,14 +83,19 @@ public sealed unsafe class GlContext : IDisposable
     /// Creates a hidden window with a 4.3 core, debug-enabled context and makes it current on the
     /// calling thread, which becomes its owner. Needs a display (under CI: xvfb-run).
     /// </summary>
-    public static GlContext CreateOffscreen()
+    /// <param name="logger">Receives the driver's debug output (errors as errors, performance notes as warnings).</param>
+    public static GlContext CreateOffscreen(ILogger? logger = null)
     {
         var glfw = Glfw.Fn;
-        if (glfw.Init() != Glfw.True)
+        lock (GlfwGate)
         {
-            string reason = Glfw.LastError() ?? "unknown reason";
-            throw new GlassboxException(
-                $"Could not start GLFW: {reason}. OpenGL needs a display: set DISPLAY, or run under a virtual one (xvfb-run -a <command>).");
+            if (_glfwUsers == 0 && glfw.Init() != Glfw.True)
+            {
+                string reason = Glfw.LastError() ?? "unknown reason";
+                throw new GlassboxException(
+                    $"Could not start GLFW: {reason}. OpenGL needs a display: set DISPLAY, or run under a virtual one (xvfb-run -a <command>).");
+            }
+            _glfwUsers++;
         }
         glfw.DefaultWindowHints();
         glfw.WindowHint(Glfw.ContextVersionMajor, 4);
@@ -96,18 +111,20 @@ public sealed unsafe class GlContext : IDisposable
         if (window == IntPtr.Zero)
         {
             string reason = Glfw.LastError() ?? "unknown reason";
-            glfw.Terminate();
+            ReleaseGlfw();
             throw new GlassboxException($"Could not create an OpenGL 4.3 core context: {reason}. Update the GPU driver, or use Mesa (llvmpipe), which provides 4.5 core.");
         }
+        IntPtr previous = glfw.GetCurrentContext();
         glfw.MakeContextCurrent(window);
         try
         {
-            return new GlContext(new Gl(GlfwProcAddress), window, ownsGlfw: true);
+            return new GlContext(new Gl(GlfwProcAddress), window, ownsGlfw: true, logger, previous);
         }
         catch
         {
+            glfw.MakeContextCurrent(previous);
             glfw.DestroyWindow(window);
-            glfw.Terminate();
+            ReleaseGlfw();
             throw;
         }
     }
@@ -116,10 +133,10 @@ public sealed unsafe class GlContext : IDisposable
     /// Wraps a context a host engine already made current on this thread; Glassbox loads GL
     /// functions through the engine's <paramref name="getProcAddress"/> and never destroys the context.
     /// </summary>
-    public static GlContext FromCurrent(Func<string, IntPtr> getProcAddress)
+    public static GlContext FromCurrent(Func<string, IntPtr> getProcAddress, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(getProcAddress);
-        return new GlContext(new Gl(getProcAddress), IntPtr.Zero, ownsGlfw: false);
+        return new GlContext(new Gl(getProcAddress), IntPtr.Zero, ownsGlfw: false, logger);
     }
 
     /// <summary>Queues work for the owner thread; any thread may call it.</summary>
@@ -168,11 +185,23 @@ public sealed unsafe class GlContext : IDisposable
             _self.Free();
         if (_window != IntPtr.Zero)
         {
-            Glfw.Fn.MakeContextCurrent(IntPtr.Zero);
+            // Hand the thread back to the context that was current before this one (a host's, or another Glassbox context).
+            bool wasCurrent = Glfw.Fn.GetCurrentContext() == _window;
             Glfw.Fn.DestroyWindow(_window);
+            if (wasCurrent)
+                Glfw.Fn.MakeContextCurrent(_previousContext);
         }
         if (_ownsGlfw)
-            Glfw.Fn.Terminate();
+            ReleaseGlfw();
+    }
+
+    private static void ReleaseGlfw()
+    {
+        lock (GlfwGate)
+        {
+            if (--_glfwUsers == 0)
+                Glfw.Fn.Terminate();
+        }
     }
 
     private static IntPtr GlfwProcAddress(string name)
@@ -203,6 +232,8 @@ public sealed unsafe class GlContext : IDisposable
             context.DebugErrorCount++;
         try
         {
+            context._logger?.Log(isError ? LogLevel.Error : severity == Native.Gl.DebugSeverityHigh ? LogLevel.Warning : LogLevel.Debug,
+                "OpenGL {Severity}: {Message}", level, entry.Text);
             context.DebugMessageReceived?.Invoke(entry);
         }
         catch (Exception e)

@@ -107,6 +107,32 @@ public class GlSmokeTests
     }
 
     [Test]
+    public void Driver_errors_reach_the_logger()
+    {
+        var logged = new List<(Microsoft.Extensions.Logging.LogLevel Level, string Message)>();
+        using var gl = GlContext.CreateOffscreen(new ListLogger(logged));
+        _driverErrorsExpected = true; // this test provokes one on purpose
+        var error = Assert.Throws<ShaderCompileException>(() => new ShaderProgram(gl, ShaderSource.Load(WriteTemp("#version 430 core\nlayout(local_size_x = 1) in;\nvoid main() { nope(); }\n"))));
+        Assert.That(error, Is.Not.Null);
+        Assert.That(logged.Where(l => l.Level == Microsoft.Extensions.Logging.LogLevel.Error).Select(l => l.Message), Has.Some.Contains("nope"));
+    }
+
+    private static string WriteTemp(string source)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"glassbox-{Guid.NewGuid():N}.comp");
+        File.WriteAllText(path, source);
+        return path;
+    }
+
+    private sealed class ListLogger(List<(Microsoft.Extensions.Logging.LogLevel, string)> sink) : Microsoft.Extensions.Logging.ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            sink.Add((logLevel, formatter(state, exception)));
+    }
+
+    [Test]
     public void Compile_errors_name_the_original_file_and_line()
     {
         string dir = Directory.CreateTempSubdirectory("glassbox-shader").FullName;
