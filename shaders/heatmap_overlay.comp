@@ -1,7 +1,8 @@
 #version 430 core
 // Heatmap overlay: a low-resolution map upsampled to the frame (bilinear or bicubic, pixel centres
 // aligned, edges clamped), normalised by a precomputed range, coloured, and blended over the frame,
-// with an optional contour. One invocation per frame pixel, row 0 at the top.
+// with an optional contour. One invocation per frame pixel, row 0 at the top. The horizontal half of
+// the upsampling comes precomputed per map row from heatmap_rows.comp.
 // CPU reference: Glassbox.Visualisation.HeatmapOverlay (same operations in the same order; "precise"
 // keeps the compiler from fusing them, so both give the same bytes).
 
@@ -25,7 +26,7 @@
 
 layout(local_size_x = LOCAL_SIZE_X, local_size_y = LOCAL_SIZE_Y) in;
 
-layout(std430, binding = 0) readonly buffer Map { float map_values[]; };
+layout(std430, binding = 4) readonly buffer Rows { float rows[]; };   // map height × frame width
 layout(std430, binding = 1) readonly buffer Frame { uint frame[]; };
 layout(std430, binding = 2) readonly buffer Lut { uint lut[256]; };
 layout(std430, binding = 3) writeonly buffer Pixels { uint pixels[]; };
@@ -42,9 +43,9 @@ uniform int u_bicubic;
 uniform float u_contour_level;  // ≤ 0: no contour
 uniform uint u_contour_color;
 
-float map_at(int x, int y)
+float row_at(int row, int x)
 {
-    return map_values[clamp(y, 0, u_map_height - 1) * u_map_width + clamp(x, 0, u_map_width - 1)];
+    return rows[clamp(row, 0, u_map_height - 1) * u_frame_width + x];
 }
 
 float cubic(float d)
@@ -61,17 +62,13 @@ float cubic(float d)
 
 float sample_map(int x, int y)
 {
-    precise float sx = (float(x) + 0.5) * (float(u_map_width) / float(u_frame_width)) - 0.5;
     precise float sy = (float(y) + 0.5) * (float(u_map_height) / float(u_frame_height)) - 0.5;
-    float fx = floor(sx), fy = floor(sy);
-    int ix = int(fx), iy = int(fy);
-    precise float tx = sx - fx;
+    float fy = floor(sy);
+    int iy = int(fy);
     precise float ty = sy - fy;
     if (u_bicubic == 0)
     {
-        float a = map_at(ix, iy), b = map_at(ix + 1, iy), c = map_at(ix, iy + 1), d = map_at(ix + 1, iy + 1);
-        precise float top = a + (b - a) * tx;
-        precise float bottom = c + (d - c) * tx;
+        float top = row_at(iy, x), bottom = row_at(iy + 1, x);
         precise float v = top + (bottom - top) * ty;
         return v;
     }
@@ -79,10 +76,7 @@ float sample_map(int x, int y)
     for (int j = -1; j <= 2; j++)
     {
         precise float wy = cubic(float(j) - ty);
-        precise float row = 0.0;
-        for (int i = -1; i <= 2; i++)
-            row += cubic(float(i) - tx) * map_at(ix + i, iy + j);
-        sum += wy * row;
+        sum += wy * row_at(iy + j, x);
     }
     return sum;
 }

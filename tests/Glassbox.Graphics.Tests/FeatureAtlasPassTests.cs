@@ -60,6 +60,27 @@ public class FeatureAtlasPassTests
         Assert.That(mismatches, Is.Zero, $"pixels differing by more than 1 LSB in a channel, of {expected.Length}");
     }
 
+    [TestCase(MapNormalisation.PerChannel)]
+    [TestCase(MapNormalisation.PerLayer)]
+    public void Maps_already_on_the_gpu_get_their_ranges_from_the_gpu_reduction(MapNormalisation normalisation)
+    {
+        const int channels = 63, height = 7, width = 13;
+        var random = new Random(42);
+        var maps = Enumerable.Range(0, channels * height * width).Select(_ => (float)(random.NextDouble() * 9 - 4)).ToArray();
+        var options = FeatureAtlasOptions.Default with { Normalisation = normalisation, Channels = Enumerable.Range(0, channels).Reverse().ToArray() };
+        var layout = FeatureAtlasLayout.For(channels, height, width, options);
+        var expected = new uint[layout.Width * layout.Height];
+        FeatureAtlas.Render(maps, channels, height, width, options, expected);
+
+        using var onGpu = new StorageBuffer(_gl, maps.Length * sizeof(float));
+        onGpu.Write<float>(maps);
+        _pass.Run(onGpu, channels, height, width, options);
+        var actual = new uint[expected.Length];
+        _pass.Output.Read<uint>(actual);
+
+        Assert.That(expected.Zip(actual).Count(p => !WithinOneLsb(p.First, p.Second)), Is.Zero);
+    }
+
     private static bool WithinOneLsb(uint a, uint b)
     {
         for (int shift = 0; shift < 32; shift += 8)

@@ -74,22 +74,43 @@ public static class FeatureAtlas
         int plane = height * width;
         var ranges = new (float Min, float Max)[channels.Count];
         for (int t = 0; t < channels.Count; t++)
-        {
-            var map = maps.Slice(channels[t] * plane, plane);
-            float lo = map[0], hi = map[0];
-            foreach (float v in map)
-            {
-                lo = v < lo ? v : lo;
-                hi = v > hi ? v : hi;
-            }
-            ranges[t] = (lo, hi);
-        }
+            ranges[t] = MinMax(maps.Slice(channels[t] * plane, plane));
         if (normalisation == MapNormalisation.PerLayer)
         {
             float lo = ranges.Min(r => r.Min), hi = ranges.Max(r => r.Max);
             Array.Fill(ranges, (lo, hi));
         }
         return ranges;
+    }
+
+    /// <summary>Smallest and largest value (min and max are exact, so any order of evaluation agrees).</summary>
+    public static (float Min, float Max) MinMax(ReadOnlySpan<float> values)
+    {
+        float lo = values[0], hi = values[0];
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated && values.Length >= 2 * System.Numerics.Vector<float>.Count)
+        {
+            var vectors = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(values);
+            var vlo = vectors[0];
+            var vhi = vectors[0];
+            foreach (var v in vectors)
+            {
+                vlo = System.Numerics.Vector.Min(vlo, v);
+                vhi = System.Numerics.Vector.Max(vhi, v);
+            }
+            for (int k = 0; k < System.Numerics.Vector<float>.Count; k++)
+            {
+                lo = vlo[k] < lo ? vlo[k] : lo;
+                hi = vhi[k] > hi ? vhi[k] : hi;
+            }
+            i = vectors.Length * System.Numerics.Vector<float>.Count;
+        }
+        for (; i < values.Length; i++)
+        {
+            lo = values[i] < lo ? values[i] : lo;
+            hi = values[i] > hi ? values[i] : hi;
+        }
+        return (lo, hi);
     }
 
     /// <summary>Value scaled into [0, 1] by a range; a flat map (max = min) gives 0.</summary>

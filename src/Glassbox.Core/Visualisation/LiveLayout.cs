@@ -58,11 +58,14 @@ public static class LiveLayout
         return atlas with { Scale = Math.Clamp(scale, 1, 64) };
     }
 
-    /// <summary>Fills <paramref name="list"/> with the layout; returns the rectangle the frame is drawn in.</summary>
+    /// <summary>
+    /// Fills <paramref name="list"/> with the layout; returns the rectangle the frame is drawn in. The
+    /// target must already hold <see cref="Background"/> (both renderers clear to it; a full-screen
+    /// fill would cost a million blended fragments on a software rasteriser for nothing).
+    /// </summary>
     public static PixelRect Draw(DrawList list, Plan plan, LiveViewFrame frame, BakedFont font, FeatureAtlasLayout? atlas)
     {
         list.Clear();
-        list.Fill(new PixelRect(0, 0, plan.Width, plan.Height), Background);
         var frameRect = FitInto(frame.Frame.Width, frame.Frame.Height, plan.FrameArea);
         list.Image(frameRect, 0);
         list.Fill(plan.AtlasArea, Panel);

@@ -40,25 +40,43 @@ public sealed class FeatureAtlasPass : IDisposable
             throw new ArgumentException($"The maps hold {maps.Length} floats; {channelCount}×{height}×{width} needs {floats}.");
         _maps = PassBuffers.Grow(_context, _maps, floats * sizeof(float));
         _maps.Write(maps[..(int)floats]);
-        return Run(_maps, channelCount, height, width, options);
+        // The CPU holds the maps already: a vectorised min/max here costs less than a reduction with
+        // barriers on a software GPU, and gives the same (exact) ranges.
+        options.Validate(channelCount);
+        var channels = options.Channels ?? Enumerable.Range(0, channelCount).ToArray();
+        var ranges = FeatureAtlas.Ranges(maps, height, width, channels, options.Normalisation);
+        var packed = new float[ranges.Length * 2];
+        for (int i = 0; i < ranges.Length; i++)
+            (packed[2 * i], packed[2 * i + 1]) = ranges[i];
+        _rangesBuffer = PassBuffers.Grow(_context, _rangesBuffer, (ranges.Length + 1) * 2 * sizeof(float));
+        _rangesBuffer.Write<float>(packed);
+        return Draw(_maps, channelCount, height, width, options, rangesReady: true);
     }
 
     /// <summary>Draws the atlas of a layer already on the GPU (for example written by an earlier pass).</summary>
-    public FeatureAtlasLayout Run(StorageBuffer maps, int channelCount, int height, int width, FeatureAtlasOptions options)
+    public FeatureAtlasLayout Run(StorageBuffer maps, int channelCount, int height, int width, FeatureAtlasOptions options) =>
+        Draw(maps, channelCount, height, width, options, rangesReady: false);
+
+    private FeatureAtlasLayout Draw(StorageBuffer maps, int channelCount, int height, int width, FeatureAtlasOptions options, bool rangesReady)
     {
         options.Validate(channelCount);
         var channels = options.Channels?.Select(c => (uint)c).ToArray() ?? Enumerable.Range(0, channelCount).Select(c => (uint)c).ToArray();
         var layout = FeatureAtlasLayout.For(channels.Length, height, width, options);
         _channels = PassBuffers.Grow(_context, _channels, channels.Length * sizeof(uint));
         _channels.Write<uint>(channels);
+        // Same size as the span overload asked for, so ranges written there stay in place.
         _rangesBuffer = PassBuffers.Grow(_context, _rangesBuffer, (channels.Length + 1) * 2 * sizeof(float));
         _pixels = PassBuffers.Grow(_context, _pixels, (long)layout.Width * layout.Height * sizeof(uint));
 
-        _ranges.Use().Set("u_plane", (uint)(height * width)).Bind(0, maps).Bind(1, _channels).Bind(2, _rangesBuffer)
-            .Dispatch((uint)channels.Length);
-        bool perLayer = options.Normalisation == MapNormalisation.PerLayer;
-        if (perLayer)
-            _layerRange.Use().Set("u_tiles", (uint)channels.Length).Bind(2, _rangesBuffer).Dispatch(1);
+        // Ranges from the CPU already hold the layer's range in every entry when normalising per layer.
+        bool perLayer = !rangesReady && options.Normalisation == MapNormalisation.PerLayer;
+        if (!rangesReady)
+        {
+            _ranges.Use().Set("u_plane", (uint)(height * width)).Bind(0, maps).Bind(1, _channels).Bind(2, _rangesBuffer)
+                .Dispatch((uint)channels.Length);
+            if (perLayer)
+                _layerRange.Use().Set("u_tiles", (uint)channels.Length).Bind(2, _rangesBuffer).Dispatch(1);
+        }
 
         // Gutters and empty cells; the tiles are written over them.
         _pixels.Fill(options.Background, (long)layout.Width * layout.Height);

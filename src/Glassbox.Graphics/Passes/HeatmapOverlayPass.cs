@@ -10,17 +10,18 @@ namespace Glassbox.Graphics.Passes;
 /// </summary>
 public sealed class HeatmapOverlayPass : IDisposable
 {
-    private const int LocalSize = 8;
+    private const int LocalSize = 8, RowGroup = 64;
     private readonly GlContext _context;
-    private readonly ShaderProgram _plain, _withContour;
+    private readonly ShaderProgram _rowsProgram, _plain, _withContour;
     private readonly ColormapTables _tables;
-    private StorageBuffer? _map, _frame, _pixels;
+    private StorageBuffer? _map, _rows, _frame, _pixels;
 
     public HeatmapOverlayPass(GlContext context, ShaderLibrary shaders)
     {
         _context = context;
         _tables = new ColormapTables(context);
         string local = LocalSize.ToString(CultureInfo.InvariantCulture);
+        _rowsProgram = shaders.Compute(context, "heatmap_rows.comp", new Dictionary<string, string> { ["LOCAL_SIZE_X"] = RowGroup.ToString(CultureInfo.InvariantCulture) });
         _plain = shaders.Compute(context, "heatmap_overlay.comp", new Dictionary<string, string> { ["LOCAL_SIZE_X"] = local, ["LOCAL_SIZE_Y"] = local, ["CONTOUR"] = "0" });
         _withContour = shaders.Compute(context, "heatmap_overlay.comp", new Dictionary<string, string> { ["LOCAL_SIZE_X"] = local, ["LOCAL_SIZE_Y"] = local, ["CONTOUR"] = "1" });
     }
@@ -45,22 +46,30 @@ public sealed class HeatmapOverlayPass : IDisposable
         _frame = PassBuffers.Grow(_context, _frame, framePixels * sizeof(uint));
         _frame.Write(frame[..(int)framePixels]);
         _pixels = PassBuffers.Grow(_context, _pixels, (long)frameWidth * frameHeight * sizeof(uint));
+        _rows = PassBuffers.Grow(_context, _rows, (long)mapHeight * frameWidth * sizeof(float));
+        int bicubic = options.Upsampling == Upsampling.Bicubic ? 1 : 0;
+        _rowsProgram.Use()
+            .Set("u_map_width", mapWidth).Set("u_map_height", mapHeight).Set("u_frame_width", frameWidth).Set("u_bicubic", bicubic)
+            .Bind(0, _map).Bind(4, _rows)
+            .Dispatch((uint)((frameWidth + RowGroup - 1) / RowGroup), (uint)mapHeight);
         (options.ContourLevel is null ? _plain : _withContour).Use()
             .Set("u_map_width", mapWidth).Set("u_map_height", mapHeight)
             .Set("u_frame_width", frameWidth).Set("u_frame_height", frameHeight).Set("u_frame_stride", frameStridePixels)
             .Set("u_low", low).Set("u_high", high).Set("u_opacity", options.Opacity)
-            .Set("u_bicubic", options.Upsampling == Upsampling.Bicubic ? 1 : 0)
+            .Set("u_bicubic", bicubic)
             .Set("u_contour_level", options.ContourLevel ?? -1f).Set("u_contour_color", options.ContourColor)
-            .Bind(0, _map).Bind(1, _frame).Bind(2, _tables[options.Colormap]).Bind(3, _pixels)
+            .Bind(4, _rows).Bind(1, _frame).Bind(2, _tables[options.Colormap]).Bind(3, _pixels)
             .Dispatch((uint)((frameWidth + LocalSize - 1) / LocalSize), (uint)((frameHeight + LocalSize - 1) / LocalSize));
     }
 
     public void Dispose()
     {
+        _rowsProgram.Dispose();
         _plain.Dispose();
         _withContour.Dispose();
         _tables.Dispose();
         _map?.Dispose();
+        _rows?.Dispose();
         _frame?.Dispose();
         _pixels?.Dispose();
     }
