@@ -1,0 +1,106 @@
+using Glassbox.Inference;
+using Glassbox.Media;
+
+namespace Glassbox.Tests;
+
+public class DrawingCanvasTests
+{
+    [Test]
+    public void Strokes_are_round_capped_with_an_anti_aliased_edge()
+    {
+        var canvas = new DrawingCanvas(64, 48, brushWidth: 6f);
+        canvas.BeginStroke(new(10f, 20.3f));
+        canvas.ContinueStroke(new(50f, 20.3f));
+        canvas.EndStroke();
+        var ink = canvas.Rasterise();
+
+        Assert.That(ink[20 * 64 + 30], Is.EqualTo(255), "the stroke's middle is full ink");
+        Assert.That(ink[23 * 64 + 30], Is.InRange(1, 254), "the edge is partly covered");
+        Assert.That(ink[26 * 64 + 30], Is.Zero, "beyond the brush is paper");
+        Assert.That(ink[20 * 64 + 9], Is.EqualTo(255), "the cap extends past the end point");
+        Assert.That(ink[20 * 64 + 56], Is.Zero);
+    }
+
+    [Test]
+    public void Pressure_thins_the_brush_and_undo_and_clear_remove_strokes()
+    {
+        var canvas = new DrawingCanvas(64, 64, brushWidth: 10f);
+        canvas.BeginStroke(new(10f, 10f, Pressure: 1f));
+        canvas.ContinueStroke(new(50f, 10f, Pressure: 1f));
+        canvas.BeginStroke(new(10f, 40f, Pressure: 0.3f));
+        canvas.ContinueStroke(new(50f, 40f, Pressure: 0.3f));
+        canvas.EndStroke();
+        var ink = canvas.Rasterise();
+        // Rows at least 80% inked: a 10 px brush covers 10 rows; at 30% pressure (3 px) the rows 0.5 px from the
+        // centre line are full and those 1.5 px away half covered, so 2 rows count.
+        int Thickness(int x, int yFrom, int yTo) => Enumerable.Range(yFrom, yTo - yFrom).Count(y => ink[y * 64 + x] > 204);
+        Assert.That(Thickness(30, 0, 25), Is.EqualTo(10));
+        Assert.That(Thickness(30, 30, 55), Is.EqualTo(2));
+
+        Assert.That(canvas.Undo(), Is.True);
+        Assert.That(canvas.Rasterise()[40 * 64 + 30], Is.Zero, "the light stroke is gone");
+        Assert.That(canvas.StrokeCount, Is.EqualTo(1));
+        canvas.Clear();
+        Assert.That(canvas.IsEmpty, Is.True);
+        Assert.That(canvas.Undo(), Is.False);
+        Assert.That(canvas.Rasterise(), Is.All.Zero);
+    }
+
+    [Test]
+    public void A_digit_drawn_in_a_corner_is_fitted_to_20_pixels_and_centred_by_its_centre_of_mass()
+    {
+        var canvas = new DrawingCanvas(280, 280, brushWidth: 18f);
+        canvas.BeginStroke(new(30f, 20f));
+        canvas.ContinueStroke(new(40f, 110f));
+        canvas.EndStroke();
+        var mnist = DigitPreprocess.ToMnist(canvas.Rasterise(), 280, 280);
+
+        var rows = Enumerable.Range(0, 28).Where(y => Enumerable.Range(0, 28).Any(x => mnist[y * 28 + x] > 0)).ToList();
+        var columns = Enumerable.Range(0, 28).Where(x => Enumerable.Range(0, 28).Any(y => mnist[y * 28 + x] > 0)).ToList();
+        Assert.That(rows.Count, Is.EqualTo(20), "the taller side fills the 20-pixel box");
+        Assert.That(columns.Count, Is.LessThan(20), "the aspect ratio is kept");
+        var (cx, cy) = DigitPreprocess.CentreOfMass(mnist, 28, 28);
+        Assert.That(cx, Is.EqualTo(14.0).Within(0.6));
+        Assert.That(cy, Is.EqualTo(14.0).Within(0.6));
+        Assert.That(mnist.Any(v => v is > 0 and < 255), Is.True, "area averaging leaves grey edges, as in MNIST");
+    }
+
+    [Test]
+    public void An_empty_canvas_gives_an_empty_digit() =>
+        Assert.That(DigitPreprocess.ToMnist(new DrawingCanvas(100, 100, 10f).Rasterise(), 100, 100), Is.All.Zero);
+
+    [TestCase(1)]
+    [TestCase(7)]
+    [TestCase(0)]
+    [TestCase(4)]
+    public void Drawn_digits_are_recognised_by_the_shipped_cnn(int digit)
+    {
+        var canvas = new DrawingCanvas(280, 280, brushWidth: 22f);
+        foreach (var stroke in Strokes(digit))
+        {
+            canvas.BeginStroke(stroke[0]);
+            foreach (var point in stroke.Skip(1))
+                canvas.ContinueStroke(point);
+            canvas.EndStroke();
+        }
+        var mnist = DigitPreprocess.ToMnist(canvas.Rasterise(), 280, 280);
+
+        var package = ModelPackage.Load(Path.Combine(RepoPaths.Root, "models", "mnist-cnn"));
+        using var session = package.OpenSession(InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu] });
+        using var run = session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
+        package.Preprocessing.NormaliseGray(mnist, run.Input<float>("input"));
+        run.Execute();
+        var logits = run.Output<float>("logits").ToArray();
+
+        Assert.That(Array.IndexOf(logits, logits.Max()), Is.EqualTo(digit), $"logits {string.Join(", ", logits.Select(l => l.ToString("0.0")))}");
+    }
+
+    private static StrokePoint[][] Strokes(int digit) => digit switch
+    {
+        1 => [[new(140, 40), new(140, 240)]],
+        7 => [[new(70, 50), new(210, 50), new(120, 240)]],
+        0 => [Enumerable.Range(0, 33).Select(i => new StrokePoint(140 + 60 * MathF.Cos(i * MathF.Tau / 32), 140 + 95 * MathF.Sin(i * MathF.Tau / 32))).ToArray()],
+        4 => [[new(170, 40), new(80, 170), new(200, 170)], [new(160, 110), new(160, 245)]],
+        _ => throw new ArgumentOutOfRangeException(nameof(digit)),
+    };
+}
