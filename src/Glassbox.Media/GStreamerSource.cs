@@ -8,6 +8,17 @@ namespace Glassbox.Media;
 public sealed record CapturedFrame(RgbaImage Image, long Sequence, TimeSpan Timestamp);
 
 /// <summary>
+/// A frame the caller owns and reuses: reading into it allocates nothing once its image has the
+/// source's size (the steady state of a capture loop).
+/// </summary>
+public sealed class FrameBuffer
+{
+    public RgbaImage? Image { get; internal set; }
+    public long Sequence { get; internal set; }
+    public TimeSpan Timestamp { get; internal set; }
+}
+
+/// <summary>
 /// Frames from a GStreamer pipeline (camera, video file, test pattern) through an app sink that keeps
 /// only the newest frame (max-buffers=1 drop=true), converted to RGBA with row 0 at the top.
 /// Read it from one thread at a time (the capture thread). Dispose stops the pipeline.
@@ -92,8 +103,18 @@ public sealed unsafe class GStreamerSource : IDisposable
     /// </summary>
     public bool TryRead(TimeSpan timeout, out CapturedFrame? frame)
     {
-        ObjectDisposedException.ThrowIf(_pipeline == IntPtr.Zero, this);
+        var buffer = new FrameBuffer();
         frame = null;
+        if (!TryRead(timeout, buffer))
+            return false;
+        frame = new CapturedFrame(buffer.Image!, buffer.Sequence, buffer.Timestamp);
+        return true;
+    }
+
+    /// <summary>As <see cref="TryRead(TimeSpan, out CapturedFrame?)"/>, writing into a frame the caller reuses.</summary>
+    public bool TryRead(TimeSpan timeout, FrameBuffer target)
+    {
+        ObjectDisposedException.ThrowIf(_pipeline == IntPtr.Zero, this);
         if (EndOfStream)
             return false;
         IntPtr sample = Gst.Fn.AppSinkTryPullSample(_sink, (ulong)Math.Max(0, timeout.Ticks) * 100);
@@ -108,7 +129,9 @@ public sealed unsafe class GStreamerSource : IDisposable
         }
         try
         {
-            frame = new CapturedFrame(Copy(sample), ++_sequence, _clock.Elapsed);
+            target.Image = Copy(sample, target.Image);
+            target.Sequence = ++_sequence;
+            target.Timestamp = _clock.Elapsed;
             return true;
         }
         finally
@@ -119,14 +142,14 @@ public sealed unsafe class GStreamerSource : IDisposable
 
     public void Dispose() => Release();
 
-    private static RgbaImage Copy(IntPtr sample)
+    private static readonly byte[] WidthKey = Gst.Utf8Z("width"), HeightKey = Gst.Utf8Z("height");
+
+    private static RgbaImage Copy(IntPtr sample, RgbaImage? reuse)
     {
         IntPtr structure = Gst.Fn.CapsGetStructure(Gst.Fn.SampleGetCaps(sample), 0);
         int width = 0, height = 0;
-        var w = Gst.Utf8Z("width");
-        var h = Gst.Utf8Z("height");
-        fixed (byte* pw = w)
-        fixed (byte* ph = h)
+        fixed (byte* pw = WidthKey)
+        fixed (byte* ph = HeightKey)
         {
             if (Gst.Fn.StructureGetInt(structure, pw, &width) == 0 || Gst.Fn.StructureGetInt(structure, ph, &height) == 0)
                 throw new GlassboxException("A GStreamer frame came without a width and height.");
@@ -142,7 +165,7 @@ public sealed unsafe class GStreamerSource : IDisposable
             int stride = height > 0 ? (int)((long)map.Size / height) : row;
             if (stride < row || (long)stride * height > (long)map.Size)
                 throw new GlassboxException($"A GStreamer frame of {width}×{height} holds {map.Size} bytes, too few for RGBA.");
-            var image = new RgbaImage(width, height);
+            var image = reuse is not null && reuse.Width == width && reuse.Height == height ? reuse : new RgbaImage(width, height);
             var target = MemoryMarshal.AsBytes(image.Pixels.AsSpan());
             var source = new ReadOnlySpan<byte>((void*)map.Data, (int)map.Size);
             for (int y = 0; y < height; y++)
