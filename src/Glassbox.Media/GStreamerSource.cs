@@ -76,6 +76,21 @@ public sealed unsafe class GStreamerSource : IDisposable
     /// <summary>True once a finite source (a file, num-buffers) has delivered its last frame.</summary>
     public bool EndOfStream { get; private set; }
 
+    /// <summary>Start again from the beginning at the end of a file (a flushing seek to 0), as a kiosk's attract loop wants.</summary>
+    public bool Loop { get; init; }
+
+    /// <summary>How many times a looping source went back to its start.</summary>
+    public int Loops { get; private set; }
+
+    /// <summary>A video file through decodebin (any container and codec the installed plugins handle).</summary>
+    public static GStreamerSource OpenFile(string path, bool loop = false)
+    {
+        if (!File.Exists(path))
+            throw new GlassboxException($"Video file '{path}' does not exist. Check the path.");
+        string escaped = Path.GetFullPath(path).Replace("\\", "\\\\").Replace("\"", "\\\"");
+        return new GStreamerSource($"filesrc location=\"{escaped}\" ! decodebin") { Loop = loop };
+    }
+
     /// <summary>
     /// Opens a pipeline whose source part is <paramref name="description"/>, for example
     /// "v4l2src device=/dev/video0", "filesrc location=clip.mp4 ! decodebin" or "videotestsrc pattern=ball".
@@ -124,7 +139,12 @@ public sealed unsafe class GStreamerSource : IDisposable
                 throw new GlassboxException($"GStreamer source '{Description}' failed: {error}");
             // The sink itself knows when it has seen end-of-stream and holds nothing more.
             if (Gst.Fn.AppSinkIsEos(_sink) != 0)
-                EndOfStream = true;
+            {
+                if (Loop && Gst.Fn.ElementSeekSimple(_pipeline, Gst.FormatTime, Gst.SeekFlagFlush | Gst.SeekFlagKeyUnit, 0) != 0)
+                    Loops++;
+                else
+                    EndOfStream = true;
+            }
             return false;
         }
         try

@@ -76,6 +76,41 @@ public class GStreamerSourceTests
     }
 
     [Test]
+    public void A_looping_file_starts_again_at_its_end()
+    {
+        string dir = Directory.CreateTempSubdirectory("glassbox-loop").FullName;
+        try
+        {
+            string file = Path.Combine(dir, "loop.avi");
+            var encode = Process.Start(new ProcessStartInfo("gst-launch-1.0",
+                ["-q", "videotestsrc", "pattern=ball", "num-buffers=8", "!", "video/x-raw,width=32,height=24,framerate=30/1", "!", "jpegenc", "!", "avimux", "!", "filesink", $"location={file}"])
+                { RedirectStandardError = true })!;
+            Assert.That(encode.WaitForExit(20000) && encode.ExitCode == 0, Is.True, encode.StandardError.ReadToEnd());
+
+            using var source = GStreamerSource.OpenFile(file, loop: true);
+            int frames = 0;
+            var timer = Stopwatch.StartNew();
+            while ((frames < 20 || source.Loops < 2) && timer.Elapsed < TimeSpan.FromSeconds(15))
+            {
+                if (source.TryRead(TimeSpan.FromMilliseconds(200), out _))
+                    frames++;
+            }
+            Assert.That(source.Loops, Is.GreaterThanOrEqualTo(2));
+            Assert.That(frames, Is.GreaterThan(8), "more frames than the file holds");
+            Assert.That(source.EndOfStream, Is.False);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
+    public void A_missing_video_file_is_named() =>
+        Assert.That(Assert.Throws<GlassboxException>(() => GStreamerSource.OpenFile("/nonexistent/clip.mp4"))!.Message,
+            Is.EqualTo("Video file '/nonexistent/clip.mp4' does not exist. Check the path."));
+
+    [Test]
     public void An_unknown_element_is_named()
     {
         var error = Assert.Throws<GlassboxException>(() => GStreamerSource.Open("nosuchcamerasrc"));

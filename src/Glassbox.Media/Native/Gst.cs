@@ -9,6 +9,7 @@ internal static unsafe class Gst
     public const int StateChangeFailure = 0;
     public const int ParseFlagFatalErrors = 1;
     public const int MapRead = 1;
+    public const int FormatTime = 3, SeekFlagFlush = 1, SeekFlagKeyUnit = 4;
     public const uint MessageEos = 1, MessageError = 2;
     public const ulong ClockTimeNone = ulong.MaxValue;
 
@@ -41,6 +42,7 @@ internal static unsafe class Gst
         public delegate* unmanaged<IntPtr, void> MiniObjectUnref;
         public delegate* unmanaged<IntPtr, ulong, IntPtr> AppSinkTryPullSample;
         public delegate* unmanaged<IntPtr, int> AppSinkIsEos;
+        public delegate* unmanaged<IntPtr, int, int, long, int> ElementSeekSimple;
         public delegate* unmanaged<IntPtr, IntPtr> SampleGetBuffer;
         public delegate* unmanaged<IntPtr, IntPtr> SampleGetCaps;
         public delegate* unmanaged<IntPtr, uint, IntPtr> CapsGetStructure;
@@ -98,6 +100,7 @@ internal static unsafe class Gst
             MiniObjectUnref = (delegate* unmanaged<IntPtr, void>)F(core, "gst_mini_object_unref"),
             AppSinkTryPullSample = (delegate* unmanaged<IntPtr, ulong, IntPtr>)F(app, "gst_app_sink_try_pull_sample"),
             AppSinkIsEos = (delegate* unmanaged<IntPtr, int>)F(app, "gst_app_sink_is_eos"),
+            ElementSeekSimple = (delegate* unmanaged<IntPtr, int, int, long, int>)F(core, "gst_element_seek_simple"),
             SampleGetBuffer = (delegate* unmanaged<IntPtr, IntPtr>)F(core, "gst_sample_get_buffer"),
             SampleGetCaps = (delegate* unmanaged<IntPtr, IntPtr>)F(core, "gst_sample_get_caps"),
             CapsGetStructure = (delegate* unmanaged<IntPtr, uint, IntPtr>)F(core, "gst_caps_get_structure"),
