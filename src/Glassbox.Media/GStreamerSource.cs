@@ -36,6 +36,8 @@ public sealed unsafe class GStreamerSource : IDisposable
         return true;
     });
 
+    internal static void EnsureInitialised() => _ = Initialised.Value;
+
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private IntPtr _pipeline, _sink, _bus;
     private long _sequence;

@@ -43,6 +43,15 @@ internal static unsafe class Gst
         public delegate* unmanaged<IntPtr, ulong, IntPtr> AppSinkTryPullSample;
         public delegate* unmanaged<IntPtr, int> AppSinkIsEos;
         public delegate* unmanaged<IntPtr, int, int, long, int> ElementSeekSimple;
+        public delegate* unmanaged<IntPtr> DeviceMonitorNew;
+        public delegate* unmanaged<IntPtr, byte*, IntPtr, uint> DeviceMonitorAddFilter;
+        public delegate* unmanaged<IntPtr, int> DeviceMonitorStart;
+        public delegate* unmanaged<IntPtr, void> DeviceMonitorStop;
+        public delegate* unmanaged<IntPtr, IntPtr> DeviceMonitorGetDevices;
+        public delegate* unmanaged<IntPtr, byte*> DeviceGetDisplayName;
+        public delegate* unmanaged<IntPtr, IntPtr> DeviceGetCaps;
+        public delegate* unmanaged<IntPtr, byte*> CapsToString;
+        public delegate* unmanaged<IntPtr, void> ListFree;
         public delegate* unmanaged<IntPtr, IntPtr> SampleGetBuffer;
         public delegate* unmanaged<IntPtr, IntPtr> SampleGetCaps;
         public delegate* unmanaged<IntPtr, uint, IntPtr> CapsGetStructure;
@@ -101,6 +110,15 @@ internal static unsafe class Gst
             AppSinkTryPullSample = (delegate* unmanaged<IntPtr, ulong, IntPtr>)F(app, "gst_app_sink_try_pull_sample"),
             AppSinkIsEos = (delegate* unmanaged<IntPtr, int>)F(app, "gst_app_sink_is_eos"),
             ElementSeekSimple = (delegate* unmanaged<IntPtr, int, int, long, int>)F(core, "gst_element_seek_simple"),
+            DeviceMonitorNew = (delegate* unmanaged<IntPtr>)F(core, "gst_device_monitor_new"),
+            DeviceMonitorAddFilter = (delegate* unmanaged<IntPtr, byte*, IntPtr, uint>)F(core, "gst_device_monitor_add_filter"),
+            DeviceMonitorStart = (delegate* unmanaged<IntPtr, int>)F(core, "gst_device_monitor_start"),
+            DeviceMonitorStop = (delegate* unmanaged<IntPtr, void>)F(core, "gst_device_monitor_stop"),
+            DeviceMonitorGetDevices = (delegate* unmanaged<IntPtr, IntPtr>)F(core, "gst_device_monitor_get_devices"),
+            DeviceGetDisplayName = (delegate* unmanaged<IntPtr, byte*>)F(core, "gst_device_get_display_name"),
+            DeviceGetCaps = (delegate* unmanaged<IntPtr, IntPtr>)F(core, "gst_device_get_caps"),
+            CapsToString = (delegate* unmanaged<IntPtr, byte*>)F(core, "gst_caps_to_string"),
+            ListFree = (delegate* unmanaged<IntPtr, void>)F(glib, "g_list_free"),
             SampleGetBuffer = (delegate* unmanaged<IntPtr, IntPtr>)F(core, "gst_sample_get_buffer"),
             SampleGetCaps = (delegate* unmanaged<IntPtr, IntPtr>)F(core, "gst_sample_get_caps"),
             CapsGetStructure = (delegate* unmanaged<IntPtr, uint, IntPtr>)F(core, "gst_caps_get_structure"),
