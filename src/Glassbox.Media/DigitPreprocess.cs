@@ -15,7 +15,16 @@ public static class DigitPreprocess
     /// (light strokes on dark, as MNIST; invert paper images first). Returns 28×28 bytes, or all zeros
     /// when there is no ink above <paramref name="threshold"/>.
     /// </summary>
-    public static byte[] ToMnist(ReadOnlySpan<byte> ink, int width, int height, byte threshold = 24)
+    public static byte[] ToMnist(ReadOnlySpan<byte> ink, int width, int height, byte threshold = 24) =>
+        Steps(ink, width, height, threshold).Result;
+
+    /// <summary>The intermediate results of <see cref="ToMnist"/>, for explaining it (see docs/mnist-preprocessing.md).</summary>
+    public sealed record Trace(
+        (int Left, int Top, int Width, int Height)? InkBox,
+        int FittedWidth, int FittedHeight, byte[] Fitted,
+        (double X, double Y) FittedCentreOfMass, (int X, int Y) Offset, byte[] Result);
+
+    public static Trace Steps(ReadOnlySpan<byte> ink, int width, int height, byte threshold = 24)
     {
         if (ink.Length < width * height || width <= 0 || height <= 0)
             throw new ArgumentException($"The ink image holds {ink.Length} values; {width}×{height} needs {width * height}.");
@@ -35,7 +44,7 @@ public static class DigitPreprocess
         }
         var result = new byte[Size * Size];
         if (right < 0)
-            return result;
+            return new Trace(null, 0, 0, [], (Size / 2.0, Size / 2.0), (0, 0), result);
         int boxWidth = right - left + 1, boxHeight = bottom - top + 1;
         double scale = (double)Box / Math.Max(boxWidth, boxHeight);
         int fitWidth = Math.Max(1, (int)Math.Round(boxWidth * scale)), fitHeight = Math.Max(1, (int)Math.Round(boxHeight * scale));
@@ -65,7 +74,8 @@ public static class DigitPreprocess
                     result[ty * Size + tx] = (byte)Math.Clamp(Math.Round(fitted[y * fitWidth + x]), 0, 255);
             }
         }
-        return result;
+        var fittedBytes = fitted.Select(v => (byte)Math.Clamp(Math.Round(v), 0, 255)).ToArray();
+        return new Trace((left, top, boxWidth, boxHeight), fitWidth, fitHeight, fittedBytes, (cx, cy), (offsetX, offsetY), result);
     }
 
     /// <summary>Centre of mass of a 28×28 image in pixel-centre coordinates (for tests and diagnostics).</summary>
