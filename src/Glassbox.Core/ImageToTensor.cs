@@ -70,15 +70,30 @@ public static class ImageToTensor
         };
         double sx = options.Resize == ResizeMode.Stretch ? scaleX : scale, sy = options.Resize == ResizeMode.Stretch ? scaleY : scale;
         double offsetX = (w - image.Width * sx) / 2, offsetY = (h - image.Height * sy) / 2;
+        // Sampling positions depend on the column or the row alone: work them out once.
+        var columns = Positions(w, sx, offsetX, image.Width);
+        var rows = Positions(h, sy, offsetY, image.Height);
+        var pixels = image.Pixels;
         var rgb = new float[3];
         for (int y = 0; y < h; y++)
         {
+            var row = rows[y];
             for (int x = 0; x < w; x++)
             {
-                double u = (x + 0.5 - offsetX) / sx - 0.5, v = (y + 0.5 - offsetY) / sy - 0.5;
-                bool inside = u >= -0.5 && u <= image.Width - 0.5 && v >= -0.5 && v <= image.Height - 0.5;
+                var column = columns[x];
+                bool inside = row.Inside && column.Inside;
                 if (inside)
-                    Sample(image, u, v, rgb);
+                {
+                    uint pa = pixels[row.A * image.Width + column.A], pb = pixels[row.A * image.Width + column.B];
+                    uint pc = pixels[row.B * image.Width + column.A], pd = pixels[row.B * image.Width + column.B];
+                    for (int k = 0; k < 3; k++)
+                    {
+                        int shift = 8 * k;
+                        float a = (pa >> shift) & 0xFF, b = (pb >> shift) & 0xFF, cc = (pc >> shift) & 0xFF, d = (pd >> shift) & 0xFF;
+                        float top = a + (b - a) * column.Fraction, bottom = cc + (d - cc) * column.Fraction;
+                        rgb[k] = top + (bottom - top) * row.Fraction;
+                    }
+                }
                 for (int k = 0; k < c; k++)
                 {
                     float value;
@@ -102,19 +117,19 @@ public static class ImageToTensor
         }
     }
 
-    private static void Sample(RgbaImage image, double u, double v, float[] rgb)
-    {
-        int x0 = (int)Math.Floor(u), y0 = (int)Math.Floor(v);
-        float fx = (float)(u - x0), fy = (float)(v - y0);
-        for (int k = 0; k < 3; k++)
-        {
-            float a = Channel(image, x0, y0, k), b = Channel(image, x0 + 1, y0, k);
-            float cc = Channel(image, x0, y0 + 1, k), d = Channel(image, x0 + 1, y0 + 1, k);
-            float top = a + (b - a) * fx, bottom = cc + (d - cc) * fx;
-            rgb[k] = top + (bottom - top) * fy;
-        }
-    }
+    /// <summary>For each output position along one axis: the two source indices (clamped), the fraction between them, and whether it lies on the image.</summary>
+    private readonly record struct Position(int A, int B, float Fraction, bool Inside);
 
-    private static float Channel(RgbaImage image, int x, int y, int k) =>
-        (image[Math.Clamp(x, 0, image.Width - 1), Math.Clamp(y, 0, image.Height - 1)] >> (8 * k)) & 0xFF;
+    private static Position[] Positions(int count, double scale, double offset, int sourceSize)
+    {
+        var positions = new Position[count];
+        for (int i = 0; i < count; i++)
+        {
+            double s = (i + 0.5 - offset) / scale - 0.5;
+            int s0 = (int)Math.Floor(s);
+            positions[i] = new Position(Math.Clamp(s0, 0, sourceSize - 1), Math.Clamp(s0 + 1, 0, sourceSize - 1), (float)(s - s0),
+                s >= -0.5 && s <= sourceSize - 0.5);
+        }
+        return positions;
+    }
 }

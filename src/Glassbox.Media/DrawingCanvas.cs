@@ -78,7 +78,7 @@ public sealed class DrawingCanvas
     /// <summary>The ink image: Width × Height bytes.</summary>
     public byte[] Rasterise()
     {
-        var ink = new float[Width * Height];
+        var ink = new byte[Width * Height];
         foreach (var stroke in _current is null ? _strokes : _strokes.Append(_current))
         {
             if (stroke.Count == 1)
@@ -86,14 +86,11 @@ public sealed class DrawingCanvas
             for (int i = 1; i < stroke.Count; i++)
                 Segment(ink, stroke[i - 1], stroke[i]);
         }
-        var bytes = new byte[ink.Length];
-        for (int i = 0; i < ink.Length; i++)
-            bytes[i] = (byte)MathF.Round(Math.Clamp(ink[i], 0f, 1f) * 255f);
-        return bytes;
+        return ink;
     }
 
     // A round-capped segment: coverage falls from 1 to 0 over one pixel at the edge (distance-based anti-aliasing).
-    private void Segment(float[] ink, StrokePoint a, StrokePoint b)
+    private void Segment(byte[] ink, StrokePoint a, StrokePoint b)
     {
         float ra = BrushWidth * Math.Clamp(a.Pressure, 0.05f, 1f) / 2f, rb = BrushWidth * Math.Clamp(b.Pressure, 0.05f, 1f) / 2f;
         float reach = MathF.Max(ra, rb) + 1f;
@@ -109,11 +106,16 @@ public sealed class DrawingCanvas
                 float px = x + 0.5f - a.X, py = y + 0.5f - a.Y;
                 float t = length2 > 0f ? Math.Clamp((px * dx + py * dy) / length2, 0f, 1f) : 0f;
                 float ex = px - t * dx, ey = py - t * dy;
-                float distance = MathF.Sqrt(ex * ex + ey * ey);
                 float radius = ra + (rb - ra) * t;
-                float coverage = Math.Clamp(radius + 0.5f - distance, 0f, 1f);
-                ref float cell = ref ink[y * Width + x];
-                cell = MathF.Max(cell, coverage);
+                float squared = ex * ex + ey * ey;
+                if (squared >= (radius + 0.5f) * (radius + 0.5f))
+                    continue; // outside the brush: no coverage, no square root
+                float distance = MathF.Sqrt(squared);
+                // Rounding is monotonic, so the maximum of rounded coverages equals the rounded maximum.
+                byte coverage = (byte)MathF.Round(Math.Clamp(radius + 0.5f - distance, 0f, 1f) * 255f);
+                ref byte cell = ref ink[y * Width + x];
+                if (coverage > cell)
+                    cell = coverage;
             }
         }
     }

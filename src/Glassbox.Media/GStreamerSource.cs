@@ -190,8 +190,15 @@ public sealed unsafe class GStreamerSource : IDisposable
             var image = reuse is not null && reuse.Width == width && reuse.Height == height ? reuse : new RgbaImage(width, height);
             var target = MemoryMarshal.AsBytes(image.Pixels.AsSpan());
             var source = new ReadOnlySpan<byte>((void*)map.Data, (int)map.Size);
-            for (int y = 0; y < height; y++)
-                source.Slice(y * stride, row).CopyTo(target.Slice(y * row, row));
+            if (stride == row)
+            {
+                source[..(row * height)].CopyTo(target);
+            }
+            else
+            {
+                for (int y = 0; y < height; y++)
+                    source.Slice(y * stride, row).CopyTo(target.Slice(y * row, row));
+            }
             return image;
         }
         finally
