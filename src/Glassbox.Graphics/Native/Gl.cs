@@ -15,14 +15,13 @@ internal sealed unsafe class Gl
     public const uint ComputeShader = 0x91B9, VertexShader = 0x8B31, FragmentShader = 0x8B30;
     public const uint CompileStatus = 0x8B81, LinkStatus = 0x8B82, InfoLogLength = 0x8B84;
     public const uint ShaderStorageBuffer = 0x90D2;
-    public const uint DynamicCopy = 0x88EA, DynamicDraw = 0x88E8, StreamRead = 0x88E1;
-    public const uint ShaderStorageBarrierBit = 0x2000, BufferUpdateBarrierBit = 0x200, AllBarrierBits = 0xFFFFFFFF;
+    public const uint DynamicCopy = 0x88EA;
+    public const uint ShaderStorageBarrierBit = 0x2000, BufferUpdateBarrierBit = 0x200;
     public const uint DebugOutput = 0x92E0, DebugOutputSynchronous = 0x8242;
     public const uint DebugTypeError = 0x824C, DebugSeverityHigh = 0x9146, DebugSeverityNotification = 0x826B;
-    public const uint MaxComputeWorkGroupInvocations = 0x90EB;
     public const uint Texture2D = 0x0DE1, Rgba8 = 0x8058, R8 = 0x8229, Rgba = 0x1908, Red = 0x1903, UnsignedByte = 0x1401;
     public const uint TextureMinFilter = 0x2801, TextureMagFilter = 0x2800, Nearest = 0x2600, TextureWrapS = 0x2802, TextureWrapT = 0x2803, ClampToEdge = 0x812F;
-    public const uint UnpackAlignment = 0x0CF5, PackAlignment = 0x0D05, PixelUnpackBuffer = 0x88EC, StreamDraw = 0x88E0;
+    public const uint UnpackAlignment = 0x0CF5, PackAlignment = 0x0D05, PixelUnpackBuffer = 0x88EC;
     public const uint Framebuffer = 0x8D40, ColorAttachment0 = 0x8CE0, FramebufferComplete = 0x8CD5;
     public const uint ColorBufferBit = 0x4000, Blend = 0x0BE2, SrcAlpha = 0x0302, OneMinusSrcAlpha = 0x0303, Zero = 0, One = 1;
     public const uint R32ui = 0x8236, RedInteger = 0x8D94, UnsignedInt = 0x1405;

@@ -5,12 +5,12 @@ namespace Glassbox.Media.Native;
 /// <summary>The GStreamer 1.x calls Glassbox makes (core, app sink, GLib error helpers), from the system libraries.</summary>
 internal static unsafe class Gst
 {
-    public const int StateNull = 1, StatePaused = 3, StatePlaying = 4;
+    public const int StateNull = 1, StatePlaying = 4;
     public const int StateChangeFailure = 0;
     public const int ParseFlagFatalErrors = 1;
     public const int MapRead = 1;
     public const int FormatTime = 3, SeekFlagFlush = 1, SeekFlagKeyUnit = 4;
-    public const uint MessageEos = 1, MessageError = 2;
+    public const uint MessageError = 2;
     public const ulong ClockTimeNone = ulong.MaxValue;
 
     /// <summary>GstMapInfo is 104 bytes on 64-bit; data sits at offset 16 and size at 24.</summary>
@@ -34,7 +34,6 @@ internal static unsafe class Gst
         public delegate* unmanaged<byte*, IntPtr, int, IntPtr*, IntPtr> ParseLaunchFull;
         public delegate* unmanaged<IntPtr, byte*, IntPtr> BinGetByName;
         public delegate* unmanaged<IntPtr, int, int> ElementSetState;
-        public delegate* unmanaged<IntPtr, int*, int*, ulong, int> ElementGetState;
         public delegate* unmanaged<IntPtr, void> ObjectUnref;
         public delegate* unmanaged<IntPtr, IntPtr> ElementGetBus;
         public delegate* unmanaged<IntPtr, uint, IntPtr> BusPopFiltered;
@@ -101,7 +100,6 @@ internal static unsafe class Gst
             ParseLaunchFull = (delegate* unmanaged<byte*, IntPtr, int, IntPtr*, IntPtr>)F(core, "gst_parse_launch_full"),
             BinGetByName = (delegate* unmanaged<IntPtr, byte*, IntPtr>)F(core, "gst_bin_get_by_name"),
             ElementSetState = (delegate* unmanaged<IntPtr, int, int>)F(core, "gst_element_set_state"),
-            ElementGetState = (delegate* unmanaged<IntPtr, int*, int*, ulong, int>)F(core, "gst_element_get_state"),
             ObjectUnref = (delegate* unmanaged<IntPtr, void>)F(core, "gst_object_unref"),
             ElementGetBus = (delegate* unmanaged<IntPtr, IntPtr>)F(core, "gst_element_get_bus"),
             BusPopFiltered = (delegate* unmanaged<IntPtr, uint, IntPtr>)F(core, "gst_bus_pop_filtered"),

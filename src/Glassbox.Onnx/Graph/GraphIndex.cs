@@ -3,11 +3,10 @@ using Google.Protobuf;
 
 namespace Glassbox.Onnx.Graph;
 
-/// <summary>Lookups over one graph: who produces and who consumes each tensor, and constant values.</summary>
+/// <summary>Lookups over one graph: who produces each tensor, and constant values.</summary>
 internal sealed class GraphIndex
 {
     private readonly Dictionary<string, NodeProto> _producers = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<NodeProto>> _consumers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TensorProto> _constants = new(StringComparer.Ordinal);
 
     public GraphIndex(GraphProto graph)
@@ -21,14 +20,6 @@ internal sealed class GraphIndex
             {
                 if (output.Length > 0)
                     _producers[output] = node;
-            }
-            foreach (var input in node.Input)
-            {
-                if (input.Length == 0)
-                    continue;
-                if (!_consumers.TryGetValue(input, out var list))
-                    _consumers[input] = list = [];
-                list.Add(node);
             }
             if (node.OpType == "Constant" && node.Domain.Length == 0 && node.Output.Count == 1)
             {
@@ -48,8 +39,6 @@ internal sealed class GraphIndex
     public GraphProto Graph { get; }
 
     public NodeProto? Producer(string tensor) => _producers.GetValueOrDefault(tensor);
-
-    public IReadOnlyList<NodeProto> Consumers(string tensor) => _consumers.TryGetValue(tensor, out var list) ? list : [];
 
     public bool IsConstant(string tensor) => _constants.ContainsKey(tensor);
 
@@ -90,8 +79,6 @@ internal static class TensorValues
                 return null;
         }
     }
-
-    public static long[] Dims(TensorProto t) => t.Dims.ToArray();
 
     private static T[] FromRaw<T>(ByteString raw) where T : unmanaged =>
         System.Runtime.InteropServices.MemoryMarshal.Cast<byte, T>(raw.Span).ToArray();

@@ -41,8 +41,6 @@ internal sealed class ShapeInference
 
     public TensorShape? this[string tensor] => _shapes.GetValueOrDefault(tensor);
 
-    public int? RankOf(string tensor) => _shapes.TryGetValue(tensor, out var s) ? s.Rank : null;
-
     private void Set(NodeProto node, int output, TensorShape? shape)
     {
         if (shape is not null && output < node.Output.Count && node.Output[output].Length > 0)
