@@ -103,7 +103,7 @@ public static class ImageToTensor
                     }
                     else
                     {
-                        float raw = c == 1 ? 0.299f * rgb[0] + 0.587f * rgb[1] + 0.114f * rgb[2] : rgb[options.Bgr ? 2 - k : k];
+                        float raw = c == 1 ? PlanarPreprocess.LumaR * rgb[0] + PlanarPreprocess.LumaG * rgb[1] + PlanarPreprocess.LumaB * rgb[2] : rgb[options.Bgr ? 2 - k : k];
                         if (options.Invert)
                             raw = 255f - raw;
                         float mean = options.Mean.Length == 1 ? options.Mean[0] : options.Mean[k];

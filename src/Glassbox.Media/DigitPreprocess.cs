@@ -50,20 +50,7 @@ public static class DigitPreprocess
         int fitWidth = Math.Max(1, (int)Math.Round(boxWidth * scale)), fitHeight = Math.Max(1, (int)Math.Round(boxHeight * scale));
         var fitted = AreaResample(ink, width, left, top, boxWidth, boxHeight, fitWidth, fitHeight);
 
-        // Centre of mass of the fitted digit, in pixel-centre coordinates.
-        double mass = 0, cx = 0, cy = 0;
-        for (int y = 0; y < fitHeight; y++)
-        {
-            for (int x = 0; x < fitWidth; x++)
-            {
-                double v = fitted[y * fitWidth + x];
-                mass += v;
-                cx += v * (x + 0.5);
-                cy += v * (y + 0.5);
-            }
-        }
-        cx /= mass;
-        cy /= mass;
+        var (cx, cy) = CentreOfMass<double>(fitted, fitWidth, fitHeight);
         int offsetX = (int)Math.Round(Size / 2.0 - cx), offsetY = (int)Math.Round(Size / 2.0 - cy);
         for (int y = 0; y < fitHeight; y++)
         {
@@ -78,15 +65,17 @@ public static class DigitPreprocess
         return new Trace((left, top, boxWidth, boxHeight), fitWidth, fitHeight, fittedBytes, (cx, cy), (offsetX, offsetY), result);
     }
 
-    /// <summary>Centre of mass of a 28×28 image in pixel-centre coordinates (for tests and diagnostics).</summary>
-    public static (double X, double Y) CentreOfMass(ReadOnlySpan<byte> image, int width, int height)
+    /// <summary>Centre of mass in pixel-centre coordinates (x + ½, y + ½); the middle of the image when it is empty.</summary>
+    public static (double X, double Y) CentreOfMass(ReadOnlySpan<byte> image, int width, int height) => CentreOfMass<byte>(image, width, height);
+
+    private static (double X, double Y) CentreOfMass<T>(ReadOnlySpan<T> image, int width, int height) where T : System.Numerics.INumberBase<T>
     {
         double mass = 0, cx = 0, cy = 0;
         for (int y = 0; y < height; y++)
         {
             for (int x = 0; x < width; x++)
             {
-                double v = image[y * width + x];
+                double v = double.CreateTruncating(image[y * width + x]);
                 mass += v;
                 cx += v * (x + 0.5);
                 cy += v * (y + 0.5);

@@ -55,6 +55,15 @@ public sealed class DrawingCanvas
         _current = null;
     }
 
+    /// <summary>Adds a whole stroke at once (replaying a recorded drawing).</summary>
+    public void AddStroke(IEnumerable<StrokePoint> points)
+    {
+        EndStroke();
+        foreach (var point in points)
+            ContinueStroke(point);
+        EndStroke();
+    }
+
     /// <summary>Removes the last stroke (the one being drawn, if any).</summary>
     public bool Undo()
     {

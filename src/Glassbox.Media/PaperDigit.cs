@@ -30,7 +30,7 @@ public static class PaperDigit
             for (int x = 0; x < rw; x++)
             {
                 uint p = photo[rx + x, ry + y];
-                gray[y * rw + x] = 0.299f * (p & 0xFF) + 0.587f * ((p >> 8) & 0xFF) + 0.114f * ((p >> 16) & 0xFF);
+                gray[y * rw + x] = PlanarPreprocess.LumaR * (p & 0xFF) + PlanarPreprocess.LumaG * ((p >> 8) & 0xFF) + PlanarPreprocess.LumaB * ((p >> 16) & 0xFF);
             }
         }
         // Local mean over a window about an eighth of the region, from an integral image.

@@ -82,17 +82,7 @@ public class DrawListRendererTests
         var gpu = target.Read();
         textures.ForEach(t => t.Dispose());
 
-        int worst = 0, different = 0;
-        for (int i = 0; i < cpu.Pixels.Length; i++)
-        {
-            int d = 0;
-            for (int shift = 0; shift < 32; shift += 8)
-                d = Math.Max(d, Math.Abs((int)((cpu.Pixels[i] >> shift) & 0xFF) - (int)((gpu.Pixels[i] >> shift) & 0xFF)));
-            worst = Math.Max(worst, d);
-            if (d > 1)
-                different++;
-        }
-        Assert.That(different, Is.Zero, $"pixels more than 1 LSB apart (largest difference {worst})");
+        PixelAssert.WithinOneLsb(cpu.Pixels, gpu.Pixels, width, height);
         return cpu;
     }
 }

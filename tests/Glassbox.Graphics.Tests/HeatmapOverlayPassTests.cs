@@ -50,19 +50,8 @@ public class HeatmapOverlayPassTests
         var actual = new uint[expected.Length];
         _pass.Output.Read<uint>(actual);
 
-        int mismatches = expected.Zip(actual).Count(p => !WithinOneLsb(p.First, p.Second));
-        Assert.That(mismatches, Is.Zero, $"pixels differing by more than 1 LSB in a channel, of {expected.Length}");
+        PixelAssert.WithinOneLsb(expected, actual, frameWidth, frameHeight);
         if (options.ContourLevel is not null)
             Assert.That(expected.Count(p => p == options.ContourColor), Is.GreaterThan(0), "the contour is drawn");
-    }
-
-    private static bool WithinOneLsb(uint a, uint b)
-    {
-        for (int shift = 0; shift < 32; shift += 8)
-        {
-            if (Math.Abs((int)((a >> shift) & 0xFF) - (int)((b >> shift) & 0xFF)) > 1)
-                return false;
-        }
-        return true;
     }
 }

