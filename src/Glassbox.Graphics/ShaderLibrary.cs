@@ -10,6 +10,7 @@ public sealed class ShaderLibrary
 {
     private readonly List<(WeakReference<ShaderProgram> Program, string? Vertex, string Main, IReadOnlyDictionary<string, string>? Defines, DateTime Stamp)> _programs = [];
     private readonly object _gate = new();
+    private readonly System.Diagnostics.Stopwatch _sinceCheck = System.Diagnostics.Stopwatch.StartNew();
 
     public ShaderLibrary(string root, bool hotReload = false)
     {
@@ -22,6 +23,12 @@ public sealed class ShaderLibrary
     public string Root { get; }
 
     public bool HotReload { get; }
+
+    /// <summary>
+    /// Shortest time between two looks at the files: <see cref="ReloadChanged"/> is meant to be called
+    /// every frame, and reading every shader's timestamp 60 times a second is wasted I/O.
+    /// </summary>
+    public TimeSpan CheckInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Finds shaders/ beside the application or above it (a checkout), for apps and tests.</summary>
     public static ShaderLibrary FindDefault(bool hotReload = false)
@@ -45,14 +52,18 @@ public sealed class ShaderLibrary
         Track(new ShaderProgram(context, Load(vertex, defines), Load(fragment, defines)), vertex, fragment, defines);
 
     /// <summary>
-    /// Rebuilds programs whose files changed since they were built. Returns one message per program
-    /// that failed (file and line included); those keep their previous build. Call on the render thread.
+    /// Rebuilds programs whose files changed since they were built, looking at most once per
+    /// <see cref="CheckInterval"/>. Returns one message per program that failed (file and line
+    /// included); those keep their previous build. Call on the render thread.
     /// </summary>
     public IReadOnlyList<string> ReloadChanged()
     {
         var errors = new List<string>();
         lock (_gate)
         {
+            if (_programs.Count == 0 || _sinceCheck.Elapsed < CheckInterval)
+                return errors;
+            _sinceCheck.Restart();
             _programs.RemoveAll(p => !p.Program.TryGetTarget(out _));
             for (int i = 0; i < _programs.Count; i++)
             {

@@ -18,7 +18,7 @@ public class HotReloadTests
             File.WriteAllText(Path.Combine(dir, "value.comp"), Template);
             WriteInclude(dir, "1.5");
             using var gl = GlContext.CreateOffscreen();
-            var library = new ShaderLibrary(dir, hotReload: true);
+            var library = new ShaderLibrary(dir, hotReload: true) { CheckInterval = TimeSpan.Zero };
             using var program = library.Compute(gl, "value.comp");
             using var output = new StorageBuffer(gl, 16);
 
@@ -38,6 +38,33 @@ public class HotReloadTests
             WriteInclude(dir, "7.0");
             Assert.That(library.ReloadChanged(), Is.Empty);
             Assert.That(RunOnce(program, output), Is.EqualTo(7f));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Test]
+    public void Files_are_looked_at_no_more_often_than_the_check_interval()
+    {
+        string dir = Directory.CreateTempSubdirectory("glassbox-reload-interval").FullName;
+        Directory.CreateDirectory(Path.Combine(dir, "include"));
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "value.comp"), Template);
+            WriteInclude(dir, "1.0");
+            using var gl = GlContext.CreateOffscreen();
+            var library = new ShaderLibrary(dir, hotReload: true) { CheckInterval = TimeSpan.FromMilliseconds(400) };
+            using var program = library.Compute(gl, "value.comp");
+            using var output = new StorageBuffer(gl, 16);
+
+            WriteInclude(dir, "2.0");
+            library.ReloadChanged();
+            Assert.That(RunOnce(program, output), Is.EqualTo(1f), "an edit inside the interval waits");
+            Thread.Sleep(450);
+            library.ReloadChanged();
+            Assert.That(RunOnce(program, output), Is.EqualTo(2f), "and is picked up once it has passed");
         }
         finally
         {

@@ -38,39 +38,43 @@ public sealed class FeatureAtlasPass : IDisposable
         long floats = (long)channelCount * height * width;
         if (maps.Length < floats)
             throw new ArgumentException($"The maps hold {maps.Length} floats; {channelCount}×{height}×{width} needs {floats}.");
+        var channels = Channels(options, channelCount);
         _maps = PassBuffers.Grow(_context, _maps, floats * sizeof(float));
         _maps.Write(maps[..(int)floats]);
         // The CPU holds the maps already: a vectorised min/max here costs less than a reduction with
         // barriers on a software GPU, and gives the same (exact) ranges.
-        options.Validate(channelCount);
-        var channels = options.Channels ?? Enumerable.Range(0, channelCount).ToArray();
         var ranges = FeatureAtlas.Ranges(maps, height, width, channels, options.Normalisation);
         var packed = new float[ranges.Length * 2];
         for (int i = 0; i < ranges.Length; i++)
             (packed[2 * i], packed[2 * i + 1]) = ranges[i];
-        _rangesBuffer = PassBuffers.Grow(_context, _rangesBuffer, (ranges.Length + 1) * 2 * sizeof(float));
-        _rangesBuffer.Write<float>(packed);
-        return Draw(_maps, channelCount, height, width, options, rangesReady: true);
+        return Draw(_maps, channels, height, width, options, packed);
     }
 
     /// <summary>Draws the atlas of a layer already on the GPU (for example written by an earlier pass).</summary>
     public FeatureAtlasLayout Run(StorageBuffer maps, int channelCount, int height, int width, FeatureAtlasOptions options) =>
-        Draw(maps, channelCount, height, width, options, rangesReady: false);
+        Draw(maps, Channels(options, channelCount), height, width, options, cpuRanges: null);
 
-    private FeatureAtlasLayout Draw(StorageBuffer maps, int channelCount, int height, int width, FeatureAtlasOptions options, bool rangesReady)
+    private static IReadOnlyList<int> Channels(FeatureAtlasOptions options, int channelCount) =>
+        options.Validate(channelCount).Channels ?? Enumerable.Range(0, channelCount).ToArray();
+
+    /// <param name="cpuRanges">(min, max) per tile found on the CPU, or null to reduce them on the GPU.</param>
+    private FeatureAtlasLayout Draw(StorageBuffer maps, IReadOnlyList<int> tiles, int height, int width, FeatureAtlasOptions options, float[]? cpuRanges)
     {
-        options.Validate(channelCount);
-        var channels = options.Channels?.Select(c => (uint)c).ToArray() ?? Enumerable.Range(0, channelCount).Select(c => (uint)c).ToArray();
+        var channels = tiles.Select(c => (uint)c).ToArray();
         var layout = FeatureAtlasLayout.For(channels.Length, height, width, options);
         _channels = PassBuffers.Grow(_context, _channels, channels.Length * sizeof(uint));
         _channels.Write<uint>(channels);
-        // Same size as the span overload asked for, so ranges written there stay in place.
+        // One slot more than the tiles: the GPU reduction keeps the layer's range there.
         _rangesBuffer = PassBuffers.Grow(_context, _rangesBuffer, (channels.Length + 1) * 2 * sizeof(float));
         _pixels = PassBuffers.Grow(_context, _pixels, (long)layout.Width * layout.Height * sizeof(uint));
 
         // Ranges from the CPU already hold the layer's range in every entry when normalising per layer.
-        bool perLayer = !rangesReady && options.Normalisation == MapNormalisation.PerLayer;
-        if (!rangesReady)
+        bool perLayer = cpuRanges is null && options.Normalisation == MapNormalisation.PerLayer;
+        if (cpuRanges is not null)
+        {
+            _rangesBuffer.Write<float>(cpuRanges);
+        }
+        else
         {
             _ranges.Use().Set("u_plane", (uint)(height * width)).Bind(0, maps).Bind(1, _channels).Bind(2, _rangesBuffer)
                 .Dispatch((uint)channels.Length);
