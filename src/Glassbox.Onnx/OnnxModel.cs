@@ -8,7 +8,7 @@ namespace Glassbox.Onnx;
 /// An ONNX model held in memory. Reading never touches the file again; methods that change the
 /// graph return a new model and leave this one as it was.
 /// </summary>
-public sealed class OnnxModel
+public sealed partial class OnnxModel
 {
     /// <summary>Largest model file read into memory (2 GiB is also protobuf's own limit).</summary>
     public const long MaxModelBytes = int.MaxValue;

@@ -20,12 +20,13 @@ public sealed class GradientGraph
     // ScatterElements with reduction="add" (the MaxPool rule) needs 16; older models are lifted to it.
     private const long EmittedOpset = 16;
 
-    private GradientGraph(OnnxModel model, string output, string seedInput, ImmutableDictionary<string, string> gradientOutputs,
-                          int backwardNodes, TimeSpan derivationTime)
+    private GradientGraph(OnnxModel model, string output, string seedInput, string? topClassWeightInput,
+                          ImmutableDictionary<string, string> gradientOutputs, int backwardNodes, TimeSpan derivationTime)
     {
         Model = model;
         Output = output;
         SeedInput = seedInput;
+        TopClassWeightInput = topClassWeightInput;
         GradientOutputs = gradientOutputs;
         BackwardNodeCount = backwardNodes;
         DerivationTime = derivationTime;
@@ -40,6 +41,13 @@ public sealed class GradientGraph
     /// <summary>Name of the extra input: weights of the output's shape.</summary>
     public string SeedInput { get; }
 
+    /// <summary>
+    /// With <c>seedTopClass</c>, a one-element input w: the graph adds w · onehot(argmax(output)) to
+    /// the seed, so the top class is explained in the same run that finds it (w = 1, seed all zero).
+    /// Zero-filled it changes nothing. Null when not asked for.
+    /// </summary>
+    public string? TopClassWeightInput { get; }
+
     /// <summary>For each requested tensor, the name of the graph output holding its gradient.</summary>
     public ImmutableDictionary<string, string> GradientOutputs { get; }
 
@@ -53,7 +61,8 @@ public sealed class GradientGraph
     /// path between them get backward nodes; no parameter gradients are computed. Throws
     /// <see cref="OnnxModelException"/> naming every node whose op has no rule; nothing is returned half-built.
     /// </summary>
-    public static GradientGraph Derive(OnnxModel model, string output, IEnumerable<string> withRespectTo)
+    /// <param name="seedTopClass">Add <see cref="TopClassWeightInput"/>; needs an output of shape [batch, classes].</param>
+    public static GradientGraph Derive(OnnxModel model, string output, IEnumerable<string> withRespectTo, bool seedTopClass = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         var timer = Stopwatch.StartNew();
@@ -124,7 +133,27 @@ public sealed class GradientGraph
                          ?? graph.ValueInfo.FirstOrDefault(v => v.Name == output);
         graph.Input.Add(SeedInfo(seed, outputInfo, shapes[output]));
 
-        var contributions = new Dictionary<string, List<string>>(StringComparer.Ordinal) { [output] = [seed] };
+        string? topClassWeight = null;
+        string effectiveSeed = seed;
+        if (seedTopClass)
+        {
+            var outputShape = shapes[output];
+            if (outputShape is not { Rank: 2 } || outputShape[1] < 1)
+                throw new OnnxModelException($"Seeding the top class needs output '{output}' to be [batch, classes]; it is {outputShape?.ToString() ?? "of unknown shape"}. Give the seed explicitly instead.");
+            topClassWeight = builder.Unique($"top_class_weight:{output}");
+            graph.Input.Add(new ValueInfoProto
+            {
+                Name = topClassWeight,
+                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = ShapeProto(TensorShape.Of(1)) } },
+            });
+            builder.Scope = "top_class";
+            // ArgMax keeps the first of equal maxima, as a loop over the scores would.
+            string top = builder.Op("ArgMax", [output], AttrInt("axis", -1), AttrInt("keepdims", 0));
+            string oneHot = builder.Op("OneHot", [top, builder.Int64s(outputShape[1]), builder.Floats([0f, 1f], [2])], AttrInt("axis", -1));
+            effectiveSeed = builder.Add(seed, builder.Mul(oneHot, topClassWeight));
+        }
+
+        var contributions = new Dictionary<string, List<string>>(StringComparer.Ordinal) { [output] = [effectiveSeed] };
         string Total(string tensor)
         {
             var list = contributions[tensor];
@@ -176,7 +205,7 @@ public sealed class GradientGraph
         foreach (var import in proto.OpsetImport.Where(o => o.Domain.Length == 0 || o.Domain == "ai.onnx"))
             import.Version = Math.Max(import.Version, EmittedOpset);
         var derived = OnnxModel.FromProto(proto, model.Source);
-        return new GradientGraph(derived, output, seed, gradientOutputs.ToImmutable(), graph.Node.Count - before, timer.Elapsed);
+        return new GradientGraph(derived, output, seed, topClassWeight, gradientOutputs.ToImmutable(), graph.Node.Count - before, timer.Elapsed);
     }
 
     /// <summary>

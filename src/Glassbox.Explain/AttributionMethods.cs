@@ -1,0 +1,104 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Glassbox.Explain.Methods;
+
+namespace Glassbox.Explain;
+
+/// <summary>The method catalogue by name, and parsing of "name:key=value:…" specifications.</summary>
+public static class AttributionMethods
+{
+    /// <summary>Every method name, in the order reports list them.</summary>
+    public static ImmutableArray<string> Names { get; } =
+    [
+        "cam", "grad-cam", "grad-cam++", "xgrad-cam", "layer-cam", "eigen-cam", "score-cam", "ablation-cam",
+        "gradient", "gradient-x-input", "smoothgrad", "integrated-gradients", "occlusion", "rise", "attention-rollout",
+    ];
+
+    /// <summary>
+    /// A method from its name and optional settings, e.g. "rise:masks=1000:seed=3",
+    /// "occlusion:window=8:stride=4", "integrated-gradients:steps=64:baseline=blurred",
+    /// "smoothgrad:samples=50:noise=0.2", "attention-rollout:fusion=max:discard=0.8".
+    /// </summary>
+    public static AttributionMethod Parse(string specification)
+    {
+        ArgumentNullException.ThrowIfNull(specification);
+        var parts = specification.Trim().Split(':');
+        string name = parts[0].Trim().ToLowerInvariant();
+        var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var part in parts.Skip(1))
+        {
+            int eq = part.IndexOf('=');
+            if (eq <= 0)
+                throw new GlassboxException($"Method setting '{part}' in '{specification}' is not key=value; write e.g. rise:masks=1000:seed=3.");
+            settings[part[..eq].Trim()] = part[(eq + 1)..].Trim();
+        }
+        var reader = new SettingReader(name, settings);
+        AttributionMethod method = name switch
+        {
+            "cam" => new Cam(),
+            "grad-cam" or "gradcam" => new GradCam(),
+            "grad-cam++" or "gradcam++" or "gradcampp" => new GradCamPlusPlus(),
+            "xgrad-cam" or "xgradcam" => new XGradCam(),
+            "layer-cam" or "layercam" => new LayerCam(),
+            "eigen-cam" or "eigencam" => new EigenCam(),
+            "score-cam" or "scorecam" => new ScoreCam(),
+            "ablation-cam" or "ablationcam" => new AblationCam(),
+            "gradient" or "saliency" or "vanilla-gradient" => new VanillaGradient(),
+            "gradient-x-input" or "gradientxinput" or "input-x-gradient" => new GradientTimesInput(),
+            "smoothgrad" => new SmoothGrad(reader.Int("samples", 25), reader.Float("noise", 0.15f), reader.Int("seed", 0)),
+            "integrated-gradients" or "ig" => new IntegratedGradients(reader.Int("steps", 32), reader.Enum("baseline", IntegrationBaseline.Black), reader.Int("seed", 0)),
+            "occlusion" => new Occlusion(reader.Int("window", 0), reader.Int("stride", 0)),
+            "rise" => new Rise(reader.Int("masks", 500), reader.Int("grid", 7), reader.Float("p", 0.5f), reader.Int("seed", 0)),
+            "attention-rollout" or "rollout" => new AttentionRollout(reader.Enum("fusion", HeadFusion.Mean), reader.Float("discard", 0.9f)),
+            _ => throw new GlassboxException($"Unknown method '{parts[0]}'. Methods: {string.Join(", ", Names)}."),
+        };
+        reader.CheckAllUsed();
+        return method;
+    }
+
+    /// <summary>Several methods from a comma-separated list.</summary>
+    public static IReadOnlyList<AttributionMethod> ParseList(string specifications) =>
+        specifications.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Parse).ToList();
+
+    private sealed class SettingReader(string method, Dictionary<string, string> settings)
+    {
+        private readonly HashSet<string> _used = new(StringComparer.OrdinalIgnoreCase);
+
+        public int Int(string key, int fallback)
+        {
+            if (!Take(key, out var text))
+                return fallback;
+            return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value)
+                ? value : throw new GlassboxException($"{method}: {key}={text} is not a whole number.");
+        }
+
+        public float Float(string key, float fallback)
+        {
+            if (!Take(key, out var text))
+                return fallback;
+            return float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value) && float.IsFinite(value)
+                ? value : throw new GlassboxException($"{method}: {key}={text} is not a number.");
+        }
+
+        public T Enum<T>(string key, T fallback) where T : struct, Enum
+        {
+            if (!Take(key, out var text))
+                return fallback;
+            return System.Enum.TryParse<T>(text, ignoreCase: true, out var value) && System.Enum.IsDefined(value) && !int.TryParse(text, out _)
+                ? value : throw new GlassboxException($"{method}: {key}={text} is not one of {string.Join(", ", System.Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}.");
+        }
+
+        public void CheckAllUsed()
+        {
+            var unknown = settings.Keys.Where(k => !_used.Contains(k)).ToList();
+            if (unknown.Count > 0)
+                throw new GlassboxException($"{method} has no setting {string.Join(", ", unknown.Select(u => $"'{u}'"))}.");
+        }
+
+        private bool Take(string key, out string text)
+        {
+            _used.Add(key);
+            return settings.TryGetValue(key, out text!);
+        }
+    }
+}

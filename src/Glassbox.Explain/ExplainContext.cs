@@ -1,0 +1,232 @@
+using System.Diagnostics;
+using Glassbox.Inference;
+using Glassbox.Inference.Planning;
+
+namespace Glassbox.Explain;
+
+/// <summary>Which score of the explained class a perturbation measures.</summary>
+public enum ScoreKind
+{
+    /// <summary>The raw output (logit), as gradient methods differentiate.</summary>
+    Logit,
+    /// <summary>The softmax probability, as RISE, Score-CAM and the deletion/insertion metrics use.</summary>
+    Probability,
+}
+
+/// <summary>
+/// One input after its shared run: scores, the explained class, the tapped tensors and gradients,
+/// and batched runs of perturbed inputs on the same session. Valid until the explainer runs again.
+/// </summary>
+public sealed class ExplainContext
+{
+    private readonly Dictionary<string, float[]> _tensors = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, float[]> _gradients = new(StringComparer.Ordinal);
+    private readonly float[] _input;
+    private long _runTicks;
+
+    private ExplainContext(Explainer explainer, PlannedSession session, float[] input, ExplanationTarget target)
+    {
+        Explainer = explainer;
+        Session = session;
+        _input = input;
+        Target = target;
+    }
+
+    public Explainer Explainer { get; }
+
+    /// <summary>The planned session every run of this context uses.</summary>
+    public PlannedSession Session { get; }
+
+    public ExplanationTarget Target { get; }
+
+    /// <summary>The input as the model takes it (channels × height × width).</summary>
+    public ReadOnlySpan<float> Input => _input;
+
+    /// <summary>The model's class scores for the input.</summary>
+    public float[] Scores { get; private set; } = [];
+
+    public float[] Probabilities { get; private set; } = [];
+
+    /// <summary>The explained class: the target's, or the top class.</summary>
+    public int TargetClass { get; private set; }
+
+    /// <summary>The explained logit (or logit difference for a contrast) on the input.</summary>
+    public float TargetScore { get; private set; }
+
+    /// <summary>Time of the shared run.</summary>
+    public TimeSpan SharedRunTime { get; private set; }
+
+    /// <summary>Time in runs so far, the shared one included.</summary>
+    public TimeSpan RunTime => TimeSpan.FromTicks(_runTicks);
+
+    public int Classes => Explainer.Classes;
+
+    internal static ExplainContext Create(Explainer explainer, PlannedSession session, ReadOnlySpan<float> input, ExplanationTarget target)
+    {
+        var context = new ExplainContext(explainer, session, input.ToArray(), target);
+        context.RunShared();
+        return context;
+    }
+
+    /// <summary>An intermediate tensor of the shared run (batch row 0); it must be among the needs' taps.</summary>
+    public float[] Tensor(string name) =>
+        _tensors.TryGetValue(name, out var values) ? values
+            : throw new GlassboxException($"Tensor '{name}' was not tapped in this run; add it to the method's RunNeeds.Taps.");
+
+    /// <summary>The gradient of the explained score with respect to <paramref name="tensor"/>; it must be among the needs' gradient targets.</summary>
+    public float[] Gradient(string tensor) =>
+        _gradients.TryGetValue(tensor, out var values) ? values
+            : throw new GlassboxException($"No gradient with respect to '{tensor}' in this run; add it to the method's RunNeeds.GradientTargets.");
+
+    /// <summary>The tensor's shape without the batch dimension, as the session reports it.</summary>
+    public TensorShape ShapeOf(string tensor)
+    {
+        var run = Session.Run(1);
+        var info = run.OutputInfos.FirstOrDefault(o => o.Name == tensor)
+                   ?? throw new GlassboxException($"Tensor '{tensor}' is not an output of this run.");
+        return TensorShape.Of(info.Shape.ToArray()[1..]);
+    }
+
+    /// <summary>The explained score in one row of class scores, after softmax for <see cref="ScoreKind.Probability"/>.</summary>
+    public float ScoreOf(ReadOnlySpan<float> logits, ScoreKind kind)
+    {
+        if (kind == ScoreKind.Logit)
+            return Target.ScoreOf(logits, TargetClass);
+        Span<float> probabilities = logits.Length <= 1024 ? stackalloc float[logits.Length] : new float[logits.Length];
+        MapMath.Softmax(logits, probabilities);
+        return Target.ScoreOf(probabilities, TargetClass);
+    }
+
+    /// <summary>Class scores of <paramref name="count"/> inputs laid end to end; writes count × classes logits.</summary>
+    public void ScoreBatch(ReadOnlySpan<float> inputs, int count, Span<float> logits)
+    {
+        int size = Explainer.InputSize, classes = Classes;
+        CheckBatch(inputs.Length, count, size);
+        int chunk = Math.Min(Explainer.Options.MaxBatch, Session.MaxBatch);
+        for (int start = 0; start < count; start += chunk)
+        {
+            int n = Math.Min(chunk, count - start);
+            var run = Session.Run(n, scoresOnly: true);
+            inputs.Slice(start * size, n * size).CopyTo(run.Input<float>(Session.Input.Name));
+            OpenGate(run, n);
+            Execute(run);
+            run.Output<float>(Session.Output)[..(n * classes)].CopyTo(logits.Slice(start * classes, n * classes));
+        }
+    }
+
+    /// <summary>The explained score of each of <paramref name="count"/> inputs.</summary>
+    public void TargetScores(ReadOnlySpan<float> inputs, int count, Span<float> scores, ScoreKind kind)
+    {
+        var logits = new float[count * Classes];
+        ScoreBatch(inputs, count, logits);
+        for (int i = 0; i < count; i++)
+            scores[i] = ScoreOf(logits.AsSpan(i * Classes, Classes), kind);
+    }
+
+    /// <summary>
+    /// The gradient of the explained logit with respect to the input, for each of
+    /// <paramref name="count"/> inputs; needs the input among the gradient targets.
+    /// </summary>
+    public void InputGradients(ReadOnlySpan<float> inputs, int count, Span<float> gradients)
+    {
+        int size = Explainer.InputSize;
+        CheckBatch(inputs.Length, count, size);
+        string gradient = Session.GradientOf(Session.Input.Name);
+        var graph = Session.Gradients!;
+        int chunk = Math.Min(Explainer.Options.MaxBatch, Session.MaxBatch);
+        for (int start = 0; start < count; start += chunk)
+        {
+            int n = Math.Min(chunk, count - start);
+            var run = Session.Run(n);
+            inputs.Slice(start * size, n * size).CopyTo(run.Input<float>(Session.Input.Name));
+            var seed = run.Input<float>(graph.SeedInput);
+            for (int i = 0; i < n; i++)
+                Target.FillSeed(seed.Slice(i * Classes, Classes), TargetClass);
+            if (graph.TopClassWeightInput is { } top)
+                run.Input<float>(top).Clear();
+            OpenGate(run, n);
+            Execute(run);
+            run.Output<float>(gradient)[..(n * size)].CopyTo(gradients.Slice(start * size, n * size));
+        }
+    }
+
+    /// <summary>
+    /// Class scores of this input with channels of the gated layer switched off: row i of
+    /// <paramref name="gates"/> (channels values, 1 keeps, 0 removes) is batch row i.
+    /// </summary>
+    public void GatedScoreBatch(ReadOnlySpan<float> gates, int count, Span<float> logits)
+    {
+        var gate = Session.Gate ?? throw new GlassboxException("This run has no channel gate; add RunNeeds.ChannelGate.");
+        int size = Explainer.InputSize, classes = Classes, channels = gate.Channels;
+        CheckBatch(gates.Length, count, channels);
+        int chunk = Math.Min(Explainer.Options.MaxBatch, Session.MaxBatch);
+        for (int start = 0; start < count; start += chunk)
+        {
+            int n = Math.Min(chunk, count - start);
+            var run = Session.Run(n, scoresOnly: true);
+            var batchInput = run.Input<float>(Session.Input.Name);
+            for (int i = 0; i < n; i++)
+                _input.CopyTo(batchInput.Slice(i * size, size));
+            gates.Slice(start * channels, n * channels).CopyTo(run.Input<float>(gate.GateInput));
+            Execute(run);
+            run.Output<float>(Session.Output)[..(n * classes)].CopyTo(logits.Slice(start * classes, n * classes));
+        }
+    }
+
+    private void RunShared()
+    {
+        var run = Session.Run(1);
+        _input.CopyTo(run.Input<float>(Session.Input.Name));
+        if (Session.Gradients is { } graph)
+        {
+            var seed = run.Input<float>(graph.SeedInput);
+            if (Target.Label is { } label)
+            {
+                Target.FillSeed(seed, label);
+                run.Input<float>(graph.TopClassWeightInput!).Clear();
+            }
+            else
+            {
+                // The graph seeds its own top class: one run finds the class and explains it.
+                seed.Clear();
+                run.Input<float>(graph.TopClassWeightInput!)[0] = 1f;
+            }
+        }
+        OpenGate(run, 1);
+        var timer = Stopwatch.StartNew();
+        Execute(run);
+        SharedRunTime = timer.Elapsed;
+
+        Scores = run.Output<float>(Session.Output)[..Classes].ToArray();
+        Probabilities = new float[Classes];
+        MapMath.Softmax(Scores, Probabilities);
+        TargetClass = Target.Resolve(Scores);
+        TargetScore = Target.ScoreOf(Scores, TargetClass);
+        foreach (var tap in Session.Needs.Taps)
+            _tensors[tap] = run.Output<float>(tap).ToArray();
+        if (Session.Gradients is { } gradients)
+        {
+            foreach (var (tensor, output) in gradients.GradientOutputs)
+                _gradients[tensor] = run.Output<float>(output).ToArray();
+        }
+    }
+
+    private void OpenGate(SessionRun run, int batch)
+    {
+        if (Session.Gate is { } gate)
+            run.Input<float>(gate.GateInput)[..(batch * gate.Channels)].Fill(1f);
+    }
+
+    private void Execute(SessionRun run)
+    {
+        long start = Stopwatch.GetTimestamp();
+        run.Execute();
+        _runTicks += Stopwatch.GetElapsedTime(start).Ticks;
+    }
+
+    private static void CheckBatch(int length, int count, int size)
+    {
+        if (count < 0 || (long)count * size != length)
+            throw new GlassboxException($"A batch of {count} needs {(long)count * size} values ({count} × {size}); {length} were given.");
+    }
+}

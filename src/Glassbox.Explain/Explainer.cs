@@ -1,0 +1,171 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Glassbox.Inference;
+using Glassbox.Inference.Planning;
+using Glassbox.Onnx;
+
+namespace Glassbox.Explain;
+
+/// <summary>
+/// Explains one image-input model: collects what the active methods need, asks the run planner for
+/// one session serving all of them, runs the input once (forward, taps and gradients together) and
+/// lets each method finish from there, with batched extra runs where a method perturbs the input.
+/// Owns its sessions; one thread at a time.
+/// </summary>
+public sealed class Explainer : IDisposable
+{
+    private readonly RunPlanner _planner;
+    private readonly float[] _blackLevel;
+    private string? _layer;
+
+    private Explainer(OnnxModel model, ExplainerOptions options, IReadOnlyList<string> labels)
+    {
+        Model = model;
+        Options = options;
+        Labels = labels.ToImmutableArray();
+        Output = options.Output ?? model.Outputs.FirstOrDefault()?.Name ?? throw new GlassboxException($"Model '{model.Source}' has no outputs.");
+        if (model.Inputs.Length != 1)
+            throw new GlassboxException($"Model '{model.Source}' has {model.Inputs.Length} inputs; the explainer works with models that take one image tensor.");
+        Input = model.Inputs[0];
+        var shape = Input.Shape;
+        if (shape.Rank != 4 || shape[1] < 1 || shape[2] < 1 || shape[3] < 1)
+            throw new GlassboxException($"Input '{Input.Name}' of '{model.Source}' is {shape}; the explainer needs an image tensor [batch, channels, height, width] with known channels, height and width.");
+        if (Input.ElementType != TensorElementType.Float32)
+            throw new GlassboxException($"Input '{Input.Name}' holds {Input.ElementType.OnnxName()}; the explainer needs a float32 image tensor.");
+        Channels = (int)shape[1];
+        Height = (int)shape[2];
+        Width = (int)shape[3];
+        if (options.BlackLevel.Length != 1 && options.BlackLevel.Length != Channels)
+            throw new GlassboxException($"BlackLevel has {options.BlackLevel.Length} values; give one per input channel ({Channels}) or one for all.");
+        _blackLevel = Enumerable.Range(0, Channels).Select(c => options.BlackLevel[options.BlackLevel.Length == 1 ? 0 : c]).ToArray();
+        var outputShape = model.Outputs.First(o => o.Name == Output).Shape;
+        if (outputShape.Rank != 2 || outputShape[1] < 1)
+            throw new GlassboxException($"Output '{Output}' is {outputShape}; the explainer needs class scores [batch, classes].");
+        Classes = (int)outputShape[1];
+        _planner = new RunPlanner(model, Output, options.Inference);
+    }
+
+    public OnnxModel Model { get; }
+
+    public ExplainerOptions Options { get; }
+
+    public ImmutableArray<string> Labels { get; }
+
+    /// <summary>The class-score output.</summary>
+    public string Output { get; }
+
+    public TensorInfo Input { get; }
+
+    public int Channels { get; }
+
+    public int Height { get; }
+
+    public int Width { get; }
+
+    public int Classes { get; }
+
+    /// <summary>Elements of one input: channels × height × width.</summary>
+    public int InputSize => Channels * Height * Width;
+
+    public RunPlanner Planner => _planner;
+
+    /// <summary>The input tensor's value for a black pixel, per channel.</summary>
+    public ReadOnlySpan<float> BlackLevel => _blackLevel;
+
+    /// <summary>The layer CAM methods read, with "auto" resolved to the last spatial feature map.</summary>
+    public string Layer => _layer ??= ResolveLayer();
+
+    public static Explainer Create(OnnxModel model, ExplainerOptions? options = null, IReadOnlyList<string>? labels = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return new Explainer(model, (options ?? ExplainerOptions.Default).Validate(), labels ?? []);
+    }
+
+    /// <summary>A package's model with its labels; black is what its preprocessing makes of a 0 pixel.</summary>
+    public static Explainer Create(ModelPackage package, ExplainerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        options ??= ExplainerOptions.Default;
+        if (options.BlackLevel is [0f])
+            options = options with { BlackLevel = BlackLevelOf(package.Preprocessing) };
+        return Create(package.Model, options, package.Labels);
+    }
+
+    /// <summary>The normalised value of a zero pixel per channel: (0 − mean) / std.</summary>
+    public static ImmutableArray<float> BlackLevelOf(ModelPreprocessing preprocessing)
+    {
+        int channels = Math.Max(preprocessing.Mean.Length, preprocessing.Std.Length);
+        return Enumerable.Range(0, channels)
+            .Select(c => -preprocessing.Mean[Math.Min(c, preprocessing.Mean.Length - 1)] / preprocessing.Std[Math.Min(c, preprocessing.Std.Length - 1)])
+            .ToImmutableArray();
+    }
+
+    /// <summary>
+    /// Explains <paramref name="input"/> (one sample, channels × height × width, as the model takes
+    /// it) with each method. One shared run, then each method's own batched runs, if any.
+    /// </summary>
+    public ExplainResult Explain(ReadOnlySpan<float> input, IReadOnlyList<AttributionMethod> methods, ExplanationTarget? target = null)
+    {
+        ArgumentNullException.ThrowIfNull(methods);
+        if (methods.Count == 0)
+            throw new GlassboxException("Name at least one method to explain with.");
+        var needs = methods.Aggregate(RunNeeds.None, (all, m) => all.Merge(m.Needs(this)));
+        var context = Run(input, needs, target ?? ExplanationTarget.TopClass);
+        var maps = ImmutableArray.CreateBuilder<AttributionMap>(methods.Count);
+        foreach (var method in methods)
+        {
+            var timer = Stopwatch.StartNew();
+            var runsBefore = context.RunTime;
+            var map = method.Compute(context);
+            var runTime = context.RunTime - runsBefore;
+            maps.Add(map with { RunTime = runTime, PostProcessTime = timer.Elapsed - runTime });
+        }
+        return new ExplainResult(context.Scores.ToImmutableArray(), context.Probabilities.ToImmutableArray(), context.TargetClass,
+            context.Target.Contrast, context.TargetScore, maps.ToImmutable(), context.SharedRunTime, context.Session.Session.Providers.Selected);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="input"/> once on a session serving <paramref name="needs"/>: the
+    /// context methods compute from. Valid until the next call on this explainer.
+    /// </summary>
+    public ExplainContext Run(ReadOnlySpan<float> input, RunNeeds needs, ExplanationTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(needs);
+        ArgumentNullException.ThrowIfNull(target);
+        if (input.Length != InputSize)
+            throw new GlassboxException($"The input has {input.Length} values; the model takes {Channels}×{Height}×{Width} = {InputSize}.");
+        target.Validate(Classes, Labels);
+        var planned = _planner.For(needs);
+        return ExplainContext.Create(this, planned, input, target);
+    }
+
+    public void Dispose() => _planner.Dispose();
+
+    private string ResolveLayer()
+    {
+        if (!Options.Layer.Equals("auto", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!Model.HasTensor(Options.Layer) || Model.Inputs.Any(i => i.Name == Options.Layer))
+                throw new GlassboxException($"Model '{Model.Source}' has no layer '{Options.Layer}'. Spatial layers: {string.Join(", ", SpatialLayers().Take(12))}.");
+            return Options.Layer;
+        }
+        return Model.LastSpatialLayer()?.Output
+               ?? throw new GlassboxException($"Model '{Model.Source}' has no spatial feature map (rank 4, height and width above 1) for layer \"auto\"; name a layer, or use a pixel method (gradient, occlusion, RISE).");
+    }
+
+    private IEnumerable<string> SpatialLayers() => Model.Layers().Where(l => l.IsSpatial).Select(l => $"'{l.Output}'");
+}
+
+/// <summary>What <see cref="Explainer.Explain"/> found: the scores and one map per method.</summary>
+public sealed record ExplainResult(
+    ImmutableArray<float> Scores,
+    ImmutableArray<float> Probabilities,
+    int TargetClass,
+    int? ContrastClass,
+    float TargetScore,
+    ImmutableArray<AttributionMap> Maps,
+    TimeSpan SharedRunTime,
+    ExecutionProvider Provider)
+{
+    public int PredictedClass => ExplanationTarget.ArgMax(Scores.AsSpan());
+}

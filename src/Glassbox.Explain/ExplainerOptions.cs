@@ -1,0 +1,39 @@
+using System.Collections.Immutable;
+using Glassbox.Inference;
+
+namespace Glassbox.Explain;
+
+/// <summary>Settings of an <see cref="Explainer"/>. Validated when it is created.</summary>
+public sealed record ExplainerOptions
+{
+    public static ExplainerOptions Default { get; } = new();
+
+    /// <summary>The class-score output (logits); null for the model's first output.</summary>
+    public string? Output { get; init; }
+
+    /// <summary>The layer CAM methods read: a tensor name, or "auto" for the last spatial feature map.</summary>
+    public string Layer { get; init; } = "auto";
+
+    public InferenceOptions Inference { get; init; } = InferenceOptions.Default;
+
+    /// <summary>
+    /// The input tensor's value for a black pixel, one per channel (or one for all). Perturbation
+    /// methods and the metrics remove evidence by moving pixels to it.
+    /// </summary>
+    public ImmutableArray<float> BlackLevel { get; init; } = [0f];
+
+    /// <summary>Most perturbed inputs in one run.</summary>
+    public int MaxBatch { get; init; } = 64;
+
+    public ExplainerOptions Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Layer))
+            throw new GlassboxException("Layer is empty; name a tensor from the layer listing, or use \"auto\" for the last spatial feature map.");
+        if (BlackLevel.IsDefaultOrEmpty || BlackLevel.Any(v => !float.IsFinite(v)))
+            throw new GlassboxException("BlackLevel needs one finite value per input channel (or one for all): the input tensor's value for a black pixel.");
+        if (MaxBatch is < 1 or > 4096)
+            throw new GlassboxException($"MaxBatch is {MaxBatch}; use 1 to 4096 (64 suits most models).");
+        Inference.Validate();
+        return this;
+    }
+}
