@@ -1,0 +1,124 @@
+using Glassbox.Onnx;
+using Glassbox.Onnx.Protos;
+using Google.Protobuf;
+
+namespace Glassbox.Tests;
+
+/// <summary>
+/// Small models whose explanations are known in closed form. Input "input" [batch, C, H, W],
+/// output "logits" [batch, K]; intermediate "features" where a layer is needed.
+/// </summary>
+internal static class TinyModels
+{
+    /// <summary>logits = W · flatten(x) + b, W row-major [K, C·H·W].</summary>
+    public static OnnxModel Linear(float[] weights, float[] bias, int c, int h, int w)
+    {
+        int k = bias.Length;
+        var graph = new GraphProto { Name = "linear" };
+        graph.Input.Add(Info("input", "batch", c, h, w));
+        graph.Output.Add(Info("logits", "batch", k));
+        graph.Initializer.Add(Floats("W", weights, k, c * h * w));
+        graph.Initializer.Add(Floats("b", bias, k));
+        graph.Node.Add(Node("Flatten", "flatten", ["input"], ["flat"]));
+        graph.Node.Add(Node("Gemm", "fc", ["flat", "W", "b"], ["logits"], Int("transB", 1)));
+        return Model(graph);
+    }
+
+    /// <summary>features = Relu(x); logits = W · mean_hw(features) + b, W row-major [K, C]: CAM's own structure.</summary>
+    public static OnnxModel GapLinear(float[] weights, float[] bias, int c, int h, int w, string activation = "Relu")
+    {
+        int k = bias.Length;
+        var graph = new GraphProto { Name = "gap-linear" };
+        graph.Input.Add(Info("input", "batch", c, h, w));
+        graph.Output.Add(Info("logits", "batch", k));
+        graph.Initializer.Add(Floats("W", weights, k, c));
+        graph.Initializer.Add(Floats("b", bias, k));
+        graph.Node.Add(Node(activation, "act", ["input"], ["features"]));
+        graph.Node.Add(Node("GlobalAveragePool", "gap", ["features"], ["pooled"]));
+        graph.Node.Add(Node("Flatten", "flatten", ["pooled"], ["flat"]));
+        graph.Node.Add(Node("Gemm", "fc", ["flat", "W", "b"], ["logits"], Int("transB", 1)));
+        return Model(graph);
+    }
+
+    /// <summary>CPU reference of <see cref="Linear"/>.</summary>
+    public static float[] LinearLogits(float[] weights, float[] bias, ReadOnlySpan<float> x)
+    {
+        var logits = new float[bias.Length];
+        for (int k = 0; k < bias.Length; k++)
+        {
+            double sum = bias[k];
+            for (int i = 0; i < x.Length; i++)
+                sum += (double)weights[k * x.Length + i] * x[i];
+            logits[k] = (float)sum;
+        }
+        return logits;
+    }
+
+    /// <summary>CPU reference of <see cref="GapLinear"/> with Relu.</summary>
+    public static float[] GapLinearLogits(float[] weights, float[] bias, ReadOnlySpan<float> x, int c)
+    {
+        int plane = x.Length / c;
+        var pooled = new double[c];
+        for (int ch = 0; ch < c; ch++)
+        {
+            for (int i = 0; i < plane; i++)
+                pooled[ch] += Math.Max(0f, x[ch * plane + i]);
+            pooled[ch] /= plane;
+        }
+        var logits = new float[bias.Length];
+        for (int k = 0; k < bias.Length; k++)
+        {
+            double sum = bias[k];
+            for (int ch = 0; ch < c; ch++)
+                sum += weights[k * c + ch] * pooled[ch];
+            logits[k] = (float)sum;
+        }
+        return logits;
+    }
+
+    public static float[] Softmax(float[] logits)
+    {
+        double max = logits.Max();
+        var e = logits.Select(l => Math.Exp(l - max)).ToArray();
+        double sum = e.Sum();
+        return e.Select(v => (float)(v / sum)).ToArray();
+    }
+
+    public static float[] Random(int count, int seed, float low = -1f, float high = 1f)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => low + (float)random.NextDouble() * (high - low)).ToArray();
+    }
+
+    private static OnnxModel Model(GraphProto graph)
+    {
+        var model = new ModelProto { IrVersion = 8, ProducerName = "glassbox-tests", Graph = graph, OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 17 } } };
+        return OnnxModel.FromBytes(model.ToByteArray(), graph.Name);
+    }
+
+    private static NodeProto Node(string op, string name, string[] inputs, string[] outputs, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = op, Name = name };
+        node.Input.AddRange(inputs);
+        node.Output.AddRange(outputs);
+        node.Attribute.AddRange(attributes);
+        return node;
+    }
+
+    private static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    private static TensorProto Floats(string name, float[] values, params long[] dims)
+    {
+        var bytes = new byte[values.Length * 4];
+        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
+        return new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, Dims = { dims }, RawData = ByteString.CopyFrom(bytes) };
+    }
+
+    private static ValueInfoProto Info(string name, params object[] dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (var d in dims)
+            shape.Dim.Add(d is string s ? new TensorShapeProto.Types.Dimension { DimParam = s } : new TensorShapeProto.Types.Dimension { DimValue = Convert.ToInt64(d) });
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } } };
+    }
+}
