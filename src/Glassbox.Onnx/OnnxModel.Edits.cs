@@ -94,9 +94,10 @@ public sealed partial class OnnxModel
     }
 
     /// <summary>
-    /// A copy in which the named float initializers hold fresh Gaussian values with each one's own
-    /// mean and standard deviation: the re-initialisation of the cascading randomisation check
-    /// (Adebayo et al. 2018). The same seed gives the same values on every machine.
+    /// A copy in which the named float initializers hold fresh zero-mean Gaussian values with each
+    /// one's own standard deviation: the re-initialisation of the cascading randomisation check
+    /// (Adebayo et al. 2018), zero-mean like the initialisers of the frameworks, so no trained bias
+    /// of the weights survives. The same seed gives the same values on every machine.
     /// </summary>
     public OnnxModel WithRandomisedParameters(IEnumerable<string> initializerNames, int seed)
     {
@@ -121,7 +122,7 @@ public sealed partial class OnnxModel
                 std = Math.Max(Math.Abs(mean), 1e-2);
             var fresh = new float[values.Length];
             for (int k = 0; k < fresh.Length; k++)
-                fresh[k] = (float)(mean + std * Gaussian(random));
+                fresh[k] = (float)(std * Gaussian(random));
             var bytes = new byte[fresh.Length * sizeof(float)];
             Buffer.BlockCopy(fresh, 0, bytes, 0, bytes.Length);
             // Initializers are shared with this model by CopyForEditing, so replace, never modify.

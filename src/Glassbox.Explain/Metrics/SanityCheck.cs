@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Glassbox.Inference.Planning;
 
 namespace Glassbox.Explain.Metrics;
 
