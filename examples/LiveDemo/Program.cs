@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Glassbox;
+using Glassbox.Examples;
 using Glassbox.Examples.LiveDemo;
 
 // glassbox-demo: the shipped MNIST CNN on real test digits, Grad-CAM from the derived gradient graph,

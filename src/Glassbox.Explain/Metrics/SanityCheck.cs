@@ -2,37 +2,56 @@ using System.Collections.Immutable;
 
 namespace Glassbox.Explain.Metrics;
 
-/// <summary>One stage of the cascade: every layer from the top down to <see cref="Layer"/> re-initialised.</summary>
-/// <param name="Spearman">Rank correlation of the map with the original map.</param>
+/// <summary>
+/// One stage of the cascade: every layer from the top down to <see cref="Layer"/> re-initialised.
+/// Correlations are means over the inputs; a map that became constant ranks nothing and counts as 0.
+/// </summary>
+/// <param name="Spearman">Mean rank correlation of the maps with the trained model's maps.</param>
 /// <param name="SpearmanAbsolute">The same on absolute values (the paper reports both for signed maps).</param>
-public sealed record RandomisationStage(string Layer, double Spearman, double SpearmanAbsolute, AttributionMap Map);
+/// <param name="ConstantMaps">Inputs whose map became constant (all zero after a ReLU, typically).</param>
+/// <param name="FirstMap">The first input's map at this stage, to show.</param>
+public sealed record RandomisationStage(string Layer, double Spearman, double SpearmanAbsolute, ImmutableArray<double> PerInput, int ConstantMaps, AttributionMap FirstMap);
 
-/// <summary>The cascading model-parameter randomisation test of one method on one input.</summary>
-public sealed record SanityCheckResult(string Method, AttributionMap Original, ImmutableArray<RandomisationStage> Stages)
+/// <summary>The cascading model-parameter randomisation test of one method over some inputs.</summary>
+public sealed record SanityCheckResult(string Method, int Inputs, AttributionMap FirstOriginal, ImmutableArray<RandomisationStage> Stages)
 {
     /// <summary>
-    /// The map depends on the learned weights: once every layer is random, the rank correlation
-    /// with the original is below <paramref name="threshold"/>.
+    /// The maps depend on the learned weights: once every layer is random, the mean rank correlation
+    /// with the trained model's maps is below <paramref name="threshold"/>.
     /// </summary>
     public bool Passes(double threshold = 0.5) => Stages.Length > 0 && Math.Abs(Stages[^1].Spearman) < threshold;
+
+    /// <summary>The correlation falls: the last stage is below the first.</summary>
+    public bool Falls => Stages.Length > 1 && Stages[^1].Spearman < Stages[0].Spearman;
 }
 
 /// <summary>
 /// The cascading model-parameter randomisation sanity check (Adebayo et al. 2018): layers with
-/// learned weights are re-initialised from the output down, one more per stage, and the map of each
-/// stage is compared with the original by Spearman rank correlation. A method whose maps do not
-/// change is not explaining the model. The class stays the one explained on the trained model.
+/// learned weights are re-initialised from the output down, one more per stage, and each stage's
+/// maps are compared with the trained model's by Spearman rank correlation. A method whose maps do
+/// not change is not explaining the model. Each input keeps the class explained on the trained model.
 /// </summary>
 public static class SanityCheck
 {
     public static SanityCheckResult CascadingRandomisation(Explainer explainer, AttributionMethod method, ReadOnlySpan<float> input,
+                                                           ExplanationTarget? target = null, int seed = 0) =>
+        CascadingRandomisation(explainer, method, [input.ToArray()], target, seed);
+
+    public static SanityCheckResult CascadingRandomisation(Explainer explainer, AttributionMethod method, IReadOnlyList<float[]> inputs,
                                                            ExplanationTarget? target = null, int seed = 0)
     {
         ArgumentNullException.ThrowIfNull(explainer);
         ArgumentNullException.ThrowIfNull(method);
-        var original = explainer.Explain(input, [method], target ?? ExplanationTarget.TopClass);
-        var originalMap = original.Maps[0];
-        var fixedTarget = original.ContrastClass is { } against ? ExplanationTarget.Versus(original.TargetClass, against) : ExplanationTarget.Class(original.TargetClass);
+        if (inputs.Count == 0)
+            throw new GlassboxException("The sanity check needs at least one input.");
+        var originals = new List<AttributionMap>();
+        var targets = new List<ExplanationTarget>();
+        foreach (var input in inputs)
+        {
+            var result = explainer.Explain(input, [method], target ?? ExplanationTarget.TopClass);
+            originals.Add(result.Maps[0]);
+            targets.Add(result.ContrastClass is { } against ? ExplanationTarget.Versus(result.TargetClass, against) : ExplanationTarget.Class(result.TargetClass));
+        }
         var layers = explainer.Model.ParameterLayers();
         if (layers.Count == 0)
             throw new GlassboxException($"Model '{explainer.Model.Source}' has no layers with learned weights to randomise.");
@@ -43,13 +62,25 @@ public static class SanityCheck
         {
             model = model.WithRandomisedParameters(layers[k].Parameters, seed + k);
             using var randomised = Explainer.Create(model, options, explainer.Labels);
-            var map = randomised.Explain(input, [method], fixedTarget).Maps[0];
-            stages.Add(new RandomisationStage(layers[k].Name,
-                RankCorrelation.Spearman(originalMap.Values, map.Values),
-                RankCorrelation.Spearman(Absolute(originalMap.Values), Absolute(map.Values)), map));
+            var plain = new double[inputs.Count];
+            var absolute = new double[inputs.Count];
+            int constant = 0;
+            AttributionMap? first = null;
+            for (int i = 0; i < inputs.Count; i++)
+            {
+                var map = randomised.Explain(inputs[i], [method], targets[i]).Maps[0];
+                first ??= map;
+                if (IsConstant(map.Values))
+                    constant++;
+                plain[i] = RankCorrelation.Spearman(originals[i].Values, map.Values);
+                absolute[i] = RankCorrelation.Spearman(Absolute(originals[i].Values), Absolute(map.Values));
+            }
+            stages.Add(new RandomisationStage(layers[k].Name, plain.Average(), absolute.Average(), [.. plain], constant, first!));
         }
-        return new SanityCheckResult(method.Name, originalMap, stages.ToImmutable());
+        return new SanityCheckResult(method.Name, inputs.Count, originals[0], stages.ToImmutable());
     }
+
+    private static bool IsConstant(float[] values) => values.All(v => v == values[0]);
 
     private static float[] Absolute(float[] values) => values.Select(MathF.Abs).ToArray();
 }
@@ -57,6 +88,7 @@ public static class SanityCheck
 /// <summary>Spearman's rank correlation with tied values given their mean rank.</summary>
 public static class RankCorrelation
 {
+    /// <summary>The correlation of the ranks; 0 when either side is constant (it ranks nothing).</summary>
     public static double Spearman(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         if (a.Length != b.Length)
@@ -73,7 +105,6 @@ public static class RankCorrelation
             va += (ra[i] - meanA) * (ra[i] - meanA);
             vb += (rb[i] - meanB) * (rb[i] - meanB);
         }
-        // A constant map has no ranking to agree with.
         return va == 0 || vb == 0 ? 0 : cov / Math.Sqrt(va * vb);
     }
 

