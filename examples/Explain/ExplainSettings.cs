@@ -10,6 +10,8 @@ internal sealed record ExplainSettings
     public required string ModelPath { get; init; }
     public required string MethodSpecification { get; init; }
     public required IReadOnlyList<AttributionMethod> Methods { get; init; }
+    /// <summary>Per method, its name, or its full specification when the same method appears twice.</summary>
+    public required IReadOnlyList<string> MethodLabels { get; init; }
     public required string Layer { get; init; }
     public required string Target { get; init; }
     public required string Ep { get; init; }

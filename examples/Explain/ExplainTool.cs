@@ -45,10 +45,10 @@ internal static class ExplainTool
         Console.WriteLine($"Model    {loaded.Path} (SHA-256 {loaded.Sha256[..16]}…{(loaded.FromManifest ? ", verified against its manifest" : "")})");
         Console.WriteLine($"Input    {explainer.Channels}×{explainer.Height}×{explainer.Width}, layer {(settings.Methods.Any(m => m.UsesLayer) ? explainer.Layer : "-")}, target {target}");
         Console.WriteLine($"Provider {session.Providers.Selected.DisplayName()} (ONNX Runtime {session.Providers.OnnxRuntimeVersion})");
-        Console.WriteLine($"Methods  {string.Join(", ", settings.Methods.Select(m => m.Name))}{(settings.Metrics ? " + metrics" : "")}; {inputs.Count} input(s) → {settings.Out.FullName}");
+        Console.WriteLine($"Methods  {string.Join(", ", settings.MethodLabels)}{(settings.Metrics ? " + metrics" : "")}; {inputs.Count} input(s) → {settings.Out.FullName}");
 
         var manifest = new RunManifest(loaded.Path, loaded.Sha256, session.Providers.Selected.DisplayName(), session.Providers.OnnxRuntimeVersion,
-            settings.MethodSpecification, explainer.Layer is var l && settings.Methods.Any(m => m.UsesLayer) ? l : null, settings.Target, settings.Threads, Environment.MachineName);
+            settings.MethodSpecification, settings.Methods.Any(m => m.UsesLayer) ? explainer.Layer : null, settings.Target, settings.Threads, Environment.MachineName);
         var writer = new ResultWriter(settings.Out.FullName, loaded, manifest);
         var results = new List<InputResult>();
         var failures = new List<string>();
@@ -61,6 +61,7 @@ internal static class ExplainTool
             {
                 var tensor = LoadTensor(input, loaded, explainer);
                 var result = explainer.Explain(tensor, settings.Methods, target);
+                result = result with { Maps = [.. result.Maps.Select((m, i) => m with { Method = settings.MethodLabels[i] })] };
                 var scored = settings.Metrics ? Score(explainer, tensor, result, input) : null;
                 results.Add(writer.Write(input, tensor, result, scored));
             }
@@ -79,15 +80,16 @@ internal static class ExplainTool
             // One input's 7×7 map is a noisy witness; the check averages the first inputs, as the paper does.
             var tensors = results.Take(SanityInputs).Select(r => LoadTensor(r.Input, loaded, explainer)).ToList();
             Console.WriteLine($"Sanity   cascading randomisation of {explainer.Model.ParameterLayers().Count} layers on {tensors.Count} input(s)");
-            foreach (var method in settings.Methods)
+            for (int m = 0; m < settings.Methods.Count; m++)
             {
                 try
                 {
-                    sanity.Add(SanityCheck.CascadingRandomisation(explainer, method, tensors, target, seed: 0));
+                    var check = SanityCheck.CascadingRandomisation(explainer, settings.Methods[m], tensors, target, seed: 0);
+                    sanity.Add(check with { Method = settings.MethodLabels[m] });
                 }
                 catch (GlassboxException e)
                 {
-                    Console.Error.WriteLine($"explain: sanity check of {method.Name}: {e.Message}");
+                    Console.Error.WriteLine($"explain: sanity check of {settings.MethodLabels[m]}: {e.Message}");
                 }
             }
         }

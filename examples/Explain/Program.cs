@@ -49,9 +49,14 @@ root.SetAction(parse =>
 {
     try
     {
-        var methods = AttributionMethods.ParseList(parse.GetValue(method)!);
-        if (methods.Count == 0)
+        var specifications = parse.GetValue(method)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => s.ToLowerInvariant()).ToList();
+        if (specifications.Count == 0)
             throw new GlassboxException("--method names no method; give one or more of: " + string.Join(", ", AttributionMethods.Names) + ".");
+        var methods = specifications.Select(AttributionMethods.Parse).ToList();
+        // A method listed twice with different settings is compared under its full specification.
+        var labels = specifications.Select((s, i) => specifications.Count(t => AttributionMethods.Parse(t).Name == methods[i].Name) > 1 ? s : methods[i].Name).ToList();
+        if (labels.Distinct().Count() != labels.Count)
+            throw new GlassboxException($"--method lists {labels.GroupBy(l => l).First(g => g.Count() > 1).Key} twice; list each method (with its settings) once.");
         var (width, height) = ParseSize(parse.GetValue(size));
         var settings = new ExplainSettings
         {
@@ -60,6 +65,7 @@ root.SetAction(parse =>
             ModelPath = string.IsNullOrEmpty(parse.GetValue(model)) ? Path.Combine(RepoLayout.Root, "models", "mnist-cnn") : parse.GetValue(model)!,
             MethodSpecification = parse.GetValue(method)!,
             Methods = methods,
+            MethodLabels = labels,
             Layer = parse.GetValue(layer)!,
             Target = parse.GetValue(target)!,
             Ep = parse.GetValue(ep)!,

@@ -59,16 +59,16 @@ internal static class Report
         if (sanity.Count > 0)
         {
             html.Append("<h2>Sanity check: cascading model-parameter randomisation</h2>\n<p>Layers with weights are re-initialised from the output down (Adebayo et al. 2018); each cell is the Spearman rank correlation of the map with the trained model's map, ")
-                .Append($"mean over the first {sanity[0].Inputs} input(s), each for the class explained on the trained model. A method that explains the model falls towards 0; a map that becomes constant ranks nothing and counts as 0 (their number is in brackets).</p>\n<table><tr><th class=l>method</th>");
+                .Append($"mean over the first {sanity[0].Inputs} input(s), each for the class explained on the trained model; for signed maps the second figure ranks magnitudes. The trained model's maps correlate 1.00 with themselves; a method that explains the model falls towards 0 and passes below 0.5 once every layer is random. A map that becomes constant ranks nothing and counts as 0 (their number is in brackets).</p>\n<table><tr><th class=l>method</th><th>trained</th>");
             foreach (var stage in sanity[0].Stages)
                 html.Append($"<th>…{Encode(stage.Layer)}</th>");
             html.Append("<th>passes</th></tr>\n");
             foreach (var check in sanity)
             {
-                html.Append($"<tr><td class=l>{Encode(check.Method)}</td>");
+                html.Append($"<tr><td class=l>{Encode(check.Method)}</td><td>1.00</td>");
                 foreach (var stage in check.Stages)
-                    html.Append(Invariant($"<td>{stage.Spearman:0.00}{(stage.ConstantMaps > 0 ? $" ({stage.ConstantMaps})" : "")}</td>"));
-                html.Append($"<td class={(check.Passes() && check.Falls ? "good>yes" : "bad>no")}</td></tr>\n");
+                    html.Append($"<td>{Encode(Cell(check, stage))}</td>");
+                html.Append($"<td class={(check.Passes() ? "good>yes" : "bad>no")}</td></tr>\n");
             }
             html.Append("</table>\n");
         }
@@ -116,7 +116,7 @@ internal static class Report
             }
         }
         foreach (var check in sanity)
-            yield return Invariant($"sanity {check.Method,-20} mean rank correlation {string.Join(" → ", check.Stages.Select(s => s.Spearman.ToString("0.00", CultureInfo.InvariantCulture)))} over {check.Inputs} input(s): {(check.Passes() && check.Falls ? "passes" : "fails")}");
+            yield return Invariant($"sanity {check.Method,-20} mean rank correlation 1.00 → {string.Join(" → ", check.Stages.Select(s => Cell(check, s)))} over {check.Inputs} input(s): {(check.Passes() ? "passes" : "fails")}");
     }
 
     internal static List<MethodSummary> Summarise(List<InputResult> results)
@@ -169,6 +169,9 @@ internal static class Report
         return svg.ToString();
     }
 
+    private static string Cell(SanityCheckResult check, RandomisationStage stage) =>
+        Invariant($"{stage.Spearman:0.00}{(check.FirstOriginal.Signed ? $" / {stage.SpearmanAbsolute:0.00}" : "")}{(stage.ConstantMaps > 0 ? $" ({stage.ConstantMaps})" : "")}");
+
     private static string Standalone(string svg) => svg.Replace("<svg ", "<svg xmlns=\"http://www.w3.org/2000/svg\" style=\"font-family:sans-serif;background:#fff\" ", StringComparison.Ordinal);
 
     /// <summary>The metrics and sanity tables as Markdown, for notes and docs.</summary>
@@ -188,18 +191,18 @@ internal static class Report
         md.AppendLine().AppendLine(Invariant($"Means over {inputs} inputs; ✗ marks a mean no better than the random map's."));
         if (sanity.Count > 0)
         {
-            md.AppendLine().Append("| method |");
+            md.AppendLine().Append("| method | trained |");
             foreach (var stage in sanity[0].Stages)
                 md.Append($" …{stage.Layer} |");
-            md.AppendLine(" passes |").Append("|---|").Append(string.Concat(sanity[0].Stages.Select(_ => "---:|"))).AppendLine("---|");
+            md.AppendLine(" passes |").Append("|---|---:|").Append(string.Concat(sanity[0].Stages.Select(_ => "---:|"))).AppendLine("---|");
             foreach (var check in sanity)
             {
-                md.Append($"| {check.Method} |");
+                md.Append($"| {check.Method} | 1.00 |");
                 foreach (var stage in check.Stages)
-                    md.Append(Invariant($" {stage.Spearman:0.00}{(stage.ConstantMaps > 0 ? $" ({stage.ConstantMaps})" : "")} |"));
-                md.AppendLine(check.Passes() && check.Falls ? " yes |" : " no |");
+                    md.Append($" {Cell(check, stage)} |");
+                md.AppendLine(check.Passes() ? " yes |" : " no |");
             }
-            md.AppendLine().AppendLine(Invariant($"Mean Spearman rank correlation with the trained model's maps over {sanity[0].Inputs} inputs as layers are re-initialised from the output down; (n) constant maps, counted as 0."));
+            md.AppendLine().AppendLine(Invariant($"Mean Spearman rank correlation with the trained model's maps over {sanity[0].Inputs} inputs as layers are re-initialised from the output down (for signed maps: values / magnitudes); (n) constant maps, counted as 0. Passes: below 0.5 once every layer is random."));
         }
         return md.ToString();
     }

@@ -86,7 +86,8 @@ internal sealed class ResultWriter(string folder, LoadedModel model, RunManifest
         return new InputResult(input, result, scores, inputImage, files.ToImmutable(), inputHash);
     }
 
-    public static string FileSafe(string method) => method.Replace("+", "p", StringComparison.Ordinal);
+    public static string FileSafe(string method) =>
+        method.Replace("+", "p", StringComparison.Ordinal).Replace(':', '_').Replace('=', '-');
 
     private string Label(int index) => index < model.Labels.Length ? model.Labels[index] : index.ToString(CultureInfo.InvariantCulture);
 

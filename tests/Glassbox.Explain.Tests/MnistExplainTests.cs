@@ -176,7 +176,8 @@ public class MnistExplainTests
             var check = SanityCheck.CascadingRandomisation(explainer, method, inputs, seed: 1);
             Assert.That(check.Stages.Select(s => s.Layer), Is.EqualTo(Cnn.Value.Model.ParameterLayers().Reverse().Select(l => l.Name)));
             TestContext.Out.WriteLine($"{method.Name}: {string.Join(", ", check.Stages.Select(s => $"{s.Layer} {s.Spearman:0.00} ({s.ConstantMaps} constant)"))}");
-            Assert.That(check.Passes() && check.Falls, Is.True, $"{method.Name}: mean rank correlation {check.Stages[0].Spearman:0.00} → {check.Stages[^1].Spearman:0.00}");
+            Assert.That(check.Stages.Select(s => s.Spearman), Is.All.LessThan(0.5), $"{method.Name}: every stage is far from the trained model's 1.0");
+            Assert.That(check.Passes(), Is.True, $"{method.Name}: mean rank correlation after full randomisation {check.Stages[^1].Spearman:0.00}");
         }
     }
 
