@@ -1,0 +1,314 @@
+namespace Glassbox.Engine;
+
+/// <summary>
+/// A tree of entities and the systems over it. One frame, <see cref="Update"/> then
+/// <see cref="Render"/>, runs:
+/// <list type="number">
+/// <item>Start of every active component that has not started (in tree order);</item>
+/// <item>systems with a negative order;</item>
+/// <item>Update of every active component, depth-first in tree order, then LateUpdate likewise;</item>
+/// <item>systems with order 0 or more;</item>
+/// <item>destruction requested during the frame: OnDisable, then OnDestroy, children first;</item>
+/// <item>and in <see cref="Render"/>, Render of every active component in tree order.</item>
+/// </list>
+/// Components added during a frame wake at once and start on the next frame. An exception in a
+/// component or system is reported through <see cref="Error"/> and the frame goes on: a live app
+/// keeps running. Not thread-safe: one thread drives a scene.
+/// </summary>
+public sealed class Scene : IDisposable
+{
+    private readonly List<Entity> _roots = [];
+    private readonly List<ISystem> _systems = [];
+    private readonly List<Entity> _pendingDestroy = [];
+    private bool _inFrame;
+    private bool _disposed;
+
+    public Scene(string name = "scene")
+    {
+        Name = name;
+        Lifecycle = new Lifecycle(this);
+    }
+
+    public string Name { get; }
+
+    public IReadOnlyList<Entity> Roots => _roots;
+
+    public IReadOnlyList<ISystem> Systems => _systems;
+
+    /// <summary>The last frame's clock.</summary>
+    public FrameTime Time { get; private set; }
+
+    /// <summary>Errors thrown by components and systems; the frame goes on without them.</summary>
+    public event Action<SceneError>? Error;
+
+    /// <summary>The most recent error, for a status line.</summary>
+    public SceneError? LastError { get; private set; }
+
+    internal Lifecycle Lifecycle { get; }
+
+    /// <summary>Creates an entity at the root or under <paramref name="parent"/>; names are unique among siblings.</summary>
+    public Entity CreateEntity(string name, Entity? parent = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (parent is not null && (parent.Scene != this || parent.IsDestroyed))
+            throw new GlassboxException($"Parent '{parent.Path}' is not a live entity of scene '{Name}'.");
+        var siblings = parent?.Children ?? _roots;
+        if (siblings.Any(s => s.Name == name))
+            throw new GlassboxException($"'{(parent is null ? name : $"{parent.Path}/{name}")}' already exists; sibling entities need different names.");
+        var entity = new Entity(this, name, parent);
+        if (parent is null)
+            _roots.Add(entity);
+        else
+            parent.AddChild(entity);
+        return entity;
+    }
+
+    /// <summary>The entity at "Root/Child", or null.</summary>
+    public Entity? Find(string path)
+    {
+        Entity? current = null;
+        foreach (var part in path.Split('/'))
+        {
+            current = (current?.Children ?? _roots).FirstOrDefault(e => e.Name == part);
+            if (current is null)
+                return null;
+        }
+        return current;
+    }
+
+    /// <summary>Every entity, depth-first in tree order.</summary>
+    public IEnumerable<Entity> Entities() => _roots.SelectMany(Walk);
+
+    /// <summary>Active components of type <typeparamref name="T"/>, depth-first in tree order.</summary>
+    public IEnumerable<T> Active<T>() where T : class =>
+        Entities().SelectMany(e => e.Components).Where(c => c.IsActive).OfType<T>();
+
+    public T AddSystem<T>(T system) where T : ISystem
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        int index = _systems.FindLastIndex(s => s.Order <= system.Order) + 1;
+        _systems.Insert(index, system);
+        return system;
+    }
+
+    /// <summary>Runs one frame's logic (everything but Render).</summary>
+    public void Update(FrameTime time)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Time = time;
+        _inFrame = true;
+        try
+        {
+            var components = Snapshot();
+            foreach (var component in components)
+            {
+                if (component.IsActive && !component.Started)
+                {
+                    component.Started = true;
+                    Guard(component, "Start", c => c.Start());
+                }
+            }
+            foreach (var system in _systems.Where(s => s.Order < 0).ToList())
+                Guard(system, time);
+            foreach (var component in components.Where(c => c.Started))
+                Guard(component, "Update", c => c.Update(time));
+            foreach (var component in components.Where(c => c.Started))
+                Guard(component, "LateUpdate", c => c.LateUpdate(time));
+            foreach (var system in _systems.Where(s => s.Order >= 0).ToList())
+                Guard(system, time);
+        }
+        finally
+        {
+            _inFrame = false;
+            FlushDestroyed();
+        }
+    }
+
+    /// <summary>Draws the frame: Render of every active, started component in tree order.</summary>
+    public void Render(IRenderer renderer)
+    {
+        ArgumentNullException.ThrowIfNull(renderer);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        foreach (var component in Snapshot().Where(c => c.Started))
+            Guard(component, "Render", c => c.Render(renderer));
+    }
+
+    /// <summary>Destroys every entity (OnDisable and OnDestroy run) and the systems that are disposable.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        foreach (var root in _roots.ToList())
+            DestroyNow(root);
+        foreach (var system in _systems.OfType<IDisposable>())
+            system.Dispose();
+        _systems.Clear();
+        _disposed = true;
+    }
+
+    internal void Destroy(Entity entity)
+    {
+        if (entity.IsDestroyed || _pendingDestroy.Contains(entity))
+            return;
+        if (_inFrame)
+        {
+            // The rest of this frame skips it; its OnDisable and OnDestroy run at the end of the frame.
+            foreach (var component in Walk(entity).SelectMany(e => e.Components))
+                component.Skipped = true;
+            _pendingDestroy.Add(entity);
+        }
+        else
+        {
+            DestroyNow(entity);
+        }
+    }
+
+    internal void Destroy(Component component)
+    {
+        if (component.IsDestroyed)
+            return;
+        if (_inFrame)
+        {
+            component.Skipped = true;
+            component.PendingDestroy = true;
+            return;
+        }
+        DestroyComponentNow(component);
+    }
+
+    internal void Report(string source, string phase, Exception exception)
+    {
+        LastError = new SceneError(source, phase, exception);
+        Error?.Invoke(LastError);
+    }
+
+    internal void Guard(Component component, string phase, Action<Component> call)
+    {
+        if (!component.IsActive || component.Skipped)
+            return;
+        try
+        {
+            call(component);
+        }
+        catch (Exception e)
+        {
+            Report(component.ToString(), phase, e);
+        }
+    }
+
+    private void Guard(ISystem system, FrameTime time)
+    {
+        try
+        {
+            system.Update(this, time);
+        }
+        catch (Exception e)
+        {
+            Report(system.GetType().Name, "Update", e);
+        }
+    }
+
+    private List<Component> Snapshot() => Entities().SelectMany(e => e.Components).Where(c => c.IsActive).ToList();
+
+    private void FlushDestroyed()
+    {
+        foreach (var entity in _pendingDestroy.ToList())
+            DestroyNow(entity);
+        _pendingDestroy.Clear();
+        foreach (var component in Entities().SelectMany(e => e.Components).Where(c => c.PendingDestroy).ToList())
+            DestroyComponentNow(component);
+        foreach (var component in Entities().SelectMany(e => e.Components))
+            component.Skipped = false;
+    }
+
+    private void DestroyNow(Entity entity)
+    {
+        if (entity.IsDestroyed)
+            return;
+        foreach (var child in entity.Children.ToList())
+            DestroyNow(child);
+        foreach (var component in entity.Components.ToList())
+            DestroyComponentNow(component);
+        entity.IsDestroyed = true;
+        if (entity.Parent is null)
+            _roots.Remove(entity);
+        else
+            entity.Parent.RemoveChild(entity);
+    }
+
+    private void DestroyComponentNow(Component component)
+    {
+        if (component.EnabledCalled)
+        {
+            component.EnabledCalled = false;
+            Invoke(component, "OnDisable", c => c.OnDisable());
+        }
+        if (component.Awoken)
+            Invoke(component, "OnDestroy", c => c.OnDestroy());
+        component.IsDestroyed = true;
+        component.Entity.RemoveComponent(component);
+    }
+
+    // Teardown calls run whatever the component's state, since it is leaving.
+    private void Invoke(Component component, string phase, Action<Component> call)
+    {
+        try
+        {
+            call(component);
+        }
+        catch (Exception e)
+        {
+            Report(component.ToString(), phase, e);
+        }
+    }
+
+    private static IEnumerable<Entity> Walk(Entity entity) => entity.Children.SelectMany(Walk).Prepend(entity);
+}
+
+/// <summary>Turns enable/disable and activity changes into Awake, OnEnable and OnDisable calls.</summary>
+internal sealed class Lifecycle(Scene scene)
+{
+    public void Added(Component component) => Refresh(component);
+
+    public void Refresh(Component component)
+    {
+        if (component.IsDestroyed || component.Entity is null)
+            return;
+        if (!component.Awoken && component.Entity.ActiveInHierarchy)
+        {
+            component.Awoken = true;
+            Call(component, "Awake", c => c.Awake());
+        }
+        bool active = component.IsActive;
+        if (active && !component.EnabledCalled && component.Awoken)
+        {
+            component.EnabledCalled = true;
+            Call(component, "OnEnable", c => c.OnEnable());
+        }
+        else if (!active && component.EnabledCalled)
+        {
+            component.EnabledCalled = false;
+            Call(component, "OnDisable", c => c.OnDisable());
+        }
+    }
+
+    public void RefreshTree(Entity entity)
+    {
+        foreach (var component in entity.Components.ToList())
+            Refresh(component);
+        foreach (var child in entity.Children.ToList())
+            RefreshTree(child);
+    }
+
+    private void Call(Component component, string phase, Action<Component> call)
+    {
+        try
+        {
+            call(component);
+        }
+        catch (Exception e)
+        {
+            scene.Report(component.ToString(), phase, e);
+        }
+    }
+}
