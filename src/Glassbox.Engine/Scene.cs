@@ -1,3 +1,5 @@
+using Glassbox.Visualisation;
+
 namespace Glassbox.Engine;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using Glassbox.Engine;
+using Glassbox.Visualisation;
 
 namespace Glassbox.Tests;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Glassbox.Engine;
+using Glassbox.Visualisation;
 using Glassbox.Engine.Live;
 using Glassbox.Media;
 
@@ -57,6 +58,32 @@ public class LivePipelineTests
         scene.Dispose();
         Assert.That(timer.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2)), "shuts down within 2 s");
         Assert.That(inference.Worker, Is.Null);
+    }
+
+    [Test]
+    public void The_scene_renders_to_pixels_matching_its_reference()
+    {
+        // Without the stats panel, whose timings change from run to run, the frame is deterministic.
+        string json = SceneJson(Model).Replace("""{ "name": "Stats", "components": [ { "type": "StatsPanel" } ] } ]""", "]", StringComparison.Ordinal);
+        using var scene = SceneFile.Parse(json, ComponentRegistry.Default, "mnist.json");
+        var inference = scene.Find("Input")!.Get<CnnInference>()!;
+        scene.Find("Input")!.Get<DrawingCanvasInput>()!.AddStroke(Seven);
+        var timer = Stopwatch.StartNew();
+        for (long frame = 1; inference.Latest is null && timer.Elapsed < TimeSpan.FromSeconds(20); frame++)
+        {
+            scene.Update(Frame(frame));
+            Thread.Sleep(2);
+        }
+        var canvas = new SceneCanvas(600, 320, Glassbox.Graphics.FontBaker.Bake(Glassbox.Graphics.FontBaker.DefaultFontPath, 16f));
+        canvas.Begin();
+        scene.Render(canvas);
+        var picture = canvas.RenderOnCpu();
+
+        // The top bar is the 7 (row 7 of the bars, from y = 20 in steps of 22), in the highlight colour.
+        var bars = scene.Find("Bars")!.Get<Glassbox.Engine.ProbabilityBars>()!;
+        Assert.That(picture[bars.X + 31, bars.Y + 7 * 22 + 5], Is.EqualTo(bars.TopColor));
+        Assert.That(picture[bars.X + 30, bars.Y + 1 * 22 + 5], Is.EqualTo(bars.Color), "a 1 has a bar of at least a pixel");
+        ReferenceImages.AssertMatches(picture, "engine-mnist-scene");
     }
 
     [Test]

@@ -1,3 +1,5 @@
+using Glassbox.Visualisation;
+
 using System.Diagnostics;
 using Glassbox.Media;
 

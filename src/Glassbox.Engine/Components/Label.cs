@@ -1,3 +1,5 @@
+using Glassbox.Visualisation;
+
 namespace Glassbox.Engine;
 
 /// <summary>A line of text at a position of the target.</summary>

@@ -1,11 +1,11 @@
-using Glassbox.Visualisation;
-
-namespace Glassbox.Engine;
+namespace Glassbox.Visualisation;
 
 /// <summary>
-/// What components draw with. The GL renderer of Glassbox.Graphics implements it on the GPU; the
-/// <see cref="NullRenderer"/> records the calls so scene logic is tested without one. Coordinates are
-/// pixels of the target, origin top left.
+/// What scene components draw with: <see cref="SceneCanvas"/> records a frame as a draw list that the
+/// CPU rasteriser or the GPU draw-list renderer turns into pixels; the <see cref="NullRenderer"/>
+/// records the calls so scene logic is tested without either. Coordinates are pixels of the target,
+/// origin top left. Lives here, beside the draw list, so the engine and the GL code both see it
+/// without depending on each other.
 /// </summary>
 public interface IRenderer
 {
@@ -16,7 +16,7 @@ public interface IRenderer
     /// <summary>An RGBA image in a rectangle (scaled to fit).</summary>
     void DrawImage(RgbaImage image, int x, int y, int width, int height);
 
-    /// <summary>A map over the rectangle with a colormap and opacity (the overlay pass).</summary>
+    /// <summary>A map over the rectangle with a colormap and opacity, blended over what is already drawn there (the overlay pass).</summary>
     void DrawHeatmap(ReadOnlySpan<float> map, int mapWidth, int mapHeight, int x, int y, int width, int height, HeatmapOverlayOptions options);
 
     /// <summary>Text at a position, in the baked font's size.</summary>
