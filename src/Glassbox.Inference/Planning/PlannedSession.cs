@@ -53,9 +53,6 @@ public sealed class PlannedSession : IDisposable
     /// <summary>Largest batch a run can take: the model's fixed batch size, or unlimited for a dynamic one.</summary>
     public int MaxBatch { get; }
 
-    /// <summary>Elements of one input sample (the input's size without the batch dimension).</summary>
-    public int InputSampleSize => (int)(Input.Shape.Rank == 0 ? 1 : Enumerable.Range(1, Input.Shape.Rank - 1).Aggregate(1L, (n, i) => n * Input.Shape[i]));
-
     /// <summary>The graph output that holds the gradient of <see cref="Output"/> with respect to <paramref name="tensor"/>.</summary>
     public string GradientOf(string tensor)
     {

@@ -1,0 +1,37 @@
+using Glassbox.Graphics;
+using Glassbox.Visualisation;
+
+namespace Glassbox.Tests;
+
+[Category(TestCategories.Gpu)]
+public class SceneCanvasRendererTests
+{
+    [Test]
+    public void The_gpu_draws_a_scene_canvas_frame_as_the_cpu_does()
+    {
+        using var gl = GlContext.CreateOffscreen();
+        var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
+        using var renderer = new SceneCanvasRenderer(gl, new ShaderLibrary(RepoPaths.Shaders), font, 320, 200);
+        var canvas = renderer.CreateCanvas();
+        var paper = new RgbaImage(28, 28);
+        for (int i = 0; i < paper.Pixels.Length; i++)
+            paper.Pixels[i] = RgbaImage.Pack((byte)(i * 7), (byte)(255 - i), 200);
+        float[] map = [0f, 1f, 2f, 3f, 2f, 1f, 0f, 1f, 4f];
+
+        // Two frames: the second reuses the first one's textures with new contents.
+        for (int frame = 0; frame < 2; frame++)
+        {
+            canvas.Begin();
+            canvas.DrawImage(paper, 10, 10, 140, 140);
+            canvas.DrawHeatmap(map, 3, 3, 10, 10, 140, 140, HeatmapOverlayOptions.Default with { Opacity = 0.5f + frame * 0.2f, Upsampling = Upsampling.Bicubic });
+            canvas.FillRect(170, 20, 100 + frame * 30, 16, 0xFF3CB4F0u);
+            canvas.DrawText($"frame {frame}: 7 (98.1%)", 170, 60, 0xFFFFFFFFu);
+            renderer.Render(canvas);
+            var gpu = renderer.Target.Read();
+            var cpu = canvas.RenderOnCpu();
+            var comparison = new ImageComparer { PixelThreshold = 1, MaxDifferentFraction = 0, MaxMeanDifference = 0.05 }.Compare(cpu, gpu);
+            Assert.That(comparison.DifferentPixels, Is.Zero, $"frame {frame}: {comparison}");
+        }
+        Assert.That(gl.DebugErrorCount, Is.Zero, string.Join("; ", gl.DebugMessages.Select(m => m.Text)));
+    }
+}
