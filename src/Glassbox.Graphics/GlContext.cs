@@ -17,6 +17,9 @@ public sealed record GlDebugMessage(bool IsError, string Severity, string Text);
 public sealed unsafe class GlContext : IDisposable
 {
     private readonly IntPtr _window;
+
+    /// <summary>The GLFW window this context was made with; zero for a host's context.</summary>
+    internal IntPtr Window => _window;
     private readonly bool _ownsGlfw;
     private readonly ConcurrentQueue<Action> _posted = new();
     private readonly List<GlDebugMessage> _debugMessages = [];
@@ -84,7 +87,10 @@ public sealed unsafe class GlContext : IDisposable
     /// calling thread, which becomes its owner. Needs a display (under CI: xvfb-run).
     /// </summary>
     /// <param name="logger">Receives the driver's debug output (errors as errors, performance notes as warnings).</param>
-    public static GlContext CreateOffscreen(ILogger? logger = null)
+    public static GlContext CreateOffscreen(ILogger? logger = null) => CreateWithWindow(64, 64, "Glassbox offscreen", visible: false, logger);
+
+    /// <summary>A context with its own GLFW window (hidden or shown), current on the calling thread.</summary>
+    internal static GlContext CreateWithWindow(int width, int height, string titleText, bool visible, ILogger? logger)
     {
         var glfw = Glfw.Fn;
         lock (GlfwGate)
@@ -103,11 +109,11 @@ public sealed unsafe class GlContext : IDisposable
         glfw.WindowHint(Glfw.OpenGlProfile, Glfw.OpenGlCoreProfile);
         glfw.WindowHint(Glfw.OpenGlForwardCompat, Glfw.True);
         glfw.WindowHint(Glfw.OpenGlDebugContext, Glfw.True);
-        glfw.WindowHint(Glfw.Visible, Glfw.False);
-        var title = Native.Gl.Utf8Z("Glassbox offscreen");
+        glfw.WindowHint(Glfw.Visible, visible ? Glfw.True : Glfw.False);
+        var title = Native.Gl.Utf8Z(titleText);
         IntPtr window;
         fixed (byte* t = title)
-            window = glfw.CreateWindow(64, 64, t, IntPtr.Zero, IntPtr.Zero);
+            window = glfw.CreateWindow(width, height, t, IntPtr.Zero, IntPtr.Zero);
         if (window == IntPtr.Zero)
         {
             string reason = Glfw.LastError() ?? "unknown reason";

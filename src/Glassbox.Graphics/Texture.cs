@@ -136,6 +136,8 @@ public sealed unsafe class Framebuffer : IDisposable
     public int Width => Color.Width;
     public int Height => Color.Height;
 
+    internal uint Id => _id;
+
     internal void Bind()
     {
         ObjectDisposedException.ThrowIf(_id == 0, this);

@@ -27,6 +27,7 @@ internal sealed unsafe class Gl
     public const uint R32ui = 0x8236, RedInteger = 0x8D94, UnsignedInt = 0x1405;
     public const uint TriangleStrip = 0x0005, Texture0 = 0x84C0, TextureFetchBarrierBit = 0x8, TextureUpdateBarrierBit = 0x100, PixelBufferBarrierBit = 0x80;
     public const uint NoError = 0;
+    public const uint ReadFramebuffer = 0x8CA8, DrawFramebuffer = 0x8CA9, Linear = 0x2601;
 
     public readonly delegate* unmanaged<uint, byte*> GetString;
     public readonly delegate* unmanaged<uint, int*, void> GetIntegerv;
@@ -72,6 +73,7 @@ internal sealed unsafe class Gl
     public readonly delegate* unmanaged<int, uint*, void> GenFramebuffers;
     public readonly delegate* unmanaged<int, uint*, void> DeleteFramebuffers;
     public readonly delegate* unmanaged<uint, uint, void> BindFramebuffer;
+    public readonly delegate* unmanaged<int, int, int, int, int, int, int, int, uint, uint, void> BlitFramebuffer;
     public readonly delegate* unmanaged<uint, uint, uint, uint, int, void> FramebufferTexture2D;
     public readonly delegate* unmanaged<uint, uint> CheckFramebufferStatus;
     public readonly delegate* unmanaged<int, int, int, int, void> Viewport;
@@ -145,6 +147,7 @@ internal sealed unsafe class Gl
         GenFramebuffers = (delegate* unmanaged<int, uint*, void>)F("glGenFramebuffers");
         DeleteFramebuffers = (delegate* unmanaged<int, uint*, void>)F("glDeleteFramebuffers");
         BindFramebuffer = (delegate* unmanaged<uint, uint, void>)F("glBindFramebuffer");
+        BlitFramebuffer = (delegate* unmanaged<int, int, int, int, int, int, int, int, uint, uint, void>)F("glBlitFramebuffer");
         FramebufferTexture2D = (delegate* unmanaged<uint, uint, uint, uint, int, void>)F("glFramebufferTexture2D");
         CheckFramebufferStatus = (delegate* unmanaged<uint, uint>)F("glCheckFramebufferStatus");
         Viewport = (delegate* unmanaged<int, int, int, int, void>)F("glViewport");

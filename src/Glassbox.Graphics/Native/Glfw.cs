@@ -12,6 +12,9 @@ internal static unsafe class Glfw
     public const int OpenGlProfile = 0x00022008;
     public const int OpenGlCoreProfile = 0x00032001;
     public const int Visible = 0x00020004;
+    public const int Resizable = 0x00020003;
+    public const int Cursor = 0x00033001, CursorNormal = 0x00034001, CursorHidden = 0x00034002;
+    public const int Press = 1, Release = 0, Repeat = 2;
     public const int True = 1;
     public const int False = 0;
 
@@ -31,6 +34,28 @@ internal static unsafe class Glfw
         public delegate* unmanaged<IntPtr> GetCurrentContext;
         public delegate* unmanaged<byte*, IntPtr> GetProcAddress;
         public delegate* unmanaged<byte**, int> GetError;
+        public delegate* unmanaged<IntPtr, void> SwapBuffers;
+        public delegate* unmanaged<void> PollEvents;
+        public delegate* unmanaged<IntPtr, int> WindowShouldClose;
+        public delegate* unmanaged<IntPtr, int, void> SetWindowShouldClose;
+        public delegate* unmanaged<IntPtr, int*, int*, void> GetFramebufferSize;
+        public delegate* unmanaged<IntPtr, int*, int*, void> GetWindowSize;
+        public delegate* unmanaged<IntPtr, int*, int*, void> GetWindowPos;
+        public delegate* unmanaged<int, void> SwapInterval;
+        public delegate* unmanaged<IntPtr> GetPrimaryMonitor;
+        public delegate* unmanaged<IntPtr, VideoMode*> GetVideoMode;
+        public delegate* unmanaged<IntPtr, IntPtr, int, int, int, int, int, void> SetWindowMonitor;
+        public delegate* unmanaged<IntPtr, int, int, void> SetInputMode;
+        public delegate* unmanaged<IntPtr, delegate* unmanaged<IntPtr, double, double, void>, IntPtr> SetCursorPosCallback;
+        public delegate* unmanaged<IntPtr, delegate* unmanaged<IntPtr, int, int, int, void>, IntPtr> SetMouseButtonCallback;
+        public delegate* unmanaged<IntPtr, delegate* unmanaged<IntPtr, int, int, int, int, void>, IntPtr> SetKeyCallback;
+    }
+
+    /// <summary>GLFWvidmode.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct VideoMode
+    {
+        public int Width, Height, RedBits, GreenBits, BlueBits, RefreshRate;
     }
 
     /// <summary>The last GLFW error as text, or null.</summary>
@@ -73,6 +98,21 @@ internal static unsafe class Glfw
             GetCurrentContext = (delegate* unmanaged<IntPtr>)F("glfwGetCurrentContext"),
             GetProcAddress = (delegate* unmanaged<byte*, IntPtr>)F("glfwGetProcAddress"),
             GetError = (delegate* unmanaged<byte**, int>)F("glfwGetError"),
+            SwapBuffers = (delegate* unmanaged<IntPtr, void>)F("glfwSwapBuffers"),
+            PollEvents = (delegate* unmanaged<void>)F("glfwPollEvents"),
+            WindowShouldClose = (delegate* unmanaged<IntPtr, int>)F("glfwWindowShouldClose"),
+            SetWindowShouldClose = (delegate* unmanaged<IntPtr, int, void>)F("glfwSetWindowShouldClose"),
+            GetFramebufferSize = (delegate* unmanaged<IntPtr, int*, int*, void>)F("glfwGetFramebufferSize"),
+            GetWindowSize = (delegate* unmanaged<IntPtr, int*, int*, void>)F("glfwGetWindowSize"),
+            GetWindowPos = (delegate* unmanaged<IntPtr, int*, int*, void>)F("glfwGetWindowPos"),
+            SwapInterval = (delegate* unmanaged<int, void>)F("glfwSwapInterval"),
+            GetPrimaryMonitor = (delegate* unmanaged<IntPtr>)F("glfwGetPrimaryMonitor"),
+            GetVideoMode = (delegate* unmanaged<IntPtr, VideoMode*>)F("glfwGetVideoMode"),
+            SetWindowMonitor = (delegate* unmanaged<IntPtr, IntPtr, int, int, int, int, int, void>)F("glfwSetWindowMonitor"),
+            SetInputMode = (delegate* unmanaged<IntPtr, int, int, void>)F("glfwSetInputMode"),
+            SetCursorPosCallback = (delegate* unmanaged<IntPtr, delegate* unmanaged<IntPtr, double, double, void>, IntPtr>)F("glfwSetCursorPosCallback"),
+            SetMouseButtonCallback = (delegate* unmanaged<IntPtr, delegate* unmanaged<IntPtr, int, int, int, void>, IntPtr>)F("glfwSetMouseButtonCallback"),
+            SetKeyCallback = (delegate* unmanaged<IntPtr, delegate* unmanaged<IntPtr, int, int, int, int, void>, IntPtr>)F("glfwSetKeyCallback"),
         };
     }
 }
