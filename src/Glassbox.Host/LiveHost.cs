@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using Glassbox.Engine;
+using Glassbox.Graphics;
+using Glassbox.Media;
+using Glassbox.Visualisation;
+
+namespace Glassbox.Host;
+
+/// <summary>Settings of a <see cref="LiveHost"/>.</summary>
+public sealed record LiveHostOptions
+{
+    public static LiveHostOptions Default { get; } = new();
+
+    public GlWindowOptions Window { get; init; } = GlWindowOptions.Default;
+
+    /// <summary>Size the scene is drawn at; the window shows it scaled to fit.</summary>
+    public int SceneWidth { get; init; } = 1280;
+
+    public int SceneHeight { get; init; } = 720;
+
+    /// <summary>Where screenshots (F12) go.</summary>
+    public string ScreenshotFolder { get; init; } = "screenshots";
+}
+
+/// <summary>What one frame of the host cost, for the stats panel and the benchmarks.</summary>
+public readonly record struct HostFrameTimes(TimeSpan Input, TimeSpan Update, TimeSpan Record, TimeSpan Draw, TimeSpan Present);
+
+/// <summary>
+/// Runs a scene in a window on the calling thread (the render thread): each frame routes input,
+/// updates the scene, records it on a <see cref="SceneCanvas"/>, draws it on the GPU and presents.
+/// Inference runs on its own thread inside the scene, so a frame never waits for the network. Keys:
+/// Escape quits, F11 toggles fullscreen, F12 saves a screenshot, C clears the canvas, Backspace undoes
+/// the last stroke. Owns the window, the renderer and the scene.
+/// </summary>
+public sealed class LiveHost : IDisposable
+{
+    private readonly GlWindow _window;
+    private readonly SceneCanvasRenderer _renderer;
+    private readonly SceneCanvas _canvas;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<Task> _pendingScreenshots = [];
+    private DrawingCanvasInput? _drawingOn;
+    private TimeSpan _last;
+    private long _frame;
+
+    private LiveHost(Scene scene, GlWindow window, SceneCanvasRenderer renderer, LiveHostOptions options)
+    {
+        Scene = scene;
+        _window = window;
+        _renderer = renderer;
+        Options = options;
+        _canvas = renderer.CreateCanvas();
+    }
+
+    public Scene Scene { get; }
+
+    public LiveHostOptions Options { get; }
+
+    public GlWindow Window => _window;
+
+    public long Frames => _frame;
+
+    public HostFrameTimes LastFrame { get; private set; }
+
+    /// <summary>Screenshots saved so far (paths).</summary>
+    public List<string> Screenshots { get; } = [];
+
+    /// <summary>Opens the window for <paramref name="scene"/>; the host owns the scene from here.</summary>
+    public static LiveHost Open(Scene scene, LiveHostOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(scene);
+        options ??= LiveHostOptions.Default;
+        var window = GlWindow.Create(options.Window);
+        try
+        {
+            var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
+            var renderer = new SceneCanvasRenderer(window.Context, ShaderLibrary.FindDefault(), font, options.SceneWidth, options.SceneHeight);
+            return new LiveHost(scene, window, renderer, options);
+        }
+        catch
+        {
+            window.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs frames until the window closes or <paramref name="until"/> says stop.</summary>
+    public void Run(Func<LiveHost, bool>? until = null)
+    {
+        while (!_window.ShouldClose && !(until?.Invoke(this) ?? false))
+            RunFrame();
+    }
+
+    /// <summary>One frame: input, update, record, draw, present.</summary>
+    public void RunFrame()
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        foreach (var input in _window.PollEvents())
+            Route(input);
+        long t1 = Stopwatch.GetTimestamp();
+        var now = _clock.Elapsed;
+        Scene.Update(new FrameTime(++_frame, now, now - _last));
+        _last = now;
+        long t2 = Stopwatch.GetTimestamp();
+        _canvas.Begin();
+        Scene.Render(_canvas);
+        long t3 = Stopwatch.GetTimestamp();
+        _renderer.Render(_canvas);
+        long t4 = Stopwatch.GetTimestamp();
+        _window.Present(_renderer.Target);
+        long t5 = Stopwatch.GetTimestamp();
+        LastFrame = new HostFrameTimes(Stopwatch.GetElapsedTime(t0, t1), Stopwatch.GetElapsedTime(t1, t2), Stopwatch.GetElapsedTime(t2, t3),
+                                       Stopwatch.GetElapsedTime(t3, t4), Stopwatch.GetElapsedTime(t4, t5));
+    }
+
+    /// <summary>Saves the last drawn frame as a PNG (encoded off the render thread) and returns its path.</summary>
+    public string Screenshot(string? path = null)
+    {
+        path ??= Path.Combine(Options.ScreenshotFolder, $"glassbox-{DateTime.Now:yyyyMMdd-HHmmss}-{_frame:D6}.png");
+        var image = _renderer.Target.Read();
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        _pendingScreenshots.Add(Task.Run(() => ImageFile.Save(path, image)));
+        Screenshots.Add(path);
+        return path;
+    }
+
+    public void Dispose()
+    {
+        Task.WaitAll([.. _pendingScreenshots]);
+        // The scene first: it stops the inference thread while the window still exists.
+        Scene.Dispose();
+        _renderer.Dispose();
+        _window.Dispose();
+    }
+
+    private void Route(WindowInput input)
+    {
+        switch (input)
+        {
+            case PointerButton { Button: 0, Pressed: true } down:
+                _drawingOn = Scene.Active<DrawingCanvasInput>().FirstOrDefault(c => c.ToCanvas(ToSceneX(down.X), ToSceneY(down.Y)) is not null);
+                if (_drawingOn?.ToCanvas(ToSceneX(down.X), ToSceneY(down.Y)) is { } start)
+                    _drawingOn.BeginStroke(start);
+                break;
+            case PointerMoved moved when _drawingOn is not null:
+                if (_drawingOn.ToCanvas(ToSceneX(moved.X), ToSceneY(moved.Y)) is { } point)
+                    _drawingOn.ContinueStroke(point);
+                break;
+            case PointerButton { Button: 0, Pressed: false }:
+                _drawingOn?.EndStroke();
+                _drawingOn = null;
+                break;
+            case KeyInput { Pressed: true } key when key.Is(WindowKey.Escape):
+                _window.Close();
+                break;
+            case KeyInput { Pressed: true } key when key.Is(WindowKey.F11):
+                _window.Fullscreen = !_window.Fullscreen;
+                break;
+            case KeyInput { Pressed: true } key when key.Is(WindowKey.F12):
+                Screenshot();
+                break;
+            case KeyInput { Pressed: true } key when key.Is(WindowKey.C):
+                foreach (var canvas in Scene.Active<DrawingCanvasInput>())
+                    canvas.Clear();
+                break;
+            case KeyInput { Pressed: true } key when key.Is(WindowKey.Backspace):
+                foreach (var canvas in Scene.Active<DrawingCanvasInput>())
+                    canvas.Undo();
+                break;
+        }
+    }
+
+    // Window pixels → scene pixels, through the same fit the present uses.
+    private float ToSceneX(float x)
+    {
+        var (width, height) = _window.FramebufferSize;
+        var fit = GlWindow.Fit(Options.SceneWidth, Options.SceneHeight, width, height);
+        return (x - fit.X) * Options.SceneWidth / fit.Width;
+    }
+
+    private float ToSceneY(float y)
+    {
+        var (width, height) = _window.FramebufferSize;
+        var fit = GlWindow.Fit(Options.SceneWidth, Options.SceneHeight, width, height);
+        return (y - fit.Y) * Options.SceneHeight / fit.Height;
+    }
+}
