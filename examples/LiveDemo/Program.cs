@@ -35,10 +35,17 @@ var outOption = new Option<DirectoryInfo>("--out")
     DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(RepoLayout.Root, "artifacts", "demo")),
 };
 var cpuRenderOption = new Option<bool>("--cpu-render") { Description = "Render with the CPU references even when a display is available." };
+var windowOption = new Option<bool>("--window") { Description = "Open the live window: draw digits with the mouse and watch the network (needs a display)." };
+var framesOption = new Option<int>("--frames") { Description = "With --window, close after this many frames (0: when the window is closed).", DefaultValueFactory = _ => 0 };
+framesOption.Validators.Add(r =>
+{
+    if (r.GetValueOrDefault<int>() < 0)
+        r.AddError("--frames must be 0 (run until closed) or a positive number of frames.");
+});
 
 var root = new RootCommand("Glassbox demo: a CNN explains MNIST digits; screenshots of the live layout and a report.")
 {
-    modelOption, epOption, threadsOption, digitsOption, outOption, cpuRenderOption,
+    modelOption, epOption, threadsOption, digitsOption, outOption, cpuRenderOption, windowOption, framesOption,
 };
 root.SetAction(parse =>
 {
@@ -46,7 +53,7 @@ root.SetAction(parse =>
     {
         var settings = new DemoSettings(parse.GetValue(modelOption)!, parse.GetValue(epOption)!, parse.GetValue(threadsOption),
             parse.GetValue(digitsOption), parse.GetValue(outOption)!, parse.GetValue(cpuRenderOption));
-        return Demo.Run(settings);
+        return parse.GetValue(windowOption) ? LiveWindow.Run(settings, parse.GetValue(framesOption)) : Demo.Run(settings);
     }
     catch (GlassboxException e)
     {
