@@ -20,7 +20,9 @@ public sealed class ComponentRegistry
         .Register<DrawingCanvasInput>("DrawingCanvas")
         .Register<AttributionOverlay>()
         .Register<ProbabilityBars>()
-        .Register<StatsPanel>();
+        .Register<StatsPanel>()
+        .Register<CameraFeed>()
+        .Register<VideoFeed>();
 
     public IEnumerable<string> Names => _types.Keys.Order(StringComparer.Ordinal);
 

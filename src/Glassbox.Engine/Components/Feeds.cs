@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Globalization;
+using Glassbox.Engine.Live;
+using Glassbox.Media;
+using Glassbox.Visualisation;
+
+namespace Glassbox.Engine;
+
+/// <summary>
+/// A live image source on its own capture thread (see <see cref="CaptureThread"/>): each new frame is
+/// shown at the component's rectangle and, prepared for the model, submitted to the scene's
+/// <see cref="CnnInference"/>. A digit model (one channel, 28×28) gets the frame as a digit on paper;
+/// any other model gets it resized and normalised as its package says. A source that fails shows why
+/// and keeps retrying.
+/// </summary>
+public abstract class FrameFeed : Component
+{
+    private CaptureThread? _capture;
+
+    public int X { get; set; } = 20;
+
+    public int Y { get; set; } = 20;
+
+    public int DisplayWidth { get; set; } = 320;
+
+    public int DisplayHeight { get; set; } = 240;
+
+    /// <summary>The frame shown now; null before the first.</summary>
+    public RgbaImage? Current { get; private set; }
+
+    /// <summary>Frames this feed has submitted to the model.</summary>
+    public long Submitted { get; private set; }
+
+    public CaptureThread? Capture => _capture;
+
+    /// <summary>Opens the source; called on the capture thread at every (re)connection.</summary>
+    protected abstract GStreamerSource OpenSource();
+
+    protected abstract string Describe();
+
+    protected internal override void OnEnable()
+    {
+        _capture = new CaptureThread(new ReconnectingSource(OpenSource, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5)), Describe());
+    }
+
+    protected internal override void OnDisable()
+    {
+        _capture?.Dispose();
+        _capture = null;
+    }
+
+    protected internal override void Update(FrameTime time)
+    {
+        if (_capture?.TakeNewest() is not { Image: { } image } frame)
+            return;
+        Current = image;
+        var inference = Scene.Active<CnnInference>().FirstOrDefault();
+        if (inference?.Package is not { } package)
+            return;
+        long start = Stopwatch.GetTimestamp();
+        var p = package.Preprocessing;
+        var tensor = new float[p.Channels * p.Height * p.Width];
+        if (p.Channels == 1 && p.Height == 28 && p.Width == 28)
+            p.NormaliseGray(PaperDigit.ToMnist(image), tensor);
+        else
+            ImageToTensor.Run(image, p.ToImageOptions(), tensor);
+        inference.Submit(tensor, CnnInference.Now, Stopwatch.GetElapsedTime(start));
+        Submitted++;
+    }
+
+    protected internal override void Render(IRenderer renderer)
+    {
+        if (Current is { } image)
+            renderer.DrawImage(image, X, Y, DisplayWidth, DisplayHeight);
+        else
+            renderer.FillRect(X, Y, DisplayWidth, DisplayHeight, 0xFF000000u);
+        if (_capture is { State: not SourceState.Running } capture)
+        {
+            string status = capture.LastError is { } error ? $"{Describe()}: {capture.State.ToString().ToLowerInvariant()} ({error})" : $"{Describe()}: {capture.State.ToString().ToLowerInvariant()}";
+            renderer.DrawText(status, X + 8, Y + 8, 0xFFFFFFFFu);
+        }
+    }
+}
+
+/// <summary>A camera ("auto" for the first one), named "CameraFeed" in scene files.</summary>
+public sealed class CameraFeed : FrameFeed
+{
+    public string Device { get; set; } = "auto";
+
+    public int Width { get; set; } = 640;
+
+    public int Height { get; set; } = 480;
+
+    public int Fps { get; set; } = 30;
+
+    protected override GStreamerSource OpenSource() => Cameras.Open(Device, Width, Height, Fps);
+
+    protected override string Describe() => $"camera {Device}";
+}
+
+/// <summary>A video file (looped if asked) or, with <see cref="Pattern"/>, GStreamer's live test pattern.</summary>
+public sealed class VideoFeed : FrameFeed
+{
+    /// <summary>A video file to play.</summary>
+    public string Path { get; set; } = "";
+
+    public bool Loop { get; set; } = true;
+
+    /// <summary>A videotestsrc pattern ("ball", "smpte", …) instead of a file.</summary>
+    public string Pattern { get; set; } = "";
+
+    public int Width { get; set; } = 640;
+
+    public int Height { get; set; } = 480;
+
+    public int Fps { get; set; } = 30;
+
+    protected internal override void Awake()
+    {
+        if ((Path.Length == 0) == (Pattern.Length == 0))
+            throw new GlassboxException("VideoFeed needs either a path (a video file) or a pattern (a GStreamer test pattern such as \"ball\"), not both.");
+    }
+
+    protected override GStreamerSource OpenSource() =>
+        Pattern.Length > 0 ? GStreamerSource.TestPattern(Pattern, Width, Height, Fps) : GStreamerSource.OpenFile(Path, Loop);
+
+    protected override string Describe() => Pattern.Length > 0 ? string.Create(CultureInfo.InvariantCulture, $"test pattern {Pattern}") : $"video {System.IO.Path.GetFileName(Path)}";
+}
