@@ -7,7 +7,8 @@ namespace Glassbox.Examples.LiveDemo;
 
 /// <summary>
 /// The live demo in a window: draw a digit with the mouse (or a finger) on the canvas; the shipped
-/// CNN predicts it on its own thread, Grad-CAM lands over the drawing, bars and stats update.
+/// CNN predicts it on its own thread, Grad-CAM lands over the drawing, the most active feature maps
+/// of relu2, the bars and the stats update.
 /// </summary>
 internal static class LiveWindow
 {
@@ -19,8 +20,9 @@ internal static class LiveWindow
         input.Add(new CnnInference { Model = settings.Model.FullName, Ep = settings.Ep, Threads = settings.Threads, Methods = ["grad-cam"] });
         input.Add(new AttributionOverlay { X = 40, Y = 80, Size = 560, Opacity = 0.45f });
         scene.CreateEntity("Title").Add(new Label { Text = "Draw a digit. C clears, Backspace undoes, F11 fullscreen, F12 screenshot, Escape quits.", X = 40, Y = 30 });
-        scene.CreateEntity("Bars").Add(new Glassbox.Engine.ProbabilityBars { X = 660, Y = 80, Width = 520, BarHeight = 36 });
-        scene.CreateEntity("Stats").Add(new StatsPanel { X = 660, Y = 560 });
+        scene.CreateEntity("Bars").Add(new Glassbox.Engine.ProbabilityBars { X = 660, Y = 80, Width = 520, BarHeight = 24 });
+        scene.CreateEntity("Features").Add(new FeatureMapGrid { Layer = "relu2", X = 660, Y = 380, MaxWidth = 560, MaxChannels = 16 });
+        scene.CreateEntity("Stats").Add(new StatsPanel { X = 40, Y = 660 });
 
         using var host = LiveHost.Open(scene, LiveHostOptions.Default with
         {

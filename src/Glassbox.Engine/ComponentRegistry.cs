@@ -22,7 +22,8 @@ public sealed class ComponentRegistry
         .Register<ProbabilityBars>()
         .Register<StatsPanel>()
         .Register<CameraFeed>()
-        .Register<VideoFeed>();
+        .Register<VideoFeed>()
+        .Register<FeatureMapGrid>();
 
     public IEnumerable<string> Names => _types.Keys.Order(StringComparer.Ordinal);
 

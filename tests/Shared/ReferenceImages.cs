@@ -25,6 +25,12 @@ internal static class ReferenceImages
                         $"  cp '{ActualPath(name)}' '{reference}'");
         }
         var expected = ImageFile.Load(reference);
+        if (expected.Width != actual.Width || expected.Height != actual.Height)
+        {
+            ImageFile.Save(ActualPath(name), actual);
+            Assert.Fail($"'{name}' is {actual.Width}×{actual.Height}, its reference {expected.Width}×{expected.Height}. The actual image is at {ActualPath(name)}; if the change is intended, promote it:\n" +
+                        $"  cp '{ActualPath(name)}' '{reference}'");
+        }
         var comparison = comparer.Compare(expected, actual);
         TestContext.Out.WriteLine($"{name}: {comparison}");
         if (!comparer.Matches(comparison))

@@ -35,6 +35,9 @@ public sealed class CnnInference : Component
     /// <summary>top, a class, or A-B.</summary>
     public string Target { get; set; } = "top";
 
+    /// <summary>Intermediate tensors to return with each result; the scene's feature grids add their layers.</summary>
+    public string[] Taps { get; set; } = [];
+
     public ModelPackage? Package { get; private set; }
 
     /// <summary>Why the model is not running, or null while it is.</summary>
@@ -71,9 +74,19 @@ public sealed class CnnInference : Component
         }
     }
 
+    // The worker starts on the first frame, when every component of the scene has woken and the
+    // feature grids have said which layers they show.
+    protected internal override void Start() => StartWorker();
+
     protected internal override void OnEnable()
     {
-        if (Package is null)
+        if (Started)
+            StartWorker();
+    }
+
+    private void StartWorker()
+    {
+        if (Package is null || Worker is not null)
             return;
         var options = ExplainerOptions.Default with
         {
@@ -82,7 +95,8 @@ public sealed class CnnInference : Component
         };
         try
         {
-            Worker = new InferenceWorker(Explainer.Create(Package, options), _methods, _target, SharedClock);
+            var taps = Taps.Concat(Scene.Active<FeatureMapGrid>().Select(g => g.Layer)).Distinct().ToList();
+            Worker = new InferenceWorker(Explainer.Create(Package, options), _methods, _target, taps, SharedClock);
             Status = null;
         }
         catch (GlassboxException e)

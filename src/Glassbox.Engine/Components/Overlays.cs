@@ -107,3 +107,54 @@ public sealed class StatsPanel : Component
             renderer.DrawText(lines[i], X, Y + i * 20, 0xFFFFFFFF);
     }
 }
+
+/// <summary>
+/// The feature maps of one layer as a grid of tiles (per-channel normalised, colormapped), from the
+/// latest result of the scene's <see cref="CnnInference"/>, which taps the layer for it.
+/// </summary>
+public sealed class FeatureMapGrid : Component
+{
+    private long _shownSequence = -1;
+    private RgbaImage? _atlas;
+
+    [RequiredField]
+    public string Layer { get; set; } = "";
+
+    public int X { get; set; } = 660;
+
+    public int Y { get; set; } = 320;
+
+    /// <summary>Largest width the grid may take; tiles scale by whole factors to fill it.</summary>
+    public int MaxWidth { get; set; } = 560;
+
+    /// <summary>Show at most this many channels, most active first (0 for all, in channel order).</summary>
+    public int MaxChannels { get; set; }
+
+    public ColormapKind Colormap { get; set; } = ColormapKind.Viridis;
+
+    protected internal override void Render(IRenderer renderer)
+    {
+        var inference = Scene.Active<CnnInference>().FirstOrDefault();
+        if (inference?.Latest is not { } result || !result.Explanation.Tensors.TryGetValue(Layer, out var maps))
+            return;
+        var shape = inference.Worker!.Explainer.Model.Layers().FirstOrDefault(l => l.Output == Layer)?.Shape;
+        if (shape is not { Rank: 4 } s || s[1] < 1 || s[2] < 1 || s[3] < 1)
+            return;
+        int channels = (int)s[1], height = (int)s[2], width = (int)s[3];
+        if (result.Sequence != _shownSequence)
+        {
+            var order = MaxChannels > 0 ? FeatureAtlas.OrderByActivation(maps, channels, height, width).Take(MaxChannels).ToArray() : null;
+            int tiles = order?.Length ?? channels;
+            int columns = (int)Math.Ceiling(Math.Sqrt(tiles * 1.5));
+            int scale = Math.Max(1, (MaxWidth - columns - 1) / (columns * width));
+            var options = FeatureAtlasOptions.Default with { Channels = order, Columns = columns, Scale = scale, Colormap = Colormap, Gutter = 1 };
+            var layout = FeatureAtlasLayout.For(tiles, height, width, options);
+            if (_atlas is null || _atlas.Width != layout.Width || _atlas.Height != layout.Height)
+                _atlas = new RgbaImage(layout.Width, layout.Height);
+            FeatureAtlas.Render(maps, channels, height, width, options, _atlas.Pixels);
+            _shownSequence = result.Sequence;
+        }
+        renderer.DrawImage(_atlas!, X, Y, _atlas!.Width, _atlas.Height);
+        renderer.DrawText($"{Layer}: {channels}×{height}×{width}", X, Y - 20, 0xFFFFFFFFu);
+    }
+}

@@ -21,6 +21,7 @@ public sealed class InferenceWorker : IDisposable
     private readonly Explainer _explainer;
     private readonly IReadOnlyList<AttributionMethod> _methods;
     private readonly ExplanationTarget _target;
+    private readonly IReadOnlyList<string> _taps;
     private readonly LatestSlot<InputFrame> _inputs = new();
     private readonly LatestSlot<InferenceResult> _results = new();
     private readonly CancellationTokenSource _stop = new();
@@ -28,12 +29,14 @@ public sealed class InferenceWorker : IDisposable
     private readonly Thread _thread;
     private volatile string? _lastError;
 
+    /// <param name="taps">Intermediate tensors to return with each result (feature maps to show).</param>
     /// <param name="clock">The clock frames are stamped with, to measure latency; a new one if null.</param>
-    public InferenceWorker(Explainer explainer, IReadOnlyList<AttributionMethod> methods, ExplanationTarget target, Stopwatch? clock = null)
+    public InferenceWorker(Explainer explainer, IReadOnlyList<AttributionMethod> methods, ExplanationTarget target, IReadOnlyList<string>? taps = null, Stopwatch? clock = null)
     {
         _explainer = explainer;
         _methods = methods;
         _target = target;
+        _taps = taps ?? [];
         _clock = clock ?? Stopwatch.StartNew();
         _thread = new Thread(Loop) { Name = "Glassbox inference", IsBackground = true };
         _thread.Start();
@@ -77,7 +80,7 @@ public sealed class InferenceWorker : IDisposable
             try
             {
                 long start = Stopwatch.GetTimestamp();
-                var explanation = _explainer.Explain(frame.Tensor, _methods, _target);
+                var explanation = _explainer.Explain(frame.Tensor, _methods, _target, _taps);
                 var explainTime = Stopwatch.GetElapsedTime(start);
                 _results.Publish(new InferenceResult(frame.Sequence, explanation, frame.PreprocessTime, explainTime, _clock.Elapsed - frame.CapturedAt));
                 _lastError = null;
