@@ -30,6 +30,9 @@ public sealed class DrawingCanvasInput : Component
 
     public bool IsEmpty => _canvas.IsEmpty;
 
+    /// <summary>Sequence number of the last drawing submitted to the model (0 before the first): the result with it shows this drawing.</summary>
+    public long LastSequence { get; private set; }
+
     /// <summary>Maps a target pixel into canvas coordinates; null outside the canvas.</summary>
     public StrokePoint? ToCanvas(float targetX, float targetY, float pressure = 1f)
     {
@@ -68,7 +71,7 @@ public sealed class DrawingCanvasInput : Component
         var digit = DigitPreprocess.ToMnist(_canvas.Rasterise(), Resolution, Resolution);
         var tensor = new float[digit.Length];
         package.Preprocessing.NormaliseGray(digit, tensor);
-        inference.Submit(tensor, CnnInference.Now, Stopwatch.GetElapsedTime(start));
+        LastSequence = inference.Submit(tensor, CnnInference.Now, Stopwatch.GetElapsedTime(start));
     }
 
     protected internal override void Render(IRenderer renderer)
