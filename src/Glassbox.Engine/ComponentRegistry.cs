@@ -23,7 +23,9 @@ public sealed class ComponentRegistry
         .Register<StatsPanel>()
         .Register<CameraFeed>()
         .Register<VideoFeed>()
-        .Register<FeatureMapGrid>();
+        .Register<FeatureMapGrid>()
+        .Register<Button>()
+        .Register<DemoControls>();
 
     public IEnumerable<string> Names => _types.Keys.Order(StringComparer.Ordinal);
 

@@ -29,8 +29,9 @@ public readonly record struct HostFrameTimes(TimeSpan Input, TimeSpan Update, Ti
 /// Runs a scene in a window on the calling thread (the render thread): each frame routes input,
 /// updates the scene, records it on a <see cref="SceneCanvas"/>, draws it on the GPU and presents.
 /// Inference runs on its own thread inside the scene, so a frame never waits for the network. Keys:
-/// Escape quits, F11 toggles fullscreen, F12 saves a screenshot, C clears the canvas, Backspace undoes
-/// the last stroke. Owns the window, the renderer and the scene.
+/// Escape quits, F11 toggles fullscreen, F12 saves a screenshot; letters go to the scene's key handlers
+/// first (and on-screen buttons send theirs), then C clears the canvas; Backspace undoes the last
+/// stroke. Owns the window, the renderer and the scene.
 /// </summary>
 public sealed class LiveHost : IDisposable
 {
@@ -137,6 +138,9 @@ public sealed class LiveHost : IDisposable
     {
         switch (input)
         {
+            case PointerButton { Button: 0, Pressed: true } down when Scene.Active<Button>().FirstOrDefault(b => b.Contains(ToSceneX(down.X), ToSceneY(down.Y))) is { } button:
+                button.Press();
+                break;
             case PointerButton { Button: 0, Pressed: true } down:
                 _drawingOn = Scene.Active<DrawingCanvasInput>().FirstOrDefault(c => c.ToCanvas(ToSceneX(down.X), ToSceneY(down.Y)) is not null);
                 if (_drawingOn?.ToCanvas(ToSceneX(down.X), ToSceneY(down.Y)) is { } start)
@@ -158,6 +162,8 @@ public sealed class LiveHost : IDisposable
                 break;
             case KeyInput { Pressed: true } key when key.Is(WindowKey.F12):
                 Screenshot();
+                break;
+            case KeyInput { Pressed: true, Code: >= (int)WindowKey.A and <= (int)WindowKey.Z } key when Button.SendKey(Scene, (char)('a' + key.Code - (int)WindowKey.A)):
                 break;
             case KeyInput { Pressed: true } key when key.Is(WindowKey.C):
                 foreach (var canvas in Scene.Active<DrawingCanvasInput>())

@@ -16,6 +16,8 @@ public sealed class CnnInference : Component
     private IReadOnlyList<AttributionMethod> _methods = [];
     private ExplanationTarget _target = ExplanationTarget.TopClass;
     private long _sequence;
+    private Task<ModelPackage>? _pending;
+    private InputFrame? _lastFrame;
 
     /// <summary>Model package folder or .onnx file.</summary>
     [RequiredField]
@@ -52,10 +54,38 @@ public sealed class CnnInference : Component
     public static TimeSpan Now => SharedClock.Elapsed;
 
     /// <summary>Hands the model's input tensor to the inference thread; returns its sequence number.</summary>
+    /// <summary>True while a new model is loading in the background after <see cref="Reconfigure"/>.</summary>
+    public bool Reconfiguring => _pending is not null;
+
+    /// <summary>
+    /// Switches model, methods or layer while the scene runs: settings are checked at once, a new
+    /// model loads in the background, and the running worker keeps producing results until the new
+    /// one replaces it. A model that fails to load leaves the old one running and says why in Status.
+    /// </summary>
+    public void Reconfigure(string? model = null, string[]? methods = null, string? layer = null)
+    {
+        var parsed = methods?.Select(AttributionMethods.Parse).ToList();
+        string newModel = model ?? Model;
+        if (methods is not null)
+            Methods = methods;
+        if (layer is not null)
+            Layer = layer;
+        if (parsed is not null)
+            _methods = parsed;
+        if (newModel != Model || Package is null)
+        {
+            Model = newModel;
+            _pending = Task.Run(() => ModelPackage.Load(newModel));
+            return;
+        }
+        Restart();
+    }
+
     public long Submit(float[] tensor, TimeSpan capturedAt, TimeSpan preprocessTime)
     {
         long sequence = ++_sequence;
-        Worker?.Submit(new InputFrame(sequence, tensor, capturedAt, preprocessTime));
+        _lastFrame = new InputFrame(sequence, tensor, capturedAt, preprocessTime);
+        Worker?.Submit(_lastFrame);
         return sequence;
     }
 
@@ -98,12 +128,43 @@ public sealed class CnnInference : Component
             var taps = Taps.Concat(Scene.Active<FeatureMapGrid>().Select(g => g.Layer)).Distinct().ToList();
             Worker = new InferenceWorker(Explainer.Create(Package, options), _methods, _target, taps, SharedClock);
             Status = null;
+            // A still input (a finished drawing) is explained again by the new settings at once.
+            if (_lastFrame is { } last && last.Tensor.Length == Package.Preprocessing.Channels * Package.Preprocessing.Height * Package.Preprocessing.Width)
+                Worker.Submit(last with { CapturedAt = Now });
         }
         catch (GlassboxException e)
         {
             Status = e.Message;
             throw;
         }
+    }
+
+    protected internal override void Update(FrameTime time)
+    {
+        if (_pending is not { IsCompleted: true } pending)
+            return;
+        _pending = null;
+        if (pending.IsCompletedSuccessfully)
+        {
+            Package = pending.Result;
+            _target = ExplanationTarget.Parse(Target, Package.Labels);
+            Restart();
+        }
+        else
+        {
+            Status = pending.Exception?.InnerException?.Message ?? "the model could not be loaded";
+        }
+    }
+
+    /// <summary>Replaces the worker with one for the current settings; the old one stops in the background.</summary>
+    public void Restart()
+    {
+        var old = Worker;
+        Worker = null;
+        if (old is not null)
+            Task.Run(old.Dispose);
+        if (IsActive)
+            StartWorker();
     }
 
     protected internal override void OnDisable()

@@ -132,6 +132,9 @@ public sealed class FeatureMapGrid : Component
 
     public ColormapKind Colormap { get; set; } = ColormapKind.Viridis;
 
+    /// <summary>Tiles per row; 0 picks a grid about half again as wide as tall.</summary>
+    public int Columns { get; set; }
+
     protected internal override void Render(IRenderer renderer)
     {
         var inference = Scene.Active<CnnInference>().FirstOrDefault();
@@ -145,7 +148,7 @@ public sealed class FeatureMapGrid : Component
         {
             var order = MaxChannels > 0 ? FeatureAtlas.OrderByActivation(maps, channels, height, width).Take(MaxChannels).ToArray() : null;
             int tiles = order?.Length ?? channels;
-            int columns = (int)Math.Ceiling(Math.Sqrt(tiles * 1.5));
+            int columns = Columns > 0 ? Math.Min(Columns, tiles) : (int)Math.Ceiling(Math.Sqrt(tiles * 1.5));
             int scale = Math.Max(1, (MaxWidth - columns - 1) / (columns * width));
             var options = FeatureAtlasOptions.Default with { Channels = order, Columns = columns, Scale = scale, Colormap = Colormap, Gutter = 1 };
             var layout = FeatureAtlasLayout.For(tiles, height, width, options);

@@ -1,0 +1,44 @@
+using Glassbox.Visualisation;
+
+namespace Glassbox.Engine;
+
+/// <summary>A component that reacts to letter keys (the host delivers them, and on-screen buttons send theirs).</summary>
+public interface IKeyHandler
+{
+    /// <summary>Returns true when the key was used.</summary>
+    bool OnKey(char key);
+}
+
+/// <summary>An on-screen button: clicking (or touching) it sends its key to the scene's key handlers.</summary>
+public sealed class Button : Component
+{
+    public int X { get; set; }
+
+    public int Y { get; set; }
+
+    public int Width { get; set; } = 120;
+
+    public int Height { get; set; } = 32;
+
+    public string Text { get; set; } = "";
+
+    /// <summary>The key it stands for, as a one-letter string ("m").</summary>
+    [RequiredField]
+    public string Key { get; set; } = "";
+
+    public uint Color { get; set; } = 0xFF504030u;
+
+    public bool Contains(float x, float y) => x >= X && x < X + Width && y >= Y && y < Y + Height;
+
+    /// <summary>Sends the key to every active key handler until one uses it.</summary>
+    public bool Press() => Key.Length == 1 && SendKey(Scene, Key[0]);
+
+    /// <summary>Offers <paramref name="key"/> to the scene's active key handlers in tree order.</summary>
+    public static bool SendKey(Scene scene, char key) => scene.Active<IKeyHandler>().Any(h => h.OnKey(char.ToLowerInvariant(key)));
+
+    protected internal override void Render(IRenderer renderer)
+    {
+        renderer.FillRect(X, Y, Width, Height, Color);
+        renderer.DrawText(Text, X + 8, Y + 8, 0xFFFFFFFFu);
+    }
+}

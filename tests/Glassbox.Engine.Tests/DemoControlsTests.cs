@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using Glassbox.Engine;
+using Glassbox.Media;
+using Glassbox.Visualisation;
+
+namespace Glassbox.Tests;
+
+/// <summary>The demo's keys on the live pipeline: method, layer, overlay and model switch while it runs.</summary>
+public class DemoControlsTests
+{
+    private static string Package(string name) => Path.Combine(RepoPaths.Root, "models", name);
+
+    [Test]
+    public void Keys_cycle_the_method_and_layer_toggle_the_overlay_and_switch_to_the_vit_with_attention_rollout()
+    {
+        using var scene = new Scene("demo");
+        var input = scene.CreateEntity("Input");
+        var canvas = input.Add(new DrawingCanvasInput());
+        var inference = input.Add(new CnnInference { Model = Package("mnist-cnn"), Ep = "cpu", Threads = 1 });
+        var overlay = input.Add(new AttributionOverlay());
+        var grid = scene.CreateEntity("Grid").Add(new FeatureMapGrid { Layer = "relu2" });
+        var controls = scene.CreateEntity("Controls").Add(new DemoControls { Models = [Package("mnist-cnn"), Package("mnist-vit")] });
+        canvas.AddStroke([new StrokePoint(70, 50), new StrokePoint(210, 50), new StrokePoint(120, 240)]);
+        long frame = 0;
+        void RunUntil(Func<bool> done, string what)
+        {
+            var timer = Stopwatch.StartNew();
+            while (!done() && timer.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                scene.Update(new FrameTime(++frame, timer.Elapsed, TimeSpan.FromMilliseconds(16)));
+                Thread.Sleep(2);
+            }
+            Assert.That(done(), Is.True, what);
+        }
+
+        RunUntil(() => inference.Latest?.Explanation.Maps[0].Method == "grad-cam", "Grad-CAM first");
+        Assert.That(Button.SendKey(scene, 'M'), Is.True);
+        RunUntil(() => inference.Latest?.Explanation.Maps[0].Method == "grad-cam++", "M: the next method, on the same drawing");
+        Assert.That(inference.Latest!.Explanation.PredictedClass, Is.EqualTo(7));
+
+        Button.SendKey(scene, 'l');
+        Assert.That(grid.Layer, Is.EqualTo(inference.Layer).And.Not.EqualTo("relu2"));
+        RunUntil(() => inference.Latest?.Explanation.Tensors.ContainsKey(grid.Layer) == true, "L: the grid and the CAM move to the next layer");
+        Assert.That(inference.Latest!.Explanation.Maps[0].Layer, Is.EqualTo(grid.Layer));
+
+        var renderer = new NullRenderer();
+        Button.SendKey(scene, 'o');
+        scene.Render(renderer);
+        Assert.That(renderer.Calls.Any(c => c.StartsWith("heatmap", StringComparison.Ordinal)), Is.False, "O hides the overlay");
+        Button.SendKey(scene, 'o');
+        renderer.Clear();
+        scene.Render(renderer);
+        Assert.That(renderer.Calls.Any(c => c.StartsWith("heatmap", StringComparison.Ordinal)), Is.True, "and shows it again");
+
+        Button.SendKey(scene, 'v');
+        RunUntil(() => inference.Package?.Name == "mnist-vit" && inference.Latest?.Explanation.Maps[0].Method == "attention-rollout", "V: the ViT, explained by attention rollout");
+        Assert.That(inference.Latest!.Explanation.PredictedClass, Is.EqualTo(7));
+        Assert.That(controls.Summary, Does.StartWith("mnist-vit · attention-rollout"));
+        Assert.That(Button.SendKey(scene, 'q'), Is.False, "keys without a meaning are left to the host");
+    }
+}
