@@ -14,34 +14,13 @@ internal static class LiveWindow
 {
     public static int Run(DemoSettings settings, int frames)
     {
-        var scene = new Scene("mnist-live");
-        var input = scene.CreateEntity("Input");
-        input.Add(new DrawingCanvasInput { X = 40, Y = 80, Size = 560 });
-        // The live feed the S key switches to: the first camera, or GStreamer's test pattern without one.
-        FrameFeed feed = Glassbox.Media.Cameras.List().Count > 0
-            ? new CameraFeed { X = 40, Y = 80, DisplayWidth = 560, DisplayHeight = 420 }
-            : new VideoFeed { Pattern = "ball", X = 40, Y = 80, DisplayWidth = 560, DisplayHeight = 420 };
-        feed.Enabled = false;
-        input.Add(feed);
-        input.Add(new CnnInference { Model = settings.Model.FullName, Ep = settings.Ep, Threads = settings.Threads, Methods = ["grad-cam"] });
-        input.Add(new AttributionOverlay { X = 40, Y = 80, Size = 560, Opacity = 0.45f });
-        scene.CreateEntity("Title").Add(new Label { Text = "Draw a digit. F11 fullscreen, F12 screenshot, Backspace undo, Escape quits.", X = 40, Y = 20 });
-        string vit = Path.Combine(Path.GetDirectoryName(settings.Model.FullName)!, "mnist-vit");
-        scene.CreateEntity("Controls").Add(new DemoControls { Models = Directory.Exists(vit) ? [settings.Model.FullName, vit] : [settings.Model.FullName], X = 40, Y = 50 });
-        var buttons = scene.CreateEntity("Buttons");
-        string[][] keys = [["c", "Clear (C)"], ["m", "Method (M)"], ["l", "Layer (L)"], ["v", "Model (V)"], ["o", "Overlay (O)"], ["s", "Source (S)"]];
-        for (int i = 0; i < keys.Length; i++)
-            buttons.CreateChild(keys[i][1]).Add(new Button { Key = keys[i][0], Text = keys[i][1], X = 40 + i * 100, Y = 652, Width = 94, Height = 30 });
-        scene.CreateEntity("Bars").Add(new Glassbox.Engine.ProbabilityBars { X = 660, Y = 80, Width = 520, BarHeight = 24 });
-        scene.CreateEntity("Features").Add(new FeatureMapGrid { Layer = "relu2", X = 660, Y = 400, MaxWidth = 560, MaxChannels = 16, Columns = 8 });
-        scene.CreateEntity("Stats").Add(new StatsPanel { X = 660, Y = 620 });
-
+        var scene = DemoScene.Build(settings);
         using var host = LiveHost.Open(scene, LiveHostOptions.Default with
         {
             Window = GlWindowOptions.Default with { Title = "Glassbox live demo" },
             ScreenshotFolder = settings.Out.FullName,
         });
-        var inference = input.Get<CnnInference>()!;
+        var inference = scene.Find("Input")!.Get<CnnInference>()!;
         if (inference.Status is { } problem)
             Console.Error.WriteLine($"glassbox-demo: {problem}");
         Console.WriteLine($"Window   {host.Window.Context.Renderer}, OpenGL {host.Window.Context.Version.Split(' ')[0]}; draw a digit, Escape quits");

@@ -3,8 +3,9 @@ using Glassbox;
 using Glassbox.Examples;
 using Glassbox.Examples.LiveDemo;
 
-// glassbox-demo: the shipped MNIST CNN on real test digits, Grad-CAM from the derived gradient graph,
-// the live layout rendered offscreen; screenshots and a report say what it saw.
+// glassbox-demo: the live demo. With a display, a window: draw a digit and watch the shipped CNN
+// predict and explain it. Without one (or with --headless), the same scene fed by a script that draws
+// each digit; screenshots and a report say what it saw.
 
 var modelOption = new Option<DirectoryInfo>("--model")
 {
@@ -23,11 +24,11 @@ threadsOption.Validators.Add(r =>
     if (r.GetValueOrDefault<int>() is < 0 or > 1024)
         r.AddError("--threads must be 0 (let ONNX Runtime choose) or from 1 to 1024.");
 });
-var digitsOption = new Option<int>("--digits") { Description = "How many MNIST test digits to explain.", DefaultValueFactory = _ => 6 };
+var digitsOption = new Option<int>("--digits") { Description = "Headless: how many digits of the stroke set to draw (0 to 9 in order).", DefaultValueFactory = _ => 10 };
 digitsOption.Validators.Add(r =>
 {
-    if (r.GetValueOrDefault<int>() is < 1 or > 10000)
-        r.AddError("--digits must be from 1 to 10000.");
+    if (r.GetValueOrDefault<int>() is < 1 or > 10)
+        r.AddError("--digits must be from 1 to 10 (the stroke set has one of each digit).");
 });
 var outOption = new Option<DirectoryInfo>("--out")
 {
@@ -35,7 +36,8 @@ var outOption = new Option<DirectoryInfo>("--out")
     DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(RepoLayout.Root, "artifacts", "demo")),
 };
 var cpuRenderOption = new Option<bool>("--cpu-render") { Description = "Render with the CPU references even when a display is available." };
-var windowOption = new Option<bool>("--window") { Description = "Open the live window: draw digits with the mouse and watch the network (needs a display)." };
+var windowOption = new Option<bool>("--window") { Description = "Open the live window (the default when there is a display)." };
+var headlessOption = new Option<bool>("--headless") { Description = "Run the scripted headless demo even with a display (for example under xvfb-run)." };
 var framesOption = new Option<int>("--frames") { Description = "With --window, close after this many frames (0: when the window is closed).", DefaultValueFactory = _ => 0 };
 framesOption.Validators.Add(r =>
 {
@@ -45,7 +47,7 @@ framesOption.Validators.Add(r =>
 
 var root = new RootCommand("Glassbox demo: a CNN explains MNIST digits; screenshots of the live layout and a report.")
 {
-    modelOption, epOption, threadsOption, digitsOption, outOption, cpuRenderOption, windowOption, framesOption,
+    modelOption, epOption, threadsOption, digitsOption, outOption, cpuRenderOption, windowOption, headlessOption, framesOption,
 };
 root.SetAction(parse =>
 {
@@ -53,7 +55,14 @@ root.SetAction(parse =>
     {
         var settings = new DemoSettings(parse.GetValue(modelOption)!, parse.GetValue(epOption)!, parse.GetValue(threadsOption),
             parse.GetValue(digitsOption), parse.GetValue(outOption)!, parse.GetValue(cpuRenderOption));
-        return parse.GetValue(windowOption) ? LiveWindow.Run(settings, parse.GetValue(framesOption)) : Demo.Run(settings);
+        if (parse.GetValue(windowOption) && parse.GetValue(headlessOption))
+            throw new GlassboxException("--window and --headless exclude each other; give one.");
+        bool display = OperatingSystem.IsWindows() || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WAYLAND_DISPLAY"));
+        if (parse.GetValue(windowOption) || display && !parse.GetValue(headlessOption))
+            return LiveWindow.Run(settings, parse.GetValue(framesOption));
+        if (!display && !parse.GetValue(headlessOption))
+            Console.WriteLine("No display: running the headless demo (a script draws each digit on the canvas). Use --window where there is a display.");
+        return HeadlessDemo.Run(settings);
     }
     catch (GlassboxException e)
     {

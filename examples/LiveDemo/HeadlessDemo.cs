@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Glassbox.Engine;
+using Glassbox.Graphics;
+using Glassbox.Inference;
+using Glassbox.Media;
+using Glassbox.Visualisation;
+
+namespace Glassbox.Examples.LiveDemo;
+
+/// <summary>
+/// The live demo without a window: the same scene, fed by a script that draws each digit of the stroke
+/// set on the canvas as a user would, one after another; after each, the frame showing its result is
+/// saved, and a report says what the network predicted. Rendered on the GPU offscreen when a display
+/// gives an OpenGL context, else by the CPU rasteriser (the same picture).
+/// </summary>
+internal static class HeadlessDemo
+{
+    private sealed record DrawnDigit(int Digit, int Predicted, float Confidence, double LatencyMs, string Screenshot);
+
+    public static int Run(DemoSettings settings)
+    {
+        using var scene = DemoScene.Build(settings);
+        var inference = scene.Find("Input")!.Get<CnnInference>()!;
+        if (inference.Status is { } problem)
+            throw new GlassboxException(problem);
+        var canvas = scene.Find("Input")!.Get<DrawingCanvasInput>()!;
+        using var frames = FrameRenderer.Create(settings.CpuRender);
+        Console.WriteLine($"Model    {inference.Package!.Name} ({inference.Package.ModelPath}), SHA-256 verified against its manifest");
+        Console.WriteLine($"Render   {frames.Description}");
+        Directory.CreateDirectory(settings.Out.FullName);
+
+        var clock = Stopwatch.StartNew();
+        long frame = 0;
+        var last = TimeSpan.Zero;
+        void Step()
+        {
+            var now = clock.Elapsed;
+            scene.Update(new FrameTime(++frame, now, now - last));
+            last = now;
+        }
+        var results = new List<DrawnDigit>();
+        int count = Math.Min(settings.Digits, 10);
+        for (int digit = 0; digit < count; digit++)
+        {
+            canvas.Clear();
+            foreach (var stroke in DigitStrokes.For(digit))
+                canvas.AddStroke(stroke.Select(p => p with { X = p.X * canvas.Resolution / DigitStrokes.CanvasSize, Y = p.Y * canvas.Resolution / DigitStrokes.CanvasSize }));
+            var drawnAt = clock.Elapsed;
+            Step();
+            long wanted = canvas.LastSequence;
+            while (inference.Latest?.Sequence != wanted && clock.Elapsed - drawnAt < TimeSpan.FromSeconds(30))
+            {
+                Thread.Sleep(1);
+                Step();
+            }
+            var result = inference.Latest ?? throw new GlassboxException($"No prediction within 30 s{(inference.Worker?.LastError is { } error ? $": {error}" : "")}.");
+            double latency = (clock.Elapsed - drawnAt).TotalMilliseconds;
+            string file = Path.Combine(settings.Out.FullName, $"drawn-{digit}.png");
+            ImageFile.Save(file, frames.Render(scene));
+            int predicted = result.Explanation.PredictedClass;
+            results.Add(new DrawnDigit(digit, predicted, result.Explanation.Probabilities[predicted], latency, file));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Drawn    {digit}: predicted {predicted} ({result.Explanation.Probabilities[predicted] * 100:0.0}%), result ready {latency:0} ms after the drawing → {file}"));
+        }
+        string report = WriteReport(settings, inference, frames.Description, results);
+        Console.WriteLine($"Report   {report}");
+        Console.WriteLine($"Done     {results.Count} digits drawn on the canvas, {results.Count(r => r.Digit == r.Predicted)} recognised; screenshots in {settings.Out.FullName}");
+        return 0;
+    }
+
+    private static string WriteReport(DemoSettings settings, CnnInference inference, string renderer, List<DrawnDigit> results)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("# Glassbox live demo, headless run").AppendLine();
+        sb.AppendLine($"- Model: `{inference.Package!.Name}`, SHA-256 `{inference.Package.Sha256}`");
+        sb.AppendLine($"- Execution provider: {inference.Latest?.Explanation.Provider.DisplayName() ?? "-"}");
+        sb.AppendLine($"- Rendering: {renderer}");
+        sb.AppendLine("- Input: each digit of the stroke set drawn on the canvas by a script; explanation Grad-CAM on the last spatial layer; feature maps of relu2").AppendLine();
+        sb.AppendLine("| drawn | predicted | confidence | result ready after (ms) | screenshot |");
+        sb.AppendLine("|---:|---:|---:|---:|---|");
+        foreach (var r in results)
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {r.Digit} | {r.Predicted} | {r.Confidence * 100:0.0}% | {r.LatencyMs:0} | [{Path.GetFileName(r.Screenshot)}]({Path.GetFileName(r.Screenshot)}) |"));
+        string path = Path.Combine(settings.Out.FullName, "report.md");
+        File.WriteAllText(path, sb.ToString());
+        return path;
+    }
+
+    /// <summary>Turns the scene into pixels: on the GPU offscreen when possible, else on the CPU.</summary>
+    private sealed class FrameRenderer : IDisposable
+    {
+        private readonly GlContext? _gl;
+        private readonly SceneCanvasRenderer? _gpu;
+        private readonly SceneCanvas _canvas;
+
+        private FrameRenderer(GlContext? gl, SceneCanvasRenderer? gpu, SceneCanvas canvas, string description)
+        {
+            _gl = gl;
+            _gpu = gpu;
+            _canvas = canvas;
+            Description = description;
+        }
+
+        public string Description { get; }
+
+        public static FrameRenderer Create(bool forceCpu)
+        {
+            var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
+            bool display = OperatingSystem.IsWindows() || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WAYLAND_DISPLAY"));
+            string why = forceCpu ? "--cpu-render" : "no display, so no OpenGL context (run under xvfb-run -a for the GPU path)";
+            if (!forceCpu && display)
+            {
+                try
+                {
+                    var gl = GlContext.CreateOffscreen();
+                    var gpu = new SceneCanvasRenderer(gl, ShaderLibrary.FindDefault(), font, DemoScene.Width, DemoScene.Height);
+                    return new FrameRenderer(gl, gpu, gpu.CreateCanvas(), $"GPU offscreen: {gl.Renderer}, OpenGL {gl.Version.Split(' ')[0]}");
+                }
+                catch (GlassboxException e)
+                {
+                    why = $"OpenGL unavailable ({e.Message})";
+                }
+            }
+            return new FrameRenderer(null, null, new SceneCanvas(DemoScene.Width, DemoScene.Height, font), $"CPU rasteriser: {why}");
+        }
+
+        public RgbaImage Render(Scene scene)
+        {
+            _canvas.Begin();
+            scene.Render(_canvas);
+            if (_gpu is null)
+                return _canvas.RenderOnCpu();
+            _gpu.Render(_canvas);
+            return _gpu.Target.Read();
+        }
+
+        public void Dispose()
+        {
+            _gpu?.Dispose();
+            _gl?.Dispose();
+        }
+    }
+}
