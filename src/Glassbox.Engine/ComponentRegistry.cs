@@ -25,7 +25,9 @@ public sealed class ComponentRegistry
         .Register<VideoFeed>()
         .Register<FeatureMapGrid>()
         .Register<Button>()
-        .Register<DemoControls>();
+        .Register<DemoControls>()
+        .Register<ImageFeed>()
+        .Register<AttentionOverlay>();
 
     public IEnumerable<string> Names => _types.Keys.Order(StringComparer.Ordinal);
 

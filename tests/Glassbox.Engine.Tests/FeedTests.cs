@@ -79,3 +79,46 @@ public class FeedTests
         Assert.That(scene.LastError!.Exception.Message, Does.StartWith("VideoFeed needs either a path"));
     }
 }
+
+public class ImageAndAttentionTests
+{
+    [Test]
+    public void An_image_file_of_a_digit_on_paper_is_predicted_and_the_vit_shows_its_attention()
+    {
+        // A 7 written on light paper, saved as a PNG as a user's photo would be.
+        var canvas = new Glassbox.Media.DrawingCanvas(280, 280, 22f);
+        foreach (var stroke in Glassbox.Media.DigitStrokes.For(7))
+            canvas.AddStroke(stroke);
+        var ink = canvas.Rasterise();
+        var photo = new RgbaImage(280, 280);
+        for (int i = 0; i < ink.Length; i++)
+        {
+            byte v = (byte)(235 - ink[i] * 200 / 255);
+            photo.Pixels[i] = RgbaImage.Pack(v, v, v);
+        }
+        string path = Path.Combine(Path.GetTempPath(), $"glassbox-seven-{Environment.ProcessId}.png");
+        Glassbox.Media.ImageFile.Save(path, photo);
+        try
+        {
+            using var scene = new Scene("image");
+            var entity = scene.CreateEntity("Input");
+            entity.Add(new ImageFeed { Path = path });
+            var inference = entity.Add(new CnnInference { Model = Path.Combine(RepoPaths.Root, "models", "mnist-vit"), Ep = "cpu", Threads = 1, Methods = ["attention-rollout:fusion=max:discard=0.8"] });
+            entity.Add(new AttentionOverlay { X = 20, Y = 20, Size = 320 });
+            var clock = Stopwatch.StartNew();
+            for (long frame = 1; inference.Latest is null && clock.Elapsed < TimeSpan.FromSeconds(30); frame++)
+            {
+                scene.Update(new FrameTime(frame, clock.Elapsed, TimeSpan.FromMilliseconds(16)));
+                Thread.Sleep(2);
+            }
+            Assert.That(inference.Latest!.Explanation.PredictedClass, Is.EqualTo(7));
+            var renderer = new NullRenderer();
+            scene.Render(renderer);
+            Assert.That(renderer.Calls, Is.EqualTo(new[] { "image 280x280 at 20,20 320x240", "heatmap 7x7 at 20,20 320x320 inferno 0.5" }));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}

@@ -161,3 +161,30 @@ public sealed class FeatureMapGrid : Component
         renderer.DrawText($"{Layer}: {channels}×{height}×{width}", X, Y - 20, 0xFFFFFFFFu);
     }
 }
+
+/// <summary>
+/// Attention rollout of a transformer over its input: the scene's CnnInference must list
+/// "attention-rollout" among its methods (with its head fusion and discard ratio). Drawn like the
+/// attribution overlay, with its own colormap.
+/// </summary>
+public sealed class AttentionOverlay : Component
+{
+    public int X { get; set; } = 20;
+
+    public int Y { get; set; } = 20;
+
+    public int Size { get; set; } = 280;
+
+    public float Opacity { get; set; } = 0.5f;
+
+    public ColormapKind Colormap { get; set; } = ColormapKind.Inferno;
+
+    protected internal override void Render(IRenderer renderer)
+    {
+        var map = Scene.Active<CnnInference>().FirstOrDefault()?.Latest?.Explanation.Maps.FirstOrDefault(m => m.Method == "attention-rollout");
+        if (map is null)
+            return;
+        var options = HeatmapOverlayOptions.Default with { Opacity = Opacity, Colormap = Colormap, Upsampling = Upsampling.Bicubic };
+        renderer.DrawHeatmap(map.Values, map.Width, map.Height, X, Y, Size, Size, options);
+    }
+}
