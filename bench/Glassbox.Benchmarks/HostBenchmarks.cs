@@ -26,15 +26,15 @@ public class HostBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var scene = new Scene("bench");
-        var input = scene.CreateEntity("Input");
-        _canvas = input.Add(new DrawingCanvasInput { X = 40, Y = 80, Size = 560 });
-        _inference = input.Add(new CnnInference { Model = Path.Combine(BenchModels.RepoRoot, "models", "mnist-cnn"), Ep = "cpu", Threads = 1 });
-        input.Add(new AttributionOverlay { X = 40, Y = 80, Size = 560 });
-        scene.CreateEntity("Bars").Add(new Glassbox.Engine.ProbabilityBars { X = 660, Y = 80, Width = 520, BarHeight = 24 });
-        scene.CreateEntity("Features").Add(new FeatureMapGrid { Layer = "relu2", X = 660, Y = 380, MaxWidth = 560, MaxChannels = 16 });
-        scene.CreateEntity("Stats").Add(new StatsPanel { X = 40, Y = 660 });
-        _host = LiveHost.Open(scene, LiveHostOptions.Default with { Window = GlWindowOptions.Default with { VSync = false, Title = "Glassbox bench" } });
+        var (scene, canvas, inference) = BenchScene.Build(threads: 1);
+        _canvas = canvas;
+        _inference = inference;
+        _host = LiveHost.Open(scene, LiveHostOptions.Default with
+        {
+            Window = GlWindowOptions.Default with { VSync = false, Title = "Glassbox bench" },
+            SceneWidth = BenchScene.Width,
+            SceneHeight = BenchScene.Height,
+        });
         _canvas.AddStroke([new StrokePoint(70, 50), new StrokePoint(210, 50), new StrokePoint(120, 240)]);
         for (int i = 0; i < 60; i++)
             Frame();

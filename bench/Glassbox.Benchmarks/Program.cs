@@ -3,9 +3,14 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
+// "e2e" runs the live pipeline end to end instead (see EndToEnd); everything else goes to BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "e2e")
+    return Glassbox.Benchmarks.EndToEnd.Run(args[1..]);
+
 // In-process: the natives (ONNX Runtime from npm) sit beside this build, and a child build per
 // benchmark would need the npm restore again. Short runs: this suite is for ratios measured in one run.
 var config = DefaultConfig.Instance
     .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(15))
     .WithArtifactsPath(Path.Combine(Glassbox.Benchmarks.BenchModels.RepoRoot, "artifacts", "benchmarks"));
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+return 0;

@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Glassbox.Engine;
+using Glassbox.Graphics;
+using Glassbox.Inference;
+using Glassbox.Media;
+using Glassbox.Visualisation;
+
+namespace Glassbox.Benchmarks;
+
+/// <summary>
+/// The live pipeline headless for N frames, as the demo runs it but without a window: the drawing
+/// changes every frame, the scene updates (preprocess and submit), records, and is drawn on the GPU
+/// offscreen (glFinish included) or by the CPU rasteriser without a display. Prints per-stage p50 and
+/// p95, frames per second, managed bytes allocated per frame (render thread, and the whole process with
+/// the inference thread), each against floors measured in the same run: the plain ORT forward run of
+/// the model with the same threads, and drawing an empty scene. Writes JSON and Markdown with the machine.
+/// </summary>
+internal static class EndToEnd
+{
+    public static int Run(string[] args)
+    {
+        int frames = Argument(args, "--frames", 600);
+        int threads = Argument(args, "--threads", 1);
+        string outFolder = Path.Combine(BenchModels.RepoRoot, "artifacts", "benchmarks");
+        var (scene, canvas, inference) = BenchScene.Build(threads);
+        using var _ = scene;
+        var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
+        var record = new SceneCanvas(BenchScene.Width, BenchScene.Height, font);
+        GlContext? gl = null;
+        SceneCanvasRenderer? gpu = null;
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")))
+        {
+            gl = GlContext.CreateOffscreen();
+            gpu = new SceneCanvasRenderer(gl, ShaderLibrary.FindDefault(), font, BenchScene.Width, BenchScene.Height);
+            record = gpu.CreateCanvas();
+        }
+        string renderer = gl is null ? "CPU rasteriser (no display)" : $"GPU offscreen: {gl.Renderer}";
+        void Draw()
+        {
+            if (gpu is null)
+            {
+                record.RenderOnCpu();
+                return;
+            }
+            gpu.Render(record);
+            gl!.Finish();
+        }
+
+        // Floors, in this run: the plain forward run, and an empty scene drawn.
+        var (forward, ortVersion) = ForwardFloor(threads);
+        var empty = new List<double>();
+        for (int i = 0; i < 200; i++)
+        {
+            long t = Stopwatch.GetTimestamp();
+            record.Begin();
+            Draw();
+            empty.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        }
+
+        var clock = Stopwatch.StartNew();
+        var update = new List<double>(); var rec = new List<double>(); var draw = new List<double>(); var frame = new List<double>();
+        var run = new List<double>(); var explain = new List<double>(); var preprocess = new List<double>(); var latency = new List<double>();
+        long renderAllocated = 0, processAllocated = 0;
+        long lastResult = 0;
+        canvas.AddStroke([new StrokePoint(70, 50), new StrokePoint(210, 50), new StrokePoint(120, 240)]);
+        int warmUp = Math.Min(100, frames / 4);
+        var last = TimeSpan.Zero;
+        for (int i = 0; i < frames + warmUp; i++)
+        {
+            bool measured = i >= warmUp;
+            float x = 60 + i % 160;
+            canvas.AddStroke([new StrokePoint(x, 260), new StrokePoint(x + 2, 262)]);
+            long threadBefore = GC.GetAllocatedBytesForCurrentThread(), processBefore = GC.GetTotalAllocatedBytes();
+            long t0 = Stopwatch.GetTimestamp();
+            var now = clock.Elapsed;
+            scene.Update(new FrameTime(i + 1, now, now - last));
+            last = now;
+            long t1 = Stopwatch.GetTimestamp();
+            record.Begin();
+            scene.Render(record);
+            long t2 = Stopwatch.GetTimestamp();
+            Draw();
+            long t3 = Stopwatch.GetTimestamp();
+            if (!measured)
+                continue;
+            renderAllocated += GC.GetAllocatedBytesForCurrentThread() - threadBefore;
+            processAllocated += GC.GetTotalAllocatedBytes() - processBefore;
+            update.Add(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
+            rec.Add(Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds);
+            draw.Add(Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds);
+            frame.Add(Stopwatch.GetElapsedTime(t0, t3).TotalMilliseconds);
+            if (inference.Latest is { } result && result.Sequence != lastResult)
+            {
+                lastResult = result.Sequence;
+                run.Add(result.Explanation.SharedRunTime.TotalMilliseconds);
+                explain.Add(result.ExplainTime.TotalMilliseconds);
+                preprocess.Add(result.PreprocessTime.TotalMilliseconds);
+                latency.Add(result.Latency.TotalMilliseconds);
+            }
+        }
+        gpu?.Dispose();
+        gl?.Dispose();
+
+        var rows = new List<(string Stage, List<double> Values, string Floor)>
+        {
+            ("frame (update + record + draw)", frame, Ratio(frame, empty, "empty scene")),
+            ("update: canvas → MNIST tensor, submit", update, ""),
+            ("record: components → draw list", rec, ""),
+            ("draw: draw list → pixels", draw, Ratio(draw, empty, "empty scene")),
+            ("inference: shared run (forward + gradient)", run, Ratio(run, forward, "plain forward")),
+            ("inference: explain (run + Grad-CAM map + taps)", explain, Ratio(explain, forward, "plain forward")),
+            ("preprocess on the render thread", preprocess, ""),
+            ("latency: drawing → result ready", latency, ""),
+            ("floor: plain ORT forward run", forward, ""),
+            ("floor: empty scene drawn", empty, ""),
+        };
+        double fps = 1000.0 / Percentile(frame, 0.5);
+        var machine = new Dictionary<string, string>
+        {
+            ["os"] = RuntimeInformation.OSDescription,
+            ["cpus"] = Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture),
+            ["runtime"] = RuntimeInformation.FrameworkDescription,
+            ["renderer"] = renderer,
+            ["onnxruntime"] = ortVersion,
+            ["execution_provider"] = "CPU",
+            ["intra_op_threads"] = threads.ToString(CultureInfo.InvariantCulture),
+        };
+        var md = new StringBuilder();
+        md.AppendLine(Inv($"# End-to-end live pipeline, {frames} frames")).AppendLine();
+        md.AppendLine(string.Join(", ", machine.Select(kv => $"{kv.Key}: {kv.Value}"))).AppendLine();
+        md.AppendLine("| stage | p50 (ms) | p95 (ms) | vs floor |").AppendLine("|---|---:|---:|---|");
+        foreach (var (stage, values, floor) in rows)
+            md.AppendLine(Inv($"| {stage} | {Percentile(values, 0.5):0.000} | {Percentile(values, 0.95):0.000} | {floor} |"));
+        md.AppendLine().AppendLine(Inv($"Frames per second (p50 frame): {fps:0}. Results: {run.Count} over {frames} frames."));
+        md.AppendLine(Inv($"Managed bytes allocated per frame: render thread {renderAllocated / (double)frames:0}, whole process (with the inference thread) {processAllocated / (double)frames:0}."));
+        Console.WriteLine(md.ToString());
+
+        Directory.CreateDirectory(outFolder);
+        string stem = Path.Combine(outFolder, $"e2e-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+        File.WriteAllText(stem + ".md", md.ToString());
+        File.WriteAllText(stem + ".json", JsonSerializer.Serialize(new
+        {
+            frames,
+            machine,
+            stages = rows.Select(r => new { stage = r.Stage, p50 = Percentile(r.Values, 0.5), p95 = Percentile(r.Values, 0.95), samples = r.Values.Count, vs_floor = r.Floor }),
+            fps,
+            allocated_bytes_per_frame = new { render_thread = renderAllocated / (double)frames, process = processAllocated / (double)frames },
+        }, new JsonSerializerOptions { WriteIndented = true }));
+        Console.WriteLine($"Results  {stem}.md, {stem}.json");
+        return 0;
+    }
+
+    private static (List<double> Times, string OrtVersion) ForwardFloor(int threads)
+    {
+        var package = ModelPackage.Load(Path.Combine(BenchModels.RepoRoot, "models", "mnist-cnn"));
+        using var session = ModelSession.Open(package.Model, InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = threads });
+        using var run = session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
+        var times = new List<double>();
+        for (int i = 0; i < 300; i++)
+        {
+            long t = Stopwatch.GetTimestamp();
+            run.Execute();
+            if (i >= 50)
+                times.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        }
+        return (times, session.Providers.OnnxRuntimeVersion);
+    }
+
+    private static string Ratio(List<double> values, List<double> floor, string name) =>
+        values.Count == 0 ? "" : Inv($"{Percentile(values, 0.5) / Percentile(floor, 0.5):0.00}× {name}");
+
+    private static double Percentile(List<double> values, double q)
+    {
+        if (values.Count == 0)
+            return double.NaN;
+        var sorted = values.Order().ToList();
+        return sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
+    }
+
+    private static int Argument(string[] args, string name, int fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : fallback;
+    }
+
+    private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
