@@ -14,7 +14,8 @@ public sealed class DrawingCanvasInput : Component
 {
     private DrawingCanvas _canvas = null!;
     private RgbaImage? _view;
-    private int _version, _submitted;
+    private int _version, _submitted, _inkVersion = -1;
+    private byte[] _ink = [];
 
     public int X { get; set; } = 20;
 
@@ -68,7 +69,7 @@ public sealed class DrawingCanvasInput : Component
             return;
         _submitted = _version;
         long start = Stopwatch.GetTimestamp();
-        var digit = DigitPreprocess.ToMnist(_canvas.Rasterise(), Resolution, Resolution);
+        var digit = DigitPreprocess.ToMnist(Ink(), Resolution, Resolution);
         var tensor = new float[digit.Length];
         package.Preprocessing.NormaliseGray(digit, tensor);
         LastSequence = inference.Submit(tensor, CnnInference.Now, Stopwatch.GetElapsedTime(start));
@@ -80,7 +81,7 @@ public sealed class DrawingCanvasInput : Component
             _view = new RgbaImage(Resolution, Resolution);
         if (_version != _viewVersion)
         {
-            var ink = _canvas.Rasterise();
+            var ink = Ink();
             for (int i = 0; i < ink.Length; i++)
             {
                 byte paper = (byte)(255 - ink[i]);
@@ -92,6 +93,17 @@ public sealed class DrawingCanvasInput : Component
     }
 
     private int _viewVersion = -1;
+
+    // One raster per change of the drawing, shared by the model's input and the view.
+    private byte[] Ink()
+    {
+        if (_inkVersion != _version)
+        {
+            _ink = _canvas.Rasterise();
+            _inkVersion = _version;
+        }
+        return _ink;
+    }
 
     private void Changed(Action change)
     {
