@@ -5,7 +5,7 @@ namespace Glassbox.Visualisation;
 /// for <see cref="DrawListRasterizer"/> (CPU) or the GPU draw-list renderer to draw. Text uses the
 /// baked font with the given position as the top of the line. A heatmap is blended, with the
 /// overlay's own arithmetic (<see cref="HeatmapOverlay.Render"/>), over the image last drawn at the
-/// same rectangle, or over the clear colour when there is none; the blend is kept and reused while
+/// same rectangle at that image's resolution, or over the clear colour when there is none; the blend is kept and reused while
 /// the map, the options and the pixels under it stay the same (a live overlay changes a few times a
 /// second, the frame rate is far higher). Call <see cref="Begin"/> per frame.
 /// </summary>
@@ -50,32 +50,21 @@ public sealed class SceneCanvas(int width, int height, BakedFont font, uint clea
     public void DrawHeatmap(ReadOnlySpan<float> map, int mapWidth, int mapHeight, int x, int y, int w, int h, HeatmapOverlayOptions options)
     {
         var rect = new PixelRect(x, y, w, h);
-        ulong under = _imageAt.TryGetValue(rect, out int index) ? Checksum(_images[index].Pixels) : clearColor;
-        if (_overlays.TryGetValue(rect, out var kept) && kept.Under == under && kept.Options == options
+        // Over an image, the overlay is blended at the image's own resolution (the frame it explains)
+        // and drawn scaled like the image; over nothing, at the rectangle's size over the clear colour.
+        RgbaImage? under = _imageAt.TryGetValue(rect, out int index) ? _images[index] : null;
+        ulong checksum = under is null ? clearColor : Checksum(under.Pixels);
+        if (_overlays.TryGetValue(rect, out var kept) && kept.Under == checksum && kept.Options == options
             && kept.MapWidth == mapWidth && kept.MapHeight == mapHeight && map.SequenceEqual(kept.Map))
         {
             DrawImage(kept.Result, x, y, w, h);
             return;
         }
-        // The frame under the overlay at the rectangle's own size (nearest, as the image command draws it).
-        var frame = new RgbaImage(w, h);
-        if (_imageAt.ContainsKey(rect))
-        {
-            var source = _images[index];
-            for (int py = 0; py < h; py++)
-            {
-                int sy = (int)((2L * py + 1) * source.Height / (2L * h));
-                for (int px = 0; px < w; px++)
-                    frame[px, py] = source[(int)((2L * px + 1) * source.Width / (2L * w)), sy];
-            }
-        }
-        else
-        {
-            Array.Fill(frame.Pixels, clearColor);
-        }
-        var blended = new RgbaImage(w, h);
-        HeatmapOverlay.Render(map, mapWidth, mapHeight, frame.Pixels, w, h, w, options, blended.Pixels);
-        _overlays[rect] = new BlendedOverlay(map.ToArray(), mapWidth, mapHeight, options, under, blended);
+        int fw = under?.Width ?? w, fh = under?.Height ?? h;
+        var frame = under?.Pixels ?? Enumerable.Repeat(clearColor, w * h).ToArray();
+        var blended = new RgbaImage(fw, fh);
+        HeatmapOverlay.Render(map, mapWidth, mapHeight, frame, fw, fh, fw, options, blended.Pixels);
+        _overlays[rect] = new BlendedOverlay(map.ToArray(), mapWidth, mapHeight, options, checksum, blended);
         DrawImage(blended, x, y, w, h);
     }
 
