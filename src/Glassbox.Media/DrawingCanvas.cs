@@ -88,6 +88,16 @@ public sealed class DrawingCanvas
     public byte[] Rasterise()
     {
         var ink = new byte[Width * Height];
+        Rasterise(ink);
+        return ink;
+    }
+
+    /// <summary>Rasterises into a buffer the caller reuses (width × height bytes): nothing is allocated.</summary>
+    public void Rasterise(byte[] ink)
+    {
+        if (ink.Length != Width * Height)
+            throw new ArgumentException($"The buffer holds {ink.Length} bytes; a {Width}×{Height} canvas needs {Width * Height}.");
+        Array.Clear(ink);
         foreach (var stroke in _current is null ? _strokes : _strokes.Append(_current))
         {
             if (stroke.Count == 1)
@@ -95,7 +105,6 @@ public sealed class DrawingCanvas
             for (int i = 1; i < stroke.Count; i++)
                 Segment(ink, stroke[i - 1], stroke[i]);
         }
-        return ink;
     }
 
     // A round-capped segment: coverage falls from 1 to 0 over one pixel at the edge (distance-based anti-aliasing).

@@ -62,9 +62,12 @@ public sealed class SceneCanvas(int width, int height, BakedFont font, uint clea
         }
         int fw = under?.Width ?? w, fh = under?.Height ?? h;
         var frame = under?.Pixels ?? Enumerable.Repeat(clearColor, w * h).ToArray();
-        var blended = new RgbaImage(fw, fh);
+        // A live overlay changes with every result: blend into the last one's buffers when the sizes allow.
+        var blended = kept?.Result is { } previous && previous.Width == fw && previous.Height == fh ? previous : new RgbaImage(fw, fh);
         HeatmapOverlay.Render(map, mapWidth, mapHeight, frame, fw, fh, fw, options, blended.Pixels);
-        _overlays[rect] = new BlendedOverlay(map.ToArray(), mapWidth, mapHeight, options, checksum, blended);
+        var mapCopy = kept?.Map.Length == map.Length ? kept.Map : new float[map.Length];
+        map.CopyTo(mapCopy);
+        _overlays[rect] = new BlendedOverlay(mapCopy, mapWidth, mapHeight, options, checksum, blended);
         DrawImage(blended, x, y, w, h);
     }
 

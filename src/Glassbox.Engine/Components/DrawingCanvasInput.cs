@@ -99,7 +99,9 @@ public sealed class DrawingCanvasInput : Component
     {
         if (_inkVersion != _version)
         {
-            _ink = _canvas.Rasterise();
+            if (_ink.Length != Resolution * Resolution)
+                _ink = new byte[Resolution * Resolution];
+            _canvas.Rasterise(_ink);
             _inkVersion = _version;
         }
         return _ink;
