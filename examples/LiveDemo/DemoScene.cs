@@ -1,5 +1,6 @@
 using Glassbox.Engine;
 using Glassbox.Media;
+using SceneFile = Glassbox.Engine.SceneFile;
 
 namespace Glassbox.Examples.LiveDemo;
 
@@ -10,6 +11,8 @@ internal static class DemoScene
 
     public static Scene Build(DemoSettings settings)
     {
+        if (settings.SceneFile is { } file)
+            return SceneFile.Load(file.FullName, ComponentRegistry.Default);
         var scene = new Scene("mnist-live");
         var input = scene.CreateEntity("Input");
         input.Add(new DrawingCanvasInput { X = 40, Y = 80, Size = 560 });

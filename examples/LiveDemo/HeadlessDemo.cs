@@ -22,10 +22,11 @@ internal static class HeadlessDemo
     public static int Run(DemoSettings settings)
     {
         using var scene = DemoScene.Build(settings);
-        var inference = scene.Find("Input")!.Get<CnnInference>()!;
+        var inference = scene.Active<CnnInference>().FirstOrDefault() ?? throw new GlassboxException("The scene has no CnnInference component to run a model.");
         if (inference.Status is { } problem)
             throw new GlassboxException(problem);
-        var canvas = scene.Find("Input")!.Get<DrawingCanvasInput>()!;
+        var canvas = scene.Active<DrawingCanvasInput>().FirstOrDefault()
+                     ?? throw new GlassboxException("The headless demo draws digits on the scene's DrawingCanvas, and this scene has none; run it with --window.");
         using var frames = FrameRenderer.Create(settings.CpuRender);
         Console.WriteLine($"Model    {inference.Package!.Name} ({inference.Package.ModelPath}), SHA-256 verified against its manifest");
         Console.WriteLine($"Render   {frames.Description}");

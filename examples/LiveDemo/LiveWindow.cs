@@ -20,7 +20,7 @@ internal static class LiveWindow
             Window = GlWindowOptions.Default with { Title = "Glassbox live demo" },
             ScreenshotFolder = settings.Out.FullName,
         });
-        var inference = scene.Find("Input")!.Get<CnnInference>()!;
+        var inference = scene.Active<CnnInference>().FirstOrDefault() ?? throw new GlassboxException("The scene has no CnnInference component to run a model.");
         if (inference.Status is { } problem)
             Console.Error.WriteLine($"glassbox-demo: {problem}");
         Console.WriteLine($"Window   {host.Window.Context.Renderer}, OpenGL {host.Window.Context.Version.Split(' ')[0]}; draw a digit, Escape quits");

@@ -37,6 +37,7 @@ var outOption = new Option<DirectoryInfo>("--out")
 };
 var cpuRenderOption = new Option<bool>("--cpu-render") { Description = "Render with the CPU references even when a display is available." };
 var windowOption = new Option<bool>("--window") { Description = "Open the live window (the default when there is a display)." };
+var sceneOption = new Option<FileInfo?>("--scene") { Description = "A scene file to run instead of the built-in scene (see examples/LiveDemo/scenes)." };
 var headlessOption = new Option<bool>("--headless") { Description = "Run the scripted headless demo even with a display (for example under xvfb-run)." };
 var framesOption = new Option<int>("--frames") { Description = "With --window, close after this many frames (0: when the window is closed).", DefaultValueFactory = _ => 0 };
 framesOption.Validators.Add(r =>
@@ -47,14 +48,14 @@ framesOption.Validators.Add(r =>
 
 var root = new RootCommand("Glassbox demo: a CNN explains MNIST digits; screenshots of the live layout and a report.")
 {
-    modelOption, epOption, threadsOption, digitsOption, outOption, cpuRenderOption, windowOption, headlessOption, framesOption,
+    modelOption, epOption, threadsOption, digitsOption, outOption, cpuRenderOption, windowOption, headlessOption, framesOption, sceneOption,
 };
 root.SetAction(parse =>
 {
     try
     {
         var settings = new DemoSettings(parse.GetValue(modelOption)!, parse.GetValue(epOption)!, parse.GetValue(threadsOption),
-            parse.GetValue(digitsOption), parse.GetValue(outOption)!, parse.GetValue(cpuRenderOption));
+            parse.GetValue(digitsOption), parse.GetValue(outOption)!, parse.GetValue(cpuRenderOption), parse.GetValue(sceneOption));
         if (parse.GetValue(windowOption) && parse.GetValue(headlessOption))
             throw new GlassboxException("--window and --headless exclude each other; give one.");
         bool display = OperatingSystem.IsWindows() || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WAYLAND_DISPLAY"));

@@ -7,7 +7,7 @@ namespace Glassbox.Engine;
 /// Component types a scene file may name, with the fields it may set: every public property with a
 /// public setter (or init) of type string, bool, int, float, double, uint (a colour: a number or
 /// "#RRGGBB" / "#RRGGBBAA"), an enum (by name), or string[] / float[]. Fields are written in
-/// lowerCamelCase; properties marked <see cref="RequiredFieldAttribute"/> must be given.
+/// lowerCamelCase, and every component has "enabled"; properties marked <see cref="RequiredFieldAttribute"/> must be given.
 /// </summary>
 public sealed class ComponentRegistry
 {
@@ -36,7 +36,7 @@ public sealed class ComponentRegistry
     {
         name ??= typeof(T).Name;
         var fields = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.SetMethod is { IsPublic: true } && p.GetMethod is { IsPublic: true } && p.DeclaringType != typeof(Component) && IsSupported(p.PropertyType))
+            .Where(p => p.SetMethod is { IsPublic: true } && p.GetMethod is { IsPublic: true } && (p.DeclaringType != typeof(Component) || p.Name == nameof(Component.Enabled)) && IsSupported(p.PropertyType))
             .ToImmutableDictionary(p => char.ToLowerInvariant(p.Name[0]) + p.Name[1..], p => p, StringComparer.Ordinal);
         _types[name] = new ComponentType(name, () => new T(), fields);
         return this;

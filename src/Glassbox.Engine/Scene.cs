@@ -33,6 +33,12 @@ public sealed class Scene : IDisposable
 
     public string Name { get; }
 
+    /// <summary>The folder relative paths in the scene (models, videos, images) are resolved against: a scene file's own folder, else the working directory.</summary>
+    public string BaseDirectory { get; init; } = Directory.GetCurrentDirectory();
+
+    /// <summary><paramref name="path"/> as an absolute path, relative ones taken from <see cref="BaseDirectory"/>.</summary>
+    public string ResolvePath(string path) => path.Length == 0 || Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(BaseDirectory, path));
+
     public IReadOnlyList<Entity> Roots => _roots;
 
     public IReadOnlyList<ISystem> Systems => _systems;

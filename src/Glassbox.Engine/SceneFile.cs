@@ -27,10 +27,11 @@ public static class SceneFile
             throw new SceneFileException($"Scene file '{path}' does not exist. Check the path.");
         if (file.Length > MaxBytes)
             throw new SceneFileException($"Scene file '{path}' is {file.Length} bytes; scene files over {MaxBytes} bytes are not read.");
-        return Parse(File.ReadAllText(path), registry, path);
+        return Parse(File.ReadAllText(path), registry, path, Path.GetDirectoryName(Path.GetFullPath(path)));
     }
 
-    public static Scene Parse(string json, ComponentRegistry registry, string source = "(scene)")
+    /// <param name="baseDirectory">Where relative paths in the scene point from; the working directory if null.</param>
+    public static Scene Parse(string json, ComponentRegistry registry, string source = "(scene)", string? baseDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
         JsonDocument document;
@@ -49,7 +50,7 @@ public static class SceneFile
             reader.Expect(root, JsonValueKind.Object, "$", "an object with \"scene\" and \"entities\"");
             reader.OnlyFields(root, "$", "the scene", ["scene", "entities"]);
             string name = root.TryGetProperty("scene", out var n) ? reader.String(n, "$.scene") : Path.GetFileNameWithoutExtension(source);
-            var scene = new Scene(name);
+            var scene = new Scene(name) { BaseDirectory = baseDirectory ?? Directory.GetCurrentDirectory() };
             try
             {
                 if (root.TryGetProperty("entities", out var entities))

@@ -144,3 +144,27 @@ public class LivePipelineTests
         Assert.That(inference.Worker!.Completed + inference.Worker.DroppedFrames, Is.LessThanOrEqualTo(50));
     }
 }
+
+public class ShippedSceneTests
+{
+    [Test]
+    public void The_demos_scene_file_loads_with_paths_relative_to_itself_and_predicts_a_drawn_digit()
+    {
+        using var scene = SceneFile.Load(Path.Combine(RepoPaths.Root, "examples", "LiveDemo", "scenes", "mnist-live.json"), ComponentRegistry.Default);
+        var inference = scene.Active<CnnInference>().Single();
+        Assert.That(inference.Status, Is.Null);
+        Assert.That(inference.Package!.Name, Is.EqualTo("mnist-cnn"));
+        Assert.That(scene.Entities().SelectMany(e => e.Components).OfType<VideoFeed>().Single().Enabled, Is.False, "the live feed waits for the S key");
+        Assert.That(scene.Find("Buttons")!.Children, Has.Count.EqualTo(6));
+        var canvas = scene.Active<DrawingCanvasInput>().Single();
+        foreach (var stroke in Glassbox.Media.DigitStrokes.For(3))
+            canvas.AddStroke(stroke);
+        var clock = Stopwatch.StartNew();
+        for (long frame = 1; inference.Latest is null && clock.Elapsed < TimeSpan.FromSeconds(30); frame++)
+        {
+            scene.Update(new FrameTime(frame, clock.Elapsed, TimeSpan.FromMilliseconds(16)));
+            Thread.Sleep(2);
+        }
+        Assert.That(inference.Latest!.Explanation.PredictedClass, Is.EqualTo(3));
+    }
+}

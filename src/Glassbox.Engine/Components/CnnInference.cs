@@ -75,7 +75,8 @@ public sealed class CnnInference : Component
         if (newModel != Model || Package is null)
         {
             Model = newModel;
-            _pending = Task.Run(() => ModelPackage.Load(newModel));
+            string resolved = Scene.ResolvePath(newModel);
+            _pending = Task.Run(() => ModelPackage.Load(resolved));
             return;
         }
         Restart();
@@ -93,7 +94,7 @@ public sealed class CnnInference : Component
     {
         try
         {
-            Package = ModelPackage.Load(Model);
+            Package = ModelPackage.Load(Scene.ResolvePath(Model));
             _methods = Methods.Select(AttributionMethods.Parse).ToList();
             _target = ExplanationTarget.Parse(Target, Package.Labels);
         }

@@ -122,7 +122,7 @@ public sealed class VideoFeed : FrameFeed
     }
 
     protected override GStreamerSource OpenSource() =>
-        Pattern.Length > 0 ? GStreamerSource.TestPattern(Pattern, Width, Height, Fps) : GStreamerSource.OpenFile(Path, Loop);
+        Pattern.Length > 0 ? GStreamerSource.TestPattern(Pattern, Width, Height, Fps) : GStreamerSource.OpenFile(Scene.ResolvePath(Path), Loop);
 
     protected override string Describe() => Pattern.Length > 0 ? string.Create(CultureInfo.InvariantCulture, $"test pattern {Pattern}") : $"video {System.IO.Path.GetFileName(Path)}";
 }
@@ -148,7 +148,7 @@ public sealed class ImageFeed : Component
 
     private bool _submitted;
 
-    protected internal override void Awake() => Image = ImageFile.Load(Path);
+    protected internal override void Awake() => Image = ImageFile.Load(Scene.ResolvePath(Path));
 
     protected internal override void OnEnable() => _submitted = false;
 
