@@ -30,6 +30,12 @@ public sealed record InferenceOptions
     /// <summary>Intermediate tensors to expose as extra outputs (the model file is not changed).</summary>
     public IReadOnlyList<string> Taps { get; init; } = [];
 
+    /// <summary>
+    /// Native custom-operator libraries to load into the session. Loading one runs its code in this
+    /// process, so none is loaded unless listed here: a model file alone can never pull one in.
+    /// </summary>
+    public IReadOnlyList<string> CustomOpLibraries { get; init; } = [];
+
     /// <summary>Throws with a message that says how to fix the options.</summary>
     public InferenceOptions Validate()
     {
@@ -39,6 +45,8 @@ public sealed record InferenceOptions
             throw new GlassboxException($"The provider preference lists a provider twice ({string.Join(", ", Providers.Select(p => p.DisplayName()))}); name each once.");
         if (IntraOpThreads is < 0 or > 1024)
             throw new GlassboxException($"IntraOpThreads is {IntraOpThreads}; use 0 (let ONNX Runtime choose) or a thread count from 1 to 1024.");
+        if (CustomOpLibraries.FirstOrDefault(l => !File.Exists(l)) is { } missing)
+            throw new GlassboxException($"Custom-op library '{missing}' does not exist. Give the path of the shared library built for this ONNX Runtime version.");
         if (Taps.Any(string.IsNullOrWhiteSpace))
             throw new GlassboxException("A tap has an empty name; give the name of an intermediate tensor of the model.");
         return this;

@@ -48,6 +48,17 @@ public sealed class ModelSession : IDisposable
     {
         ArgumentNullException.ThrowIfNull(model);
         options = (options ?? InferenceOptions.Default).Validate();
+        if (model.HasExternalData)
+        {
+            throw new OnnxModelException($"Model '{model.Source}' keeps weights in external data that was not read; load it from its file (OnnxModel.Load or ModelPackage.Load), " +
+                                         "which reads the data from the model's own folder and refuses locations outside it.");
+        }
+        if (options.CustomOpLibraries.Count == 0 && model.CustomOperators() is { Count: > 0 } custom)
+        {
+            throw new OnnxModelException(
+                $"Model '{model.Source}' uses custom operators ({string.Join(", ", custom.Select(c => $"{c.OpType} from '{c.Domain}'"))}). Glassbox loads no custom-op library " +
+                "unless you list it in InferenceOptions.CustomOpLibraries, since loading one runs its native code; do so only for a library you trust.");
+        }
         var runModel = options.Taps.Count > 0 ? model.WithExtraOutputs(options.Taps) : model;
         byte[] bytes = runModel.ToBytes();
         _ = OrtEnvironment.Get();
@@ -128,6 +139,8 @@ public sealed class ModelSession : IDisposable
         };
         if (options.Deterministic)
             OrtNative.SetDeterministicCompute(sessionOptions, true);
+        foreach (var library in options.CustomOpLibraries)
+            sessionOptions.RegisterCustomOpLibrary(library);
         return sessionOptions;
     }
 

@@ -86,7 +86,8 @@ public sealed partial class OnnxModel
         {
             throw new OnnxModelException($"Model file '{path}' could not be read: {e.Message}", e);
         }
-        return FromBytes(bytes, path);
+        var model = FromBytes(bytes, path);
+        return model.HasExternalData ? model.WithExternalDataInlined(Path.GetDirectoryName(Path.GetFullPath(path))!) : model;
     }
 
     public static OnnxModel FromBytes(ReadOnlySpan<byte> bytes, string source = "(bytes)")
