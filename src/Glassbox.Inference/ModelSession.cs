@@ -79,7 +79,7 @@ public sealed class ModelSession : IDisposable
             catch (OnnxRuntimeException e) when (provider == ExecutionProvider.Cpu)
             {
                 // The CPU provider is always in the build, so a failure here is the model's fault.
-                throw new OnnxModelException($"ONNX Runtime cannot load model '{model.Source}': {e.Message}", e);
+                throw new OnnxModelException(ExplainLoadFailure(model, e.Message), e);
             }
             catch (Exception e) when (ProviderChain.IsProviderFailure(e))
             {
@@ -142,6 +142,19 @@ public sealed class ModelSession : IDisposable
         foreach (var library in options.CustomOpLibraries)
             sessionOptions.RegisterCustomOpLibrary(library);
         return sessionOptions;
+    }
+
+    // ONNX Runtime's messages carry its source location and C++ signatures; the common cases get a
+    // sentence that says what to do, the rest its own text.
+    private static string ExplainLoadFailure(OnnxModel model, string message)
+    {
+        var newer = System.Text.RegularExpressions.Regex.Match(message, @"Opset (\d+) is under development.*till opset (\d+)", System.Text.RegularExpressions.RegexOptions.Singleline);
+        if (newer.Success)
+        {
+            return $"Model '{model.Source}' uses ONNX opset {newer.Groups[1].Value}, newer than this ONNX Runtime ({OrtEnvironment.Get().GetVersionString()}) supports: up to opset {newer.Groups[2].Value}. " +
+                   $"Export it again with an older opset (for PyTorch, torch.onnx.export(..., opset_version={newer.Groups[2].Value})), or use a newer ONNX Runtime.";
+        }
+        return $"ONNX Runtime cannot load model '{model.Source}': {message.Trim()}";
     }
 
     internal static TensorInfo ToTensorInfo(string name, NodeMetadata metadata)

@@ -123,3 +123,34 @@ public class UntrustedModelTests
         Assert.That(missing.Message, Does.StartWith("Custom-op library '/nonexistent/libops.so' does not exist."));
     }
 }
+
+public class BadModelMatrixTests
+{
+    private static readonly InferenceOptions Cpu = InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 1 };
+
+    private static OnnxModel Identity(long opset, params long[] dims)
+    {
+        var shape = new TensorShapeProto { Dim = { dims.Select(d => d < 0 ? new TensorShapeProto.Types.Dimension { DimParam = "n" } : new TensorShapeProto.Types.Dimension { DimValue = d }) } };
+        var type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } };
+        var graph = new GraphProto { Name = "identity", Input = { new ValueInfoProto { Name = "x", Type = type } }, Output = { new ValueInfoProto { Name = "y", Type = type.Clone() } } };
+        graph.Node.Add(new NodeProto { OpType = "Relu", Name = "relu", Input = { "x" }, Output = { "y" } });
+        var model = new ModelProto { IrVersion = 8, Graph = graph, OpsetImport = { new OperatorSetIdProto { Domain = "", Version = opset } } };
+        return OnnxModel.FromBytes(model.ToByteArray(), $"opset-{opset}");
+    }
+
+    [Test]
+    public void An_opset_newer_than_onnx_runtime_knows_is_named_with_what_to_do()
+    {
+        var e = Assert.Throws<OnnxModelException>(() => ModelSession.Open(Identity(99, 1, 4), Cpu))!;
+        Assert.That(e.Message, Does.StartWith("Model 'opset-99' uses ONNX opset 99, newer than this ONNX Runtime (")
+            .And.Contain(") supports: up to opset ").And.Contain("Export it again with an older opset (for PyTorch, torch.onnx.export(..., opset_version="));
+    }
+
+    [Test]
+    public void A_dynamic_dimension_needs_its_size_and_the_message_names_it()
+    {
+        using var session = ModelSession.Open(Identity(17, -1, 4), Cpu);
+        var e = Assert.Throws<GlassboxException>(() => session.CreateRun())!;
+        Assert.That(e.Message, Is.EqualTo("Input 'x' has shape n×4 with a dimension of unknown size. Give its size when creating the run, e.g. dimensions: {\"n\": 1}."));
+    }
+}
