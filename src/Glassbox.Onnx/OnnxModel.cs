@@ -107,6 +107,9 @@ public sealed partial class OnnxModel
         // so check for what every ONNX model has.
         if (proto.IrVersion <= 0 || proto.Graph is null || proto.OpsetImport.Count == 0)
             throw new OnnxModelException($"Model '{source}' is not an ONNX model: it has no {(proto.Graph is null ? "graph" : proto.IrVersion <= 0 ? "IR version" : "opset import")}. Check that the file is a .onnx model and not another format.");
+        var twice = proto.OpsetImport.GroupBy(o => o.Domain.Length == 0 ? "ai.onnx" : o.Domain).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null)
+            throw new OnnxModelException($"Model '{source}' imports domain '{twice.Key}' more than once (opsets {string.Join(", ", twice.Select(o => o.Version))}); a valid model names each domain once. The file is damaged or was written by a broken exporter.");
         return new OnnxModel(proto, source);
     }
 

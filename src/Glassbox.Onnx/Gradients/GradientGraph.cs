@@ -175,7 +175,16 @@ public sealed class GradientGraph
                     continue;
                 var needs = node.Input.Select((input, j) => input.Length > 0 && needed.Contains(input) && GradientRules.IsDifferentiableInput(node.OpType, j)).ToArray();
                 builder.Scope = NameOf(node);
-                var inputGradients = GradientRules.Rules[node.OpType](new RuleContext(node, NameOf(node), builder, shapes, index, outputGradients, needs));
+                string?[] inputGradients;
+                try
+                {
+                    inputGradients = GradientRules.Rules[node.OpType](new RuleContext(node, NameOf(node), builder, shapes, index, outputGradients, needs));
+                }
+                catch (Exception e) when (e is ArgumentException or OverflowException or IndexOutOfRangeException or InvalidOperationException or FormatException)
+                {
+                    // A model file is untrusted: attributes and shapes that contradict each other end here, named.
+                    throw new GradientRuleException($"node '{NameOf(node)}' ({node.OpType}) has attributes or shapes that do not fit together ({e.Message}).");
+                }
                 for (int j = 0; j < node.Input.Count; j++)
                 {
                     if (!needs[j] || j >= inputGradients.Length || inputGradients[j] is not { } g)

@@ -513,6 +513,8 @@ internal static class GradientRules
             scaled = c.B.Div(c.DY, c.B.Scale(fraction, area));
         }
         long channels = x[1];
+        if (channels < 1 || area < 1 || kernel.Any(k => k < 1) || channels * area > 1 << 24)
+            throw new GradientRuleException($"node '{c.Node.Name}' (AveragePool) pools {channels} channels with kernel {string.Join("×", kernel)}; a gradient needs positive sizes and at most 2^24 kernel values.");
         var onesKernel = c.B.Floats(Enumerable.Repeat(1f, (int)(channels * area)).ToArray(), [channels, 1, .. kernel]);
         return [c.B.Op("ConvTranspose", [scaled, onesKernel], TransposedWindow(c, x, y, kernel, channels))];
     }

@@ -32,9 +32,9 @@ internal sealed class ShapeInference
             {
                 Infer(node);
             }
-            catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidOperationException or OverflowException)
+            catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidOperationException or ArithmeticException)
             {
-                // Leave the outputs unknown; a rule that needs them reports it.
+                // Leave the outputs unknown (a stride of 0, say, in a damaged file); a rule that needs them reports it.
             }
         }
     }

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Text;
+using Glassbox.Engine;
+
+namespace Glassbox.Tests;
+
+/// <summary>
+/// Mutation fuzzing of the scene-file reader within a fixed time: the shipped demo scene with
+/// characters changed, deleted, duplicated and cut. Each must load or fail with SceneFileException,
+/// never another exception. Components that load no model are used so each case stays cheap.
+/// </summary>
+public class SceneFileFuzzTests
+{
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("GLASSBOX_FUZZ_SECONDS"), out double s) ? s : 10);
+
+    [Test]
+    public void Mutated_scene_files_load_or_fail_with_a_scene_file_error()
+    {
+        // The demo's scene, with stand-ins for the two components that would open a model or a source:
+        // the fuzzing is of parsing and binding.
+        string text = File.ReadAllText(Path.Combine(RepoPaths.Root, "examples", "LiveDemo", "scenes", "mnist-live.json"));
+        var registry = new ComponentRegistry().Register<Label>().Register<Button>().Register<Glassbox.Engine.ProbabilityBars>().Register<FeatureMapGrid>()
+            .Register<StatsPanel>().Register<AttributionOverlay>().Register<DemoControls>().Register<DrawingCanvasInput>("DrawingCanvas")
+            .Register<StandIn>("CnnInference").Register<StandIn>("VideoFeed");
+        const string alphabet = "{}[]\":,0123456789-.eEtruefalsn \\/abcxyz#";
+        var clock = Stopwatch.StartNew();
+        int cases = 0, loaded = 0;
+        for (int iteration = 0; clock.Elapsed < Budget; iteration++)
+        {
+            var random = new Random(HashCode.Combine(20261122, iteration));
+            var sb = new StringBuilder(text);
+            for (int e = 1 + random.Next(3); e > 0 && sb.Length > 0; e--)
+            {
+                int at = random.Next(sb.Length);
+                switch (random.Next(4))
+                {
+                    case 0: sb[at] = alphabet[random.Next(alphabet.Length)]; break;
+                    case 1: sb.Remove(at, Math.Min(sb.Length - at, 1 + random.Next(8))); break;
+                    case 2: sb.Insert(at, sb.ToString(at, Math.Min(sb.Length - at, 1 + random.Next(40)))); break;
+                    default: sb.Length = at; break;
+                }
+            }
+            cases++;
+            try
+            {
+                using var scene = SceneFile.Parse(sb.ToString(), registry, "fuzz.json");
+                loaded++;
+            }
+            catch (SceneFileException)
+            {
+            }
+            catch (Exception e)
+            {
+                Assert.Fail($"iteration {iteration}: {e.GetType().Name}: {e.Message}\n{e.StackTrace}");
+            }
+        }
+        Assert.That(loaded, Is.GreaterThan(cases / 100), "many mutations keep the file valid, so binding is fuzzed too");
+        TestContext.Out.WriteLine($"{cases} mutated scene files in {clock.Elapsed.TotalSeconds:0} s, {loaded} still loaded");
+        Assert.That(cases, Is.GreaterThan(100));
+    }
+
+    private sealed class StandIn : Component
+    {
+        public string Model { get; set; } = "";
+        public string[] Methods { get; set; } = [];
+        public string Pattern { get; set; } = "";
+        public int X { get; set; }
+        public int Y { get; set; }
+        public int DisplayWidth { get; set; }
+        public int DisplayHeight { get; set; }
+    }
+}
