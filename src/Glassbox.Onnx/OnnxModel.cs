@@ -110,7 +110,14 @@ public sealed partial class OnnxModel
         var twice = proto.OpsetImport.GroupBy(o => o.Domain.Length == 0 ? "ai.onnx" : o.Domain).FirstOrDefault(g => g.Count() > 1);
         if (twice is not null)
             throw new OnnxModelException($"Model '{source}' imports domain '{twice.Key}' more than once (opsets {string.Join(", ", twice.Select(o => o.Version))}); a valid model names each domain once. The file is damaged or was written by a broken exporter.");
-        return new OnnxModel(proto, source);
+        try
+        {
+            return new OnnxModel(proto, source);
+        }
+        catch (ArgumentException e)
+        {
+            throw new OnnxModelException($"Model '{source}' holds a tensor description ONNX does not allow ({e.Message.Split(" (Parameter")[0]}). The file is damaged or was written by a broken exporter.", e);
+        }
     }
 
     public byte[] ToBytes() => _proto.ToByteArray();

@@ -27,7 +27,7 @@ public class SceneFileFuzzTests
         int cases = 0, loaded = 0;
         for (int iteration = 0; clock.Elapsed < Budget; iteration++)
         {
-            var random = new Random(HashCode.Combine(20261122, iteration));
+            var random = new Random(unchecked(20261122 * 1_000_003 + iteration));
             var sb = new StringBuilder(text);
             for (int e = 1 + random.Next(3); e > 0 && sb.Length > 0; e--)
             {
