@@ -27,7 +27,8 @@ public sealed class ComponentRegistry
         .Register<Button>()
         .Register<DemoControls>()
         .Register<ImageFeed>()
-        .Register<AttentionOverlay>();
+        .Register<AttentionOverlay>()
+        .Register<HealthFile>();
 
     public IEnumerable<string> Names => _types.Keys.Order(StringComparer.Ordinal);
 
