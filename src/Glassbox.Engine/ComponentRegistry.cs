@@ -28,7 +28,8 @@ public sealed class ComponentRegistry
         .Register<DemoControls>()
         .Register<ImageFeed>()
         .Register<AttentionOverlay>()
-        .Register<HealthFile>();
+        .Register<HealthFile>()
+        .Register<AttractLoop>();
 
     public IEnumerable<string> Names => _types.Keys.Order(StringComparer.Ordinal);
 

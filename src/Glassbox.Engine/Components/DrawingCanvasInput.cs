@@ -41,9 +41,24 @@ public sealed class DrawingCanvasInput : Component
         return u is < 0f or > 1f || v is < 0f or > 1f ? null : new StrokePoint(u * Resolution, v * Resolution, pressure);
     }
 
-    public void BeginStroke(StrokePoint point) => Changed(() => _canvas.BeginStroke(point));
+    /// <summary>When a person last drew (pointer strokes through Begin/Continue/EndStroke), on the scene's clock; null before anyone has.</summary>
+    public TimeSpan? LastUserInput { get; private set; }
 
-    public void ContinueStroke(StrokePoint point) => Changed(() => _canvas.ContinueStroke(point));
+    public void BeginStroke(StrokePoint point)
+    {
+        UserInputStarted?.Invoke();
+        LastUserInput = Scene.Time.Elapsed;
+        Changed(() => _canvas.BeginStroke(point));
+    }
+
+    /// <summary>Raised when a person starts a stroke, before it is drawn (an attract loop clears its drawing).</summary>
+    public event Action? UserInputStarted;
+
+    public void ContinueStroke(StrokePoint point)
+    {
+        LastUserInput = Scene.Time.Elapsed;
+        Changed(() => _canvas.ContinueStroke(point));
+    }
 
     public void EndStroke() => Changed(_canvas.EndStroke);
 
