@@ -16,6 +16,7 @@ public sealed partial class OnnxModel
     private readonly ModelProto _proto;
     private readonly ImmutableHashSet<string> _initializerNames;
     private readonly Dictionary<string, OnnxNode> _producers = new(StringComparer.Ordinal);
+    private IReadOnlyList<LayerInfo>? _layers;
 
     private OnnxModel(ModelProto proto, string source)
     {
@@ -163,9 +164,12 @@ public sealed partial class OnnxModel
 
     /// <summary>
     /// Every node in execution order with its output's inferred shape: the listing a UI shows for
-    /// choosing a layer (feature maps, Grad-CAM target). Constant nodes are left out.
+    /// choosing a layer (feature maps, Grad-CAM target). Constant nodes are left out. Inferred once:
+    /// the model never changes, so asking again (every frame, say) costs nothing.
     /// </summary>
-    public IReadOnlyList<LayerInfo> Layers()
+    public IReadOnlyList<LayerInfo> Layers() => _layers ??= InferLayers();
+
+    private IReadOnlyList<LayerInfo> InferLayers()
     {
         var index = new Graph.GraphIndex(_proto.Graph);
         var shapes = new Graph.ShapeInference(index, Opsets.GetValueOrDefault("ai.onnx", 0));
@@ -176,7 +180,7 @@ public sealed partial class OnnxModel
                 continue;
             layers.Add(new LayerInfo(layers.Count, node.Name, node.OpType, node.Outputs[0], shapes[node.Outputs[0]]));
         }
-        return layers;
+        return layers.AsReadOnly();
     }
 
     /// <summary>The last spatial feature map (rank 4, height and width above 1): "auto" for Grad-CAM and CAM.</summary>

@@ -116,8 +116,6 @@ public sealed class FeatureMapGrid : Component
 {
     private long _shownSequence = -1;
     private RgbaImage? _atlas;
-    private readonly Dictionary<string, TensorShape?> _shapes = new(StringComparer.Ordinal);
-    private object? _shapesOf;
 
     [RequiredField]
     public string Layer { get; set; } = "";
@@ -142,16 +140,7 @@ public sealed class FeatureMapGrid : Component
         var inference = Scene.Active<CnnInference>().FirstOrDefault();
         if (inference?.Latest is not { } result || !result.Explanation.Tensors.TryGetValue(Layer, out var maps))
             return;
-        var model = inference.Worker!.Explainer.Model;
-        if (!ReferenceEquals(model, _shapesOf) || !_shapes.ContainsKey(Layer))
-        {
-            // Shape inference walks the whole graph: once per model, not once per frame.
-            if (!ReferenceEquals(model, _shapesOf))
-                _shapes.Clear();
-            _shapesOf = model;
-            _shapes[Layer] = model.Layers().FirstOrDefault(l => l.Output == Layer)?.Shape;
-        }
-        var shape = _shapes[Layer];
+        var shape = inference.Worker!.Explainer.Model.Layers().FirstOrDefault(l => l.Output == Layer)?.Shape;
         if (shape is not { Rank: 4 } s || s[1] < 1 || s[2] < 1 || s[3] < 1)
             return;
         int channels = (int)s[1], height = (int)s[2], width = (int)s[3];
