@@ -40,13 +40,10 @@ public static class MapMath
     /// <summary>Values scaled to [0, 1] by their minimum and maximum; all zero when they are all equal.</summary>
     public static float[] MinMaxNormalised(ReadOnlySpan<float> values)
     {
-        float min = float.PositiveInfinity, max = float.NegativeInfinity;
-        foreach (float v in values)
-        {
-            min = MathF.Min(min, v);
-            max = MathF.Max(max, v);
-        }
         var result = new float[values.Length];
+        if (values.IsEmpty)
+            return result;
+        var (min, max) = FeatureAtlas.MinMax(values);
         float range = max - min;
         if (!(range > 0f))
             return result;

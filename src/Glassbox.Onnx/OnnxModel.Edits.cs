@@ -122,7 +122,7 @@ public sealed partial class OnnxModel
                 std = Math.Max(Math.Abs(mean), 1e-2);
             var fresh = new float[values.Length];
             for (int k = 0; k < fresh.Length; k++)
-                fresh[k] = (float)(std * Gaussian(random));
+                fresh[k] = (float)(std * random.NextGaussian());
             var bytes = new byte[fresh.Length * sizeof(float)];
             Buffer.BlockCopy(fresh, 0, bytes, 0, bytes.Length);
             // Initializers are shared with this model by CopyForEditing, so replace, never modify.
@@ -132,14 +132,6 @@ public sealed partial class OnnxModel
     }
 
     private static TensorShapeProto.Types.Dimension Fixed(long size) => new() { DimValue = size };
-
-    private static double Gaussian(Random random)
-    {
-        // Box–Muller with u1 in (0, 1] so the logarithm is finite.
-        double u1 = 1.0 - random.NextDouble();
-        double u2 = random.NextDouble();
-        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
-    }
 }
 
 /// <summary>A global average pool followed by one linear layer: the structure CAM is defined on.</summary>

@@ -1,4 +1,5 @@
 using Glassbox.Inference.Planning;
+using Glassbox.Visualisation;
 
 namespace Glassbox.Explain.Methods;
 
@@ -85,19 +86,14 @@ public sealed class SmoothGrad : InputGradientMethod
         var e = context.Explainer;
         int size = e.InputSize, pixels = e.Height * e.Width;
         var input = context.Input;
-        float min = float.PositiveInfinity, max = float.NegativeInfinity;
-        foreach (float v in input)
-        {
-            min = MathF.Min(min, v);
-            max = MathF.Max(max, v);
-        }
+        var (min, max) = FeatureAtlas.MinMax(input);
         float sigma = NoiseLevel * (max - min);
         var random = new Random(Seed);
         var batch = new float[Samples * size];
         for (int s = 0; s < Samples; s++)
         {
             for (int i = 0; i < size; i++)
-                batch[s * size + i] = input[i] + sigma * (float)Gaussian(random);
+                batch[s * size + i] = input[i] + sigma * (float)random.NextGaussian();
         }
         var gradients = new float[Samples * size];
         context.InputGradients(batch, Samples, gradients);
@@ -112,13 +108,6 @@ public sealed class SmoothGrad : InputGradientMethod
         {
             Details = Perturbation.Details(("samples", Samples), ("noise_level", NoiseLevel), ("sigma", sigma)),
         };
-    }
-
-    internal static double Gaussian(Random random)
-    {
-        double u1 = 1.0 - random.NextDouble();
-        double u2 = random.NextDouble();
-        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
     }
 }
 
@@ -211,12 +200,7 @@ public sealed class IntegratedGradients : InputGradientMethod
                 baseline = MapMath.GaussianBlur(context.Input, e.Channels, e.Height, e.Width, Math.Max(e.Height, e.Width) / 10f);
                 break;
             case IntegrationBaseline.Noise:
-                float min = float.PositiveInfinity, max = float.NegativeInfinity;
-                foreach (float v in context.Input)
-                {
-                    min = MathF.Min(min, v);
-                    max = MathF.Max(max, v);
-                }
+                var (min, max) = FeatureAtlas.MinMax(context.Input);
                 var random = new Random(Seed);
                 for (int i = 0; i < baseline.Length; i++)
                     baseline[i] = min + (float)random.NextDouble() * (max - min);

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Glassbox.Visualisation;
 
 namespace Glassbox.Explain.Metrics;
 
@@ -82,16 +83,11 @@ public static class Road
         for (int c = 0; c < channels; c++)
         {
             var plane = result.AsSpan(c * pixels, pixels);
-            float min = float.PositiveInfinity, max = float.NegativeInfinity;
-            foreach (float v in input.Slice(c * pixels, pixels))
-            {
-                min = MathF.Min(min, v);
-                max = MathF.Max(max, v);
-            }
+            var (min, max) = FeatureAtlas.MinMax(input.Slice(c * pixels, pixels));
             var solution = Solve(plane, height, width, unknowns, slot);
             float sigma = noise * (max - min);
             for (int u = 0; u < unknowns.Count; u++)
-                plane[unknowns[u]] = (float)(solution[u] + sigma * Methods.SmoothGrad.Gaussian(random));
+                plane[unknowns[u]] = (float)(solution[u] + sigma * random.NextGaussian());
         }
         return result;
     }
