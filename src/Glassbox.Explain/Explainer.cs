@@ -35,9 +35,10 @@ public sealed class Explainer : IDisposable
         Channels = (int)shape[1];
         Height = (int)shape[2];
         Width = (int)shape[3];
-        if (options.BlackLevel.Length != 1 && options.BlackLevel.Length != Channels)
-            throw new GlassboxException($"BlackLevel has {options.BlackLevel.Length} values; give one per input channel ({Channels}) or one for all.");
-        _blackLevel = Enumerable.Range(0, Channels).Select(c => options.BlackLevel[options.BlackLevel.Length == 1 ? 0 : c]).ToArray();
+        var black = options.BlackLevel.IsDefault ? [0f] : options.BlackLevel;
+        if (black.Length != 1 && black.Length != Channels)
+            throw new GlassboxException($"BlackLevel has {black.Length} values; give one per input channel ({Channels}) or one for all.");
+        _blackLevel = Enumerable.Range(0, Channels).Select(c => black[black.Length == 1 ? 0 : c]).ToArray();
         var outputShape = model.Outputs.First(o => o.Name == Output).Shape;
         if (outputShape.Rank != 2 || outputShape[1] < 1)
             throw new GlassboxException($"Output '{Output}' is {outputShape}; the explainer needs class scores [batch, classes].");
@@ -86,7 +87,7 @@ public sealed class Explainer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(package);
         options ??= ExplainerOptions.Default;
-        if (options.BlackLevel is [0f])
+        if (options.BlackLevel.IsDefault)
             options = options with { BlackLevel = BlackLevelOf(package.Preprocessing) };
         return Create(package.Model, options, package.Labels);
     }

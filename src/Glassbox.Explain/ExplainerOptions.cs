@@ -18,9 +18,10 @@ public sealed record ExplainerOptions
 
     /// <summary>
     /// The input tensor's value for a black pixel, one per channel (or one for all). Perturbation
-    /// methods and the metrics remove evidence by moving pixels to it.
+    /// methods and the metrics remove evidence by moving pixels to it. Unset (default), a model package
+    /// gives it from its preprocessing and a bare model uses 0.
     /// </summary>
-    public ImmutableArray<float> BlackLevel { get; init; } = [0f];
+    public ImmutableArray<float> BlackLevel { get; init; }
 
     /// <summary>Most perturbed inputs in one run.</summary>
     public int MaxBatch { get; init; } = 64;
@@ -29,7 +30,7 @@ public sealed record ExplainerOptions
     {
         if (string.IsNullOrWhiteSpace(Layer))
             throw new GlassboxException("Layer is empty; name a tensor from the layer listing, or use \"auto\" for the last spatial feature map.");
-        if (BlackLevel.IsDefaultOrEmpty || BlackLevel.Any(v => !float.IsFinite(v)))
+        if (!BlackLevel.IsDefault && (BlackLevel.IsEmpty || BlackLevel.Any(v => !float.IsFinite(v))))
             throw new GlassboxException("BlackLevel needs one finite value per input channel (or one for all): the input tensor's value for a black pixel.");
         if (MaxBatch is < 1 or > 4096)
             throw new GlassboxException($"MaxBatch is {MaxBatch}; use 1 to 4096 (64 suits most models).");

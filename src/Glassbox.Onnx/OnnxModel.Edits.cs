@@ -50,16 +50,9 @@ public sealed partial class OnnxModel
 
         var copy = CopyForEditing();
         var graph = copy.Graph;
-        var taken = graph.Node.SelectMany(n => n.Output).Concat(graph.Input.Select(i => i.Name)).Concat(graph.Initializer.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
-        string Fresh(string hint)
-        {
-            string name = hint;
-            for (int i = 1; !taken.Add(name); i++)
-                name = $"{hint}_{i}";
-            return name;
-        }
-        string gate = Fresh($"channel_gate:{tensor}");
-        string gated = Fresh($"gated:{tensor}");
+        var names = new Gradients.GraphBuilder(graph, prefix: "");
+        string gate = names.Unique($"channel_gate:{tensor}");
+        string gated = names.Unique($"gated:{tensor}");
         var batch = shape.SymbolAt(0) is { } symbol ? new TensorShapeProto.Types.Dimension { DimParam = symbol }
             : shape[0] > 0 ? new TensorShapeProto.Types.Dimension { DimValue = shape[0] } : new TensorShapeProto.Types.Dimension { DimParam = "batch" };
         graph.Input.Add(new ValueInfoProto
@@ -89,7 +82,7 @@ public sealed partial class OnnxModel
         }
         if (firstReader < 0)
             throw new OnnxModelException($"No node reads '{tensor}', so gating its channels changes nothing; pick a tensor the rest of the model uses.");
-        graph.Node.Insert(firstReader, new NodeProto { OpType = "Mul", Name = Fresh($"gate:{tensor}"), Input = { tensor, gate }, Output = { gated } });
+        graph.Node.Insert(firstReader, new NodeProto { OpType = "Mul", Name = names.Unique($"gate:{tensor}"), Input = { tensor, gate }, Output = { gated } });
         return new ChannelGatedModel(new OnnxModel(copy, Source), tensor, gate, (int)shape[1]);
     }
 
@@ -180,7 +173,7 @@ public sealed partial class OnnxModel
         int classes = 0, channels = 0;
         if (next!.OpType == "Gemm" && next.Input[0] == current && index.Floats(next.Input[1]) is { } b)
         {
-            var dims = graph.Initializer.First(t => t.Name == next.Input[1]).Dims;
+            var dims = index.Constant(next.Input[1])!.Dims;
             bool transB = Attr.Int(next, "transB", 0) != 0;
             float alpha = Attr.Float(next, "alpha", 1f), beta = Attr.Float(next, "beta", 1f);
             (classes, channels) = transB ? ((int)dims[0], (int)dims[1]) : ((int)dims[1], (int)dims[0]);
@@ -194,7 +187,7 @@ public sealed partial class OnnxModel
         }
         else if (next.OpType == "MatMul" && next.Input[0] == current && index.Floats(next.Input[1]) is { } m)
         {
-            var dims = graph.Initializer.First(t => t.Name == next.Input[1]).Dims;
+            var dims = index.Constant(next.Input[1])!.Dims;
             (channels, classes) = ((int)dims[0], (int)dims[1]);
             weights = new float[classes * channels];
             for (int k = 0; k < classes; k++)
