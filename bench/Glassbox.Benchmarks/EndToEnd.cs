@@ -32,7 +32,7 @@ internal static class EndToEnd
         var record = new SceneCanvas(BenchScene.Width, BenchScene.Height, font);
         GlContext? gl = null;
         SceneCanvasRenderer? gpu = null;
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")))
+        if (GlContext.DisplayAvailable)
         {
             gl = GlContext.CreateOffscreen();
             gpu = new SceneCanvasRenderer(gl, ShaderLibrary.FindDefault(), font, BenchScene.Width, BenchScene.Height);

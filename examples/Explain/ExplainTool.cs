@@ -52,6 +52,7 @@ internal static class ExplainTool
         var writer = new ResultWriter(settings.Out.FullName, loaded, manifest);
         var results = new List<InputResult>();
         var failures = new List<string>();
+        var sanityTensors = new List<float[]>();
         var progress = new Progress(inputs.Count);
         var timer = Stopwatch.StartNew();
         foreach (var input in inputs)
@@ -64,6 +65,8 @@ internal static class ExplainTool
                 result = result with { Maps = [.. result.Maps.Select((m, i) => m with { Method = settings.MethodLabels[i] })] };
                 var scored = settings.Metrics ? Score(explainer, tensor, result, input) : null;
                 results.Add(writer.Write(input, tensor, result, scored));
+                if (settings.Sanity && sanityTensors.Count < SanityInputs)
+                    sanityTensors.Add(tensor);
             }
             catch (GlassboxException e)
             {
@@ -78,7 +81,7 @@ internal static class ExplainTool
         if (settings.Sanity && results.Count > 0)
         {
             // One input's 7×7 map is a noisy witness; the check averages the first inputs, as the paper does.
-            var tensors = results.Take(SanityInputs).Select(r => LoadTensor(r.Input, loaded, explainer)).ToList();
+            var tensors = sanityTensors;
             Console.WriteLine($"Sanity   cascading randomisation of {explainer.Model.ParameterLayers().Count} layers on {tensors.Count} input(s)");
             for (int m = 0; m < settings.Methods.Count; m++)
             {
@@ -94,9 +97,10 @@ internal static class ExplainTool
             }
         }
 
-        string report = Report.Write(settings, loaded, manifest, results, sanity, failures);
+        var summaries = Report.Summarise(results);
+        string report = Report.Write(settings, loaded, manifest, results, summaries, sanity, failures);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Done     {results.Count} explained, {failures.Count} failed in {timer.Elapsed.TotalSeconds:0.0} s"));
-        foreach (var line in Report.SummaryLines(results, sanity))
+        foreach (var line in Report.SummaryLines(summaries, results.Count, sanity))
             Console.WriteLine($"         {line}");
         Console.WriteLine($"Report   {report}");
         return failures.Count == 0 ? 0 : 1;

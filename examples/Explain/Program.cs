@@ -54,7 +54,7 @@ root.SetAction(parse =>
             throw new GlassboxException("--method names no method; give one or more of: " + string.Join(", ", AttributionMethods.Names) + ".");
         var methods = specifications.Select(AttributionMethods.Parse).ToList();
         // A method listed twice with different settings is compared under its full specification.
-        var labels = specifications.Select((s, i) => specifications.Count(t => AttributionMethods.Parse(t).Name == methods[i].Name) > 1 ? s : methods[i].Name).ToList();
+        var labels = specifications.Select((s, i) => methods.Count(m => m.Name == methods[i].Name) > 1 ? s : methods[i].Name).ToList();
         if (labels.Distinct().Count() != labels.Count)
             throw new GlassboxException($"--method lists {labels.GroupBy(l => l).First(g => g.Count() > 1).Key} twice; list each method (with its settings) once.");
         var (width, height) = ParseSize(parse.GetValue(size));

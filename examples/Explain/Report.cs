@@ -16,9 +16,9 @@ internal static class Report
     private const int GalleryLimit = 60;
     private static readonly string[] Palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#393b79", "#ad494a", "#637939", "#7b4173", "#3182bd", "#e6550d", "#31a354"];
 
-    public static string Write(ExplainSettings settings, LoadedModel model, RunManifest manifest, List<InputResult> results, List<SanityCheckResult> sanity, List<string> failures)
+    public static string Write(ExplainSettings settings, LoadedModel model, RunManifest manifest, List<InputResult> results, List<MethodSummary> summaries,
+                               List<SanityCheckResult> sanity, List<string> failures)
     {
-        var summaries = Summarise(results);
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Glassbox explanations</title><style>")
             .Append("body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}")
@@ -102,13 +102,12 @@ internal static class Report
         return path;
     }
 
-    public static IEnumerable<string> SummaryLines(List<InputResult> results, List<SanityCheckResult> sanity)
+    public static IEnumerable<string> SummaryLines(List<MethodSummary> summaries, int inputs, List<SanityCheckResult> sanity)
     {
-        var summaries = Summarise(results);
         if (summaries.Count > 0)
         {
             var random = summaries.First(s => s.Method == "random");
-            yield return Invariant($"{"method",-22} {"deletion",9} {"insertion",9} {"MoRF",6} {"LeRF",6}   (means over {results.Count} inputs; random map: deletion {random.Deletion:0.000}, insertion {random.Insertion:0.000})");
+            yield return Invariant($"{"method",-22} {"deletion",9} {"insertion",9} {"MoRF",6} {"LeRF",6}   (means over {inputs} inputs; random map: deletion {random.Deletion:0.000}, insertion {random.Insertion:0.000})");
             foreach (var s in summaries.Where(s => s.Method != "random"))
             {
                 string verdict = s.Deletion < random.Deletion && s.Insertion > random.Insertion ? "beats random" : "does not beat random";

@@ -108,9 +108,8 @@ internal static class HeadlessDemo
         public static FrameRenderer Create(bool forceCpu)
         {
             var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
-            bool display = OperatingSystem.IsWindows() || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WAYLAND_DISPLAY"));
             string why = forceCpu ? "--cpu-render" : "no display, so no OpenGL context (run under xvfb-run -a for the GPU path)";
-            if (!forceCpu && display)
+            if (!forceCpu && GlContext.DisplayAvailable)
             {
                 try
                 {

@@ -58,7 +58,7 @@ root.SetAction(parse =>
             parse.GetValue(digitsOption), parse.GetValue(outOption)!, parse.GetValue(cpuRenderOption), parse.GetValue(sceneOption));
         if (parse.GetValue(windowOption) && parse.GetValue(headlessOption))
             throw new GlassboxException("--window and --headless exclude each other; give one.");
-        bool display = OperatingSystem.IsWindows() || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WAYLAND_DISPLAY"));
+        bool display = Glassbox.Graphics.GlContext.DisplayAvailable;
         if (parse.GetValue(windowOption) || display && !parse.GetValue(headlessOption))
             return LiveWindow.Run(settings, parse.GetValue(framesOption));
         if (!display && !parse.GetValue(headlessOption))

@@ -83,6 +83,13 @@ public sealed unsafe class GlContext : IDisposable
     public int DebugErrorCount { get; private set; }
 
     /// <summary>
+    /// Whether a window system is there to open a context on (Windows, or DISPLAY / WAYLAND_DISPLAY set):
+    /// the cheap check before choosing between a window or GPU rendering and the CPU path.
+    /// </summary>
+    public static bool DisplayAvailable =>
+        OperatingSystem.IsWindows() || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("WAYLAND_DISPLAY"));
+
+    /// <summary>
     /// Creates a hidden window with a 4.3 core, debug-enabled context and makes it current on the
     /// calling thread, which becomes its owner. Needs a display (under CI: xvfb-run).
     /// </summary>

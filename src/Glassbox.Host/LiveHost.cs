@@ -138,16 +138,20 @@ public sealed class LiveHost : IDisposable
     {
         switch (input)
         {
-            case PointerButton { Button: 0, Pressed: true } down when Scene.Active<Button>().FirstOrDefault(b => b.Contains(ToSceneX(down.X), ToSceneY(down.Y))) is { } button:
-                button.Press();
-                break;
             case PointerButton { Button: 0, Pressed: true } down:
-                _drawingOn = Scene.Active<DrawingCanvasInput>().FirstOrDefault(c => c.ToCanvas(ToSceneX(down.X), ToSceneY(down.Y)) is not null);
-                if (_drawingOn?.ToCanvas(ToSceneX(down.X), ToSceneY(down.Y)) is { } start)
+                var (x, y) = ToScene(down.X, down.Y);
+                if (Scene.Active<Button>().FirstOrDefault(b => b.Contains(x, y)) is { } button)
+                {
+                    button.Press();
+                    break;
+                }
+                _drawingOn = Scene.Active<DrawingCanvasInput>().FirstOrDefault(c => c.ToCanvas(x, y) is not null);
+                if (_drawingOn?.ToCanvas(x, y) is { } start)
                     _drawingOn.BeginStroke(start);
                 break;
             case PointerMoved moved when _drawingOn is not null:
-                if (_drawingOn.ToCanvas(ToSceneX(moved.X), ToSceneY(moved.Y)) is { } point)
+                var (mx, my) = ToScene(moved.X, moved.Y);
+                if (_drawingOn.ToCanvas(mx, my) is { } point)
                     _drawingOn.ContinueStroke(point);
                 break;
             case PointerButton { Button: 0, Pressed: false }:
@@ -177,17 +181,10 @@ public sealed class LiveHost : IDisposable
     }
 
     // Window pixels → scene pixels, through the same fit the present uses.
-    private float ToSceneX(float x)
+    private (float X, float Y) ToScene(float x, float y)
     {
         var (width, height) = _window.FramebufferSize;
         var fit = GlWindow.Fit(Options.SceneWidth, Options.SceneHeight, width, height);
-        return (x - fit.X) * Options.SceneWidth / fit.Width;
-    }
-
-    private float ToSceneY(float y)
-    {
-        var (width, height) = _window.FramebufferSize;
-        var fit = GlWindow.Fit(Options.SceneWidth, Options.SceneHeight, width, height);
-        return (y - fit.Y) * Options.SceneHeight / fit.Height;
+        return ((x - fit.X) * Options.SceneWidth / fit.Width, (y - fit.Y) * Options.SceneHeight / fit.Height);
     }
 }

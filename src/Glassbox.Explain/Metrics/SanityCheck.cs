@@ -32,10 +32,6 @@ public sealed record SanityCheckResult(string Method, int Inputs, AttributionMap
 /// </summary>
 public static class SanityCheck
 {
-    public static SanityCheckResult CascadingRandomisation(Explainer explainer, AttributionMethod method, ReadOnlySpan<float> input,
-                                                           ExplanationTarget? target = null, int seed = 0) =>
-        CascadingRandomisation(explainer, method, [input.ToArray()], target, seed);
-
     public static SanityCheckResult CascadingRandomisation(Explainer explainer, AttributionMethod method, IReadOnlyList<float[]> inputs,
                                                            ExplanationTarget? target = null, int seed = 0)
     {
