@@ -173,7 +173,7 @@ internal static class EndToEnd
     private static string Ratio(List<double> values, List<double> floor, string name) =>
         values.Count == 0 ? "" : Inv($"{Percentile(values, 0.5) / Percentile(floor, 0.5):0.00}× {name}");
 
-    private static double Percentile(List<double> values, double q)
+    internal static double Percentile(List<double> values, double q)
     {
         if (values.Count == 0)
             return double.NaN;

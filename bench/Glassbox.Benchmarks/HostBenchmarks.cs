@@ -44,10 +44,9 @@ public class HostBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        var sorted = _latencies.Order().ToList();
-        double P(double q) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
+        double P(double q) => EndToEnd.Percentile(_latencies, q);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"// overlay latency over {sorted.Count} strokes: p50 {P(0.5):0.0} ms, p95 {P(0.95):0.0} ms, max {sorted.LastOrDefault():0.0} ms; " +
+            $"// overlay latency over {_latencies.Count} strokes: p50 {P(0.5):0.0} ms, p95 {P(0.95):0.0} ms, max {(_latencies.Count == 0 ? double.NaN : _latencies.Max()):0.0} ms; " +
             $"last frame: update {_host.LastFrame.Update.TotalMilliseconds:0.00} ms, record {_host.LastFrame.Record.TotalMilliseconds:0.00} ms, draw {_host.LastFrame.Draw.TotalMilliseconds:0.00} ms, present {_host.LastFrame.Present.TotalMilliseconds:0.00} ms"));
         _host.Dispose();
     }
