@@ -91,6 +91,36 @@ public sealed class Scene : IDisposable
     public IEnumerable<T> Active<T>() where T : class =>
         Entities().SelectMany(e => e.Components).Where(c => c.IsActive).OfType<T>();
 
+    /// <summary>
+    /// Offers a letter key (from the host's keyboard or an on-screen button) to the active
+    /// <see cref="IKeyHandler"/>s in tree order until one uses it; returns whether one did.
+    /// </summary>
+    public bool SendKey(char key)
+    {
+        key = char.ToLowerInvariant(key);
+        KeySent?.Invoke(key);
+        DispatchingKey = true;
+        try
+        {
+            foreach (var handler in Active<IKeyHandler>())
+            {
+                if (handler.OnKey(key))
+                    return true;
+            }
+            return false;
+        }
+        finally
+        {
+            DispatchingKey = false;
+        }
+    }
+
+    /// <summary>Raised for every key sent, before the handlers see it (a recorder keeps them).</summary>
+    public event Action<char>? KeySent;
+
+    /// <summary>True while a key is with its handlers: what changes now is the key's doing, not separate input.</summary>
+    public bool DispatchingKey { get; private set; }
+
     public T AddSystem<T>(T system) where T : ISystem
     {
         ArgumentNullException.ThrowIfNull(system);

@@ -167,7 +167,7 @@ public sealed class LiveHost : IDisposable
             case KeyInput { Pressed: true } key when key.Is(WindowKey.F12):
                 Screenshot();
                 break;
-            case KeyInput { Pressed: true, Code: >= (int)WindowKey.A and <= (int)WindowKey.Z } key when Button.SendKey(Scene, (char)('a' + key.Code - (int)WindowKey.A)):
+            case KeyInput { Pressed: true, Code: >= (int)WindowKey.A and <= (int)WindowKey.Z } key when Scene.SendKey((char)('a' + key.Code - (int)WindowKey.A)):
                 break;
             case KeyInput { Pressed: true } key when key.Is(WindowKey.C):
                 foreach (var canvas in Scene.Active<DrawingCanvasInput>())

@@ -84,6 +84,33 @@ public sealed class DrawingCanvas
         _current = null;
     }
 
+    /// <summary>The edits that draw the canvas as it is now, starting from an empty one.</summary>
+    public IReadOnlyList<CanvasEdit> Edits()
+    {
+        var edits = _strokes.Select(s => CanvasEdit.Stroke(s.ToArray())).ToList();
+        if (_current is { Count: > 0 } current)
+        {
+            edits.Add(CanvasEdit.Begin(current[0]));
+            edits.AddRange(current.Skip(1).Select(CanvasEdit.Continue));
+        }
+        return edits;
+    }
+
+    /// <summary>Makes one recorded change.</summary>
+    public void Apply(CanvasEdit edit)
+    {
+        switch (edit.Kind)
+        {
+            case CanvasEditKind.Begin: BeginStroke(edit.Point); break;
+            case CanvasEditKind.Continue: ContinueStroke(edit.Point); break;
+            case CanvasEditKind.End: EndStroke(); break;
+            case CanvasEditKind.Stroke: AddStroke(edit.Points ?? []); break;
+            case CanvasEditKind.Clear: Clear(); break;
+            case CanvasEditKind.Undo: Undo(); break;
+            default: throw new ArgumentOutOfRangeException(nameof(edit), edit.Kind, "Unknown canvas edit.");
+        }
+    }
+
     /// <summary>The ink image: Width × Height bytes.</summary>
     public byte[] Rasterise()
     {

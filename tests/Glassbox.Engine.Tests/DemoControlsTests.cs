@@ -34,28 +34,28 @@ public class DemoControlsTests
         }
 
         RunUntil(() => inference.Latest?.Explanation.Maps[0].Method == "grad-cam", "Grad-CAM first");
-        Assert.That(Button.SendKey(scene, 'M'), Is.True);
+        Assert.That(scene.SendKey('M'), Is.True);
         RunUntil(() => inference.Latest?.Explanation.Maps[0].Method == "grad-cam++", "M: the next method, on the same drawing");
         Assert.That(inference.Latest!.Explanation.PredictedClass, Is.EqualTo(7));
 
-        Button.SendKey(scene, 'l');
+        scene.SendKey('l');
         Assert.That(grid.Layer, Is.EqualTo(inference.Layer).And.Not.EqualTo("relu2"));
         RunUntil(() => inference.Latest?.Explanation.Tensors.ContainsKey(grid.Layer) == true, "L: the grid and the CAM move to the next layer");
         Assert.That(inference.Latest!.Explanation.Maps[0].Layer, Is.EqualTo(grid.Layer));
 
         var renderer = new NullRenderer();
-        Button.SendKey(scene, 'o');
+        scene.SendKey('o');
         scene.Render(renderer);
         Assert.That(renderer.Calls.Any(c => c.StartsWith("heatmap", StringComparison.Ordinal)), Is.False, "O hides the overlay");
-        Button.SendKey(scene, 'o');
+        scene.SendKey('o');
         renderer.Clear();
         scene.Render(renderer);
         Assert.That(renderer.Calls.Any(c => c.StartsWith("heatmap", StringComparison.Ordinal)), Is.True, "and shows it again");
 
-        Button.SendKey(scene, 'v');
+        scene.SendKey('v');
         RunUntil(() => inference.Package?.Name == "mnist-vit" && inference.Latest?.Explanation.Maps[0].Method == "attention-rollout", "V: the ViT, explained by attention rollout");
         Assert.That(inference.Latest!.Explanation.PredictedClass, Is.EqualTo(7));
         Assert.That(controls.Summary, Does.StartWith("mnist-vit · attention-rollout"));
-        Assert.That(Button.SendKey(scene, 'q'), Is.False, "keys without a meaning are left to the host");
+        Assert.That(scene.SendKey('q'), Is.False, "keys without a meaning are left to the host");
     }
 }

@@ -31,10 +31,7 @@ public sealed class Button : Component
     public bool Contains(float x, float y) => x >= X && x < X + Width && y >= Y && y < Y + Height;
 
     /// <summary>Sends the key to every active key handler until one uses it.</summary>
-    public bool Press() => Key.Length == 1 && SendKey(Scene, Key[0]);
-
-    /// <summary>Offers <paramref name="key"/> to the scene's active key handlers in tree order.</summary>
-    public static bool SendKey(Scene scene, char key) => scene.Active<IKeyHandler>().Any(h => h.OnKey(char.ToLowerInvariant(key)));
+    public bool Press() => Key.Length == 1 && Scene.SendKey(Key[0]);
 
     protected internal override void Render(IRenderer renderer)
     {

@@ -1,7 +1,7 @@
-using Glassbox.Visualisation;
-
 using System.Diagnostics;
+using Glassbox.Inference;
 using Glassbox.Media;
+using Glassbox.Visualisation;
 
 namespace Glassbox.Engine;
 
@@ -48,25 +48,50 @@ public sealed class DrawingCanvasInput : Component
     {
         UserInputStarted?.Invoke();
         LastUserInput = Scene.Time.Elapsed;
-        Changed(() => _canvas.BeginStroke(point));
+        Apply(CanvasEdit.Begin(point));
     }
 
     /// <summary>Raised when a person starts a stroke, before it is drawn (an attract loop clears its drawing).</summary>
     public event Action? UserInputStarted;
 
+    /// <summary>Raised after every change to the drawing, whoever made it (a recorder keeps them).</summary>
+    public event Action<CanvasEdit>? Edited;
+
+    /// <summary>Raised when a drawing is handed to the model, with the sequence number its result will carry.</summary>
+    public event Action<long>? Submitted;
+
     public void ContinueStroke(StrokePoint point)
     {
         LastUserInput = Scene.Time.Elapsed;
-        Changed(() => _canvas.ContinueStroke(point));
+        Apply(CanvasEdit.Continue(point));
     }
 
-    public void EndStroke() => Changed(_canvas.EndStroke);
+    public void EndStroke() => Apply(CanvasEdit.End);
 
-    public void AddStroke(IEnumerable<StrokePoint> points) => Changed(() => _canvas.AddStroke(points));
+    public void AddStroke(IEnumerable<StrokePoint> points) => Apply(CanvasEdit.Stroke(points.ToArray()));
 
-    public void Clear() => Changed(_canvas.Clear);
+    public void Clear() => Apply(CanvasEdit.Clear);
 
-    public void Undo() => Changed(() => _canvas.Undo());
+    public void Undo() => Apply(CanvasEdit.Undo);
+
+    /// <summary>The edits that draw the canvas as it is now, from empty (a recorder that starts late begins with them).</summary>
+    public IReadOnlyList<CanvasEdit> Edits() => _canvas.Edits();
+
+    /// <summary>Makes one change to the drawing (what the stroke methods do; a replay calls it directly).</summary>
+    public void Apply(CanvasEdit edit)
+    {
+        _canvas.Apply(edit);
+        _version++;
+        Edited?.Invoke(edit);
+    }
+
+    /// <summary>
+    /// The model input for an ink image of the canvas: the drawing made an MNIST digit (cropped,
+    /// scaled into 20×20, centred by mass in 28×28), then normalised as the package says. The live
+    /// component and a replay both prepare drawings with this.
+    /// </summary>
+    public static void PrepareInput(ReadOnlySpan<byte> ink, int resolution, ModelPreprocessing preprocessing, Span<float> tensor) =>
+        preprocessing.NormaliseGray(DigitPreprocess.ToMnist(ink, resolution, resolution), tensor);
 
     protected internal override void Awake()
     {
@@ -84,10 +109,10 @@ public sealed class DrawingCanvasInput : Component
             return;
         _submitted = _version;
         long start = Stopwatch.GetTimestamp();
-        var digit = DigitPreprocess.ToMnist(Ink(), Resolution, Resolution);
-        var tensor = new float[digit.Length];
-        package.Preprocessing.NormaliseGray(digit, tensor);
+        var tensor = new float[DigitPreprocess.Size * DigitPreprocess.Size];
+        PrepareInput(Ink(), Resolution, package.Preprocessing, tensor);
         LastSequence = inference.Submit(tensor, CnnInference.Now, Stopwatch.GetElapsedTime(start));
+        Submitted?.Invoke(LastSequence);
     }
 
     protected internal override void Render(IRenderer renderer)
@@ -120,11 +145,5 @@ public sealed class DrawingCanvasInput : Component
             _inkVersion = _version;
         }
         return _ink;
-    }
-
-    private void Changed(Action change)
-    {
-        change();
-        _version++;
     }
 }
