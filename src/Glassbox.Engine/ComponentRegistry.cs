@@ -29,7 +29,9 @@ public sealed class ComponentRegistry
         .Register<ImageFeed>()
         .Register<AttentionOverlay>()
         .Register<HealthFile>()
-        .Register<AttractLoop>();
+        .Register<AttractLoop>()
+        .Register<Recording.SessionRecorder>("Recorder")
+        .Register<Recording.SessionReplayer>("Replay");
 
     public IEnumerable<string> Names => _types.Keys.Order(StringComparer.Ordinal);
 

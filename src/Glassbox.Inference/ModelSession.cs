@@ -39,6 +39,9 @@ public sealed class ModelSession : IDisposable
     /// <summary>The model's outputs followed by the taps, with the shapes ONNX Runtime inferred.</summary>
     public ImmutableArray<TensorInfo> Outputs { get; }
 
+    /// <summary>The version of the ONNX Runtime library this process runs (for manifests and recordings).</summary>
+    public static string RuntimeVersion => OrtEnvironment.Get().GetVersionString();
+
     /// <summary>Opens the model file at <paramref name="path"/>.</summary>
     public static ModelSession Open(string path, InferenceOptions? options = null) =>
         Open(OnnxModel.Load(path), options);

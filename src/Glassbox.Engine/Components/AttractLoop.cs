@@ -1,3 +1,4 @@
+using Glassbox.Engine.Recording;
 using Glassbox.Media;
 using Glassbox.Visualisation;
 
@@ -5,15 +6,21 @@ namespace Glassbox.Engine;
 
 /// <summary>
 /// The kiosk's attract mode: when nobody has drawn for <see cref="IdleSeconds"/>, the scene's canvas
-/// replays the recorded drawings of the digits, one every <see cref="StepSeconds"/>, with a line of text
-/// for visitors; the moment someone starts a stroke, the replayed drawing is cleared and the visitor's
-/// own takes over.
+/// replays drawings with a line of text for visitors: a recorded session (<see cref="Recording"/>, drawn
+/// stroke by stroke at its recorded pace, then again after <see cref="StepSeconds"/>), or else the
+/// stroke set's digits, one every <see cref="StepSeconds"/>. The moment someone starts a stroke, the
+/// replayed drawing is cleared and the visitor's own takes over.
 /// </summary>
 public sealed class AttractLoop : Component
 {
     private DrawingCanvasInput? _canvas;
+    private SessionPlayback? _playback;
     private TimeSpan _nextStep;
+    private TimeSpan? _playbackBegan;
     private int _digit;
+
+    /// <summary>A session recording (.gbrec) to replay; empty replays the stroke set's digits.</summary>
+    public string Recording { get; set; } = "";
 
     public float IdleSeconds { get; set; } = 60f;
 
@@ -35,6 +42,8 @@ public sealed class AttractLoop : Component
     {
         if (!(IdleSeconds >= 0f) || !(StepSeconds > 0f))
             throw new GlassboxException($"AttractLoop needs idleSeconds ≥ 0 and stepSeconds > 0 (got {IdleSeconds} and {StepSeconds}).");
+        if (Recording.Length > 0)
+            _playback = new SessionPlayback(SessionRecording.Load(Scene.ResolvePath(Recording)));
     }
 
     protected internal override void Start()
@@ -62,12 +71,34 @@ public sealed class AttractLoop : Component
         }
         if (!Attracting || time.Elapsed < _nextStep)
             return;
+        if (_playback is not null)
+        {
+            PlayRecording(time);
+            return;
+        }
         _canvas.Clear();
         float scale = (float)_canvas.Resolution / DigitStrokes.CanvasSize;
         foreach (var stroke in DigitStrokes.For(_digit))
             _canvas.AddStroke(stroke.Select(p => p with { X = p.X * scale, Y = p.Y * scale }));
         _digit = (_digit + 1) % 10;
         Replayed++;
+        _nextStep = time.Elapsed + TimeSpan.FromSeconds(StepSeconds);
+    }
+
+    private void PlayRecording(FrameTime time)
+    {
+        if (_playbackBegan is null)
+        {
+            _canvas!.Clear();
+            _playbackBegan = time.Elapsed;
+        }
+        _playback!.Advance(time.Elapsed - _playbackBegan.Value, Scene, _canvas, sendKeys: false);
+        if (!_playback.Finished)
+            return;
+        // Played to the end: the last drawing stays for a step, then the session starts over.
+        Replayed++;
+        _playback.Rewind();
+        _playbackBegan = null;
         _nextStep = time.Elapsed + TimeSpan.FromSeconds(StepSeconds);
     }
 
@@ -82,6 +113,8 @@ public sealed class AttractLoop : Component
         if (!Attracting)
             return;
         Attracting = false;
+        _playback?.Rewind();
+        _playbackBegan = null;
         _canvas!.Clear();
     }
 }

@@ -47,13 +47,15 @@ public sealed class CnnInference : Component
 
     public InferenceWorker? Worker { get; private set; }
 
+    /// <summary>What the running <see cref="Worker"/> was started with (its results were made with these); null without one.</summary>
+    public InferenceSettings? Settings { get; private set; }
+
     /// <summary>The newest result; null until one arrives.</summary>
     public InferenceResult? Latest => Worker?.Latest;
 
     /// <summary>The clock input frames are stamped with.</summary>
     public static TimeSpan Now => SharedClock.Elapsed;
 
-    /// <summary>Hands the model's input tensor to the inference thread; returns its sequence number.</summary>
     /// <summary>True while a new model is loading in the background after <see cref="Reconfigure"/>.</summary>
     public bool Reconfiguring => _pending is not null;
 
@@ -82,6 +84,7 @@ public sealed class CnnInference : Component
         Restart();
     }
 
+    /// <summary>Hands the model's input tensor to the inference thread; returns its sequence number.</summary>
     public long Submit(float[] tensor, TimeSpan capturedAt, TimeSpan preprocessTime)
     {
         long sequence = ++_sequence;
@@ -119,15 +122,12 @@ public sealed class CnnInference : Component
     {
         if (Package is null || Worker is not null)
             return;
-        var options = ExplainerOptions.Default with
-        {
-            Layer = Layer,
-            Inference = InferenceOptions.Default with { Providers = ExecutionProviders.ParsePreference(Ep), IntraOpThreads = Threads },
-        };
         try
         {
             var taps = Taps.Concat(Scene.Active<FeatureMapGrid>().Select(g => g.Layer)).Distinct().ToList();
-            Worker = new InferenceWorker(Explainer.Create(Package, options), _methods, _target, taps, SharedClock);
+            var settings = new InferenceSettings(Scene.ResolvePath(Model), Package.Sha256, [.. Methods], Layer, Target, Ep, Threads, taps);
+            Worker = new InferenceWorker(Explainer.Create(Package, settings.ToExplainerOptions()), _methods, _target, taps, SharedClock);
+            Settings = settings;
             Status = null;
             // A still input (a finished drawing) is explained again by the new settings at once.
             if (_lastFrame is { } last && last.Tensor.Length == Package.Preprocessing.Channels * Package.Preprocessing.Height * Package.Preprocessing.Width)
@@ -162,6 +162,7 @@ public sealed class CnnInference : Component
     {
         var old = Worker;
         Worker = null;
+        Settings = null;
         if (old is not null)
             Task.Run(old.Dispose);
         if (IsActive)
@@ -172,5 +173,6 @@ public sealed class CnnInference : Component
     {
         Worker?.Dispose();
         Worker = null;
+        Settings = null;
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Glassbox.Explain;
+using Glassbox.Inference;
 
 namespace Glassbox.Engine.Live;
 
@@ -9,6 +10,23 @@ public sealed record InputFrame(long Sequence, float[] Tensor, TimeSpan Captured
 
 /// <summary>What one run found, with the stage times the stats panel shows.</summary>
 public sealed record InferenceResult(long Sequence, ExplainResult Explanation, TimeSpan PreprocessTime, TimeSpan ExplainTime, TimeSpan Latency);
+
+/// <summary>
+/// What an inference worker runs, as the scene named it: the model (package folder or .onnx file) with the model file's SHA-256, the
+/// explanation methods as the explain tool spells them, the CAM layer ("auto" or a name), the target
+/// ("top", a class, A-B), the provider preference with the thread count, and the intermediate tensors
+/// returned with each result (they shape the session ONNX Runtime optimises). Enough to run the same
+/// explanation again, bit for bit.
+/// </summary>
+public sealed record InferenceSettings(string ModelPath, string ModelSha256, IReadOnlyList<string> Methods, string Layer, string Target, string Ep, int Threads, IReadOnlyList<string> Taps)
+{
+    /// <summary>The explainer options these settings give; <paramref name="ep"/> replaces the provider preference.</summary>
+    public ExplainerOptions ToExplainerOptions(string? ep = null) => ExplainerOptions.Default with
+    {
+        Layer = Layer,
+        Inference = InferenceOptions.Default with { Providers = ExecutionProviders.ParsePreference(ep ?? Ep), IntraOpThreads = Threads },
+    };
+}
 
 /// <summary>
 /// The inference thread of the live loop: takes the latest input frame, runs the explainer (one

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using Glassbox.Media;
+
+namespace Glassbox.Engine.Recording;
+
+/// <summary>
+/// Records the scene's session to <see cref="Path"/>: every edit of the first drawing canvas and every
+/// key, with times, and every result of the first <see cref="CnnInference"/> made from the canvas, with
+/// the settings it ran with, its probabilities and maps. The file is written every
+/// <see cref="SaveSeconds"/> and when the scene ends, so a crash loses seconds, not the session.
+/// Named "Recorder" in scene files.
+/// </summary>
+public sealed class SessionRecorder : Component
+{
+    private readonly Stopwatch _clock = new();
+    private readonly Dictionary<long, int> _inputsAtSubmission = [];
+    private DrawingCanvasInput? _canvas;
+    private SessionRecording? _recording;
+    private Live.InferenceResult? _lastResult;
+    private TimeSpan _lastSave;
+    private bool _dirty;
+
+    /// <summary>The .gbrec file to write; relative paths are taken from the scene's folder.</summary>
+    [RequiredField]
+    public string Path { get; set; } = "";
+
+    /// <summary>How often the recording is written while the scene runs; 0 writes only at the end.</summary>
+    public float SaveSeconds { get; set; } = 10f;
+
+    /// <summary>The recording so far; null before the component starts.</summary>
+    public SessionRecording? Recording => _recording;
+
+    /// <summary>Why the last save failed, or null.</summary>
+    public string? LastError { get; private set; }
+
+    protected internal override void Awake()
+    {
+        if (Path.Length == 0 || !(SaveSeconds >= 0f))
+            throw new GlassboxException($"Recorder needs a path and saveSeconds ≥ 0 (got '{Path}' and {SaveSeconds}).");
+        if (!System.IO.Path.GetFileName(Path).EndsWith(".gbrec", StringComparison.OrdinalIgnoreCase))
+            throw new GlassboxException($"Recorder path '{Path}' should end in .gbrec, so the file says what it is.");
+        _settingsValid = true;
+    }
+
+    private bool _settingsValid;
+
+    protected internal override void Start()
+    {
+        if (!_settingsValid)
+            return;
+        _canvas = Scene.Active<DrawingCanvasInput>().FirstOrDefault();
+        _recording = new SessionRecording
+        {
+            Info = new RecordingInfo(Scene.Name, DateTimeOffset.UtcNow, MachineInfo.Current(),
+                _canvas is null ? null : new CanvasInfo(_canvas.Resolution, _canvas.BrushWidth)),
+        };
+        _clock.Start();
+        if (_canvas is not null)
+        {
+            // The recording starts from the drawing as it is, so a replay starts from the same ink.
+            foreach (var edit in _canvas.Edits())
+                OnEdited(edit);
+            _canvas.Edited += OnEdited;
+            _canvas.Submitted += OnSubmitted;
+        }
+        Scene.KeySent += OnKey;
+    }
+
+    protected internal override void Update(FrameTime time)
+    {
+        if (Scene.Active<CnnInference>().FirstOrDefault() is { Settings: { } settings, Latest: { } result } && !ReferenceEquals(result, _lastResult))
+        {
+            _lastResult = result;
+            // Results of frames from a live feed are not the canvas's: only drawings can be replayed.
+            if (_inputsAtSubmission.TryGetValue(result.Sequence, out int inputs))
+                Add(result, settings, inputs);
+            // The worker only ever takes the newest frame, so older submissions will have no result.
+            foreach (long older in _inputsAtSubmission.Keys.Where(k => k < result.Sequence).ToList())
+                _inputsAtSubmission.Remove(older);
+        }
+        if (_dirty && SaveSeconds > 0f && _clock.Elapsed - _lastSave >= TimeSpan.FromSeconds(SaveSeconds))
+            Save();
+    }
+
+    protected internal override void OnDestroy()
+    {
+        if (_canvas is not null)
+        {
+            _canvas.Edited -= OnEdited;
+            _canvas.Submitted -= OnSubmitted;
+        }
+        Scene.KeySent -= OnKey;
+        if (_recording is not null)
+            Save();
+    }
+
+    /// <summary>Writes the recording now. A failure (disk full, folder gone) is kept in <see cref="LastError"/>; recording goes on.</summary>
+    public void Save()
+    {
+        if (_recording is null)
+            return;
+        _lastSave = _clock.Elapsed;
+        try
+        {
+            _recording.Save(Scene.ResolvePath(Path));
+            _dirty = false;
+            LastError = null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LastError = $"The recording could not be written to '{Path}': {e.Message}";
+        }
+    }
+
+    private double Now => _clock.Elapsed.TotalMilliseconds;
+
+    private void OnEdited(CanvasEdit edit)
+    {
+        _recording!.Inputs.Add(RecordedInput.FromEdit(Now, edit, Scene.DispatchingKey));
+        _dirty = true;
+    }
+
+    private void OnKey(char key)
+    {
+        _recording!.Inputs.Add(new RecordedInput(Now, RecordedInputKind.Key, Key: key.ToString()));
+        _dirty = true;
+    }
+
+    private void OnSubmitted(long sequence) => _inputsAtSubmission[sequence] = _recording!.Inputs.Count;
+
+    private void Add(Live.InferenceResult result, Live.InferenceSettings settings, int inputs)
+    {
+        var explanation = result.Explanation;
+        var probabilities = explanation.Probabilities.ToArray();
+        _recording!.Results.Add(new RecordedResult(
+            Now, result.Sequence, inputs, new RecordedModel(settings.ModelPath, settings.ModelSha256),
+            [.. settings.Methods], settings.Layer, settings.Target, settings.Ep, settings.Threads, [.. settings.Taps],
+            explanation.Provider.ToString().ToLowerInvariant(), explanation.PredictedClass, probabilities, SessionRecording.Hash(probabilities),
+            [.. explanation.Maps.Select(m => new RecordedMap(m.Method, m.Layer, m.Width, m.Height, m.TargetClass, m.Values, SessionRecording.Hash(m.Values)))]));
+        _dirty = true;
+    }
+}

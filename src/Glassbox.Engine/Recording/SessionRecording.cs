@@ -1,0 +1,306 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Glassbox.Media;
+
+namespace Glassbox.Engine.Recording;
+
+/// <summary>
+/// A recorded live session: every input in order with its time (canvas edits, keys), and every result
+/// the network gave with the settings it was made with, its probabilities and its explanation maps.
+/// The inputs are enough to run the session again; the results are what a replay must get again.
+/// Stored as gzip-compressed JSON (a ".gbrec" file): small, and readable with <c>zcat</c>.
+/// Model paths are kept relative to the recording's folder when they can be.
+/// </summary>
+public sealed class SessionRecording
+{
+    public const string FormatName = "glassbox-session";
+    public const int FormatVersion = 1;
+
+    // A recording is a few thousand inputs; this refuses files made to exhaust memory.
+    private const long MaxUncompressedBytes = 256L << 20;
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+        MaxDepth = 16,
+    };
+
+    public required RecordingInfo Info { get; init; }
+
+    public List<RecordedInput> Inputs { get; init; } = [];
+
+    public List<RecordedResult> Results { get; init; } = [];
+
+    /// <summary>Writes the recording (to a temporary file first, so a crash never leaves half a file).</summary>
+    public void Save(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string folder = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(folder);
+        var file = new RecordingFile(FormatName, FormatVersion, Info, Inputs,
+            Results.Select(r => r with { Model = r.Model with { Path = Relative(folder, r.Model.Path) } }).ToList());
+        string temporary = full + ".tmp";
+        using (var stream = File.Create(temporary))
+        using (var gzip = new GZipStream(stream, CompressionLevel.SmallestSize))
+            JsonSerializer.Serialize(gzip, file, Json);
+        File.Move(temporary, full, overwrite: true);
+    }
+
+    /// <summary>Reads a recording; every problem is a <see cref="GlassboxException"/> naming the file.</summary>
+    public static SessionRecording Load(string path)
+    {
+        string full = Path.GetFullPath(path);
+        if (!File.Exists(full))
+            throw new GlassboxException($"Recording '{path}' does not exist. Record one with glassbox-demo --record FILE.");
+        RecordingFile? file;
+        try
+        {
+            using var stream = File.OpenRead(full);
+            Span<byte> magic = stackalloc byte[2];
+            if (stream.ReadAtLeast(magic, 2, throwOnEndOfStream: false) < 2 || magic[0] != 0x1f || magic[1] != 0x8b)
+                throw new GlassboxException($"'{path}' is not a Glassbox recording (not gzip-compressed). Recordings are written by glassbox-demo --record.");
+            stream.Position = 0;
+            using var gzip = new GZipStream(stream, CompressionMode.Decompress);
+            using var limited = new LimitedStream(gzip, MaxUncompressedBytes, path);
+            file = JsonSerializer.Deserialize<RecordingFile>(limited, Json);
+        }
+        catch (JsonException e)
+        {
+            throw new GlassboxException($"Recording '{path}' is damaged: {e.Message}");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new GlassboxException($"Recording '{path}' is damaged: the compressed data is corrupt ({e.Message}).");
+        }
+        catch (IOException e) when (e is not FileNotFoundException)
+        {
+            throw new GlassboxException($"Recording '{path}' could not be read: {e.Message}");
+        }
+        if (file is null || file.Format != FormatName)
+            throw new GlassboxException($"'{path}' is not a Glassbox session recording (format '{file?.Format}', expected '{FormatName}').");
+        if (file.Version != FormatVersion)
+            throw new GlassboxException($"Recording '{path}' has format version {file.Version}; this Glassbox reads version {FormatVersion}. Record it again with this version.");
+        var recording = new SessionRecording
+        {
+            Info = file.Info ?? throw Damaged(path, "it has no info"),
+            Inputs = file.Inputs ?? [],
+            Results = file.Results ?? [],
+        };
+        recording.Validate(path);
+        string folder = Path.GetDirectoryName(full)!;
+        for (int i = 0; i < recording.Results.Count; i++)
+            recording.Results[i] = recording.Results[i] with { Model = recording.Results[i].Model with { Path = Absolute(folder, recording.Results[i].Model.Path) } };
+        return recording;
+    }
+
+    /// <summary>SHA-256 of the floats' little-endian bytes, lower-case hex: equal hashes mean equal bits.</summary>
+    public static string Hash(ReadOnlySpan<float> values)
+    {
+        if (!BitConverter.IsLittleEndian)
+        {
+            var swapped = new int[values.Length];
+            BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<float, int>(values), swapped);
+            return Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(swapped.AsSpan())));
+        }
+        return Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(values)));
+    }
+
+    private void Validate(string path)
+    {
+        if (Info.Canvas is { } canvas && (canvas.Resolution is < 28 or > 4096 || !(canvas.BrushWidth > 0f)))
+            throw Damaged(path, $"its canvas ({canvas.Resolution} px, brush {canvas.BrushWidth}) is out of range");
+        for (int i = 0; i < Inputs.Count; i++)
+        {
+            var input = Inputs[i];
+            if (input is null)
+                throw Damaged(path, $"input {i} is null");
+            string? problem = input.Kind switch
+            {
+                RecordedInputKind.Key when input.Key is not { Length: 1 } => "a key input needs a one-letter key",
+                RecordedInputKind.Stroke when input.Points is not { Length: > 0 } || input.Points.Length % 3 != 0 => "a stroke needs points as x, y, pressure triples",
+                RecordedInputKind.Begin or RecordedInputKind.Continue when input.Point is not { Length: 3 } => "a begin or continue input needs a point [x, y, pressure]",
+                _ when !double.IsFinite(input.T) || input.T < 0 => "its time is not a non-negative number",
+                _ => null,
+            };
+            if (problem is not null)
+                throw Damaged(path, $"input {i}: {problem}");
+            if (input.Kind != RecordedInputKind.Key && Info.Canvas is null)
+                throw Damaged(path, $"input {i} edits a canvas, but the recording describes none");
+        }
+        for (int i = 0; i < Results.Count; i++)
+        {
+            var result = Results[i];
+            if (result.Inputs < 0 || result.Inputs > Inputs.Count)
+                throw Damaged(path, $"result {i} refers to {result.Inputs} inputs of {Inputs.Count}");
+            if (result is null || result.Model is not { Path: not null, Sha256: not null } || result.Probabilities is not { Length: > 0 } || result.Maps is null
+                || result.Methods is not { Length: > 0 } || result.Methods.Any(m => m is null) || result.Layer is null || result.Target is null || result.Ep is null || result.Provider is null)
+                throw Damaged(path, $"result {i} lacks its model, settings, probabilities or maps");
+            foreach (var map in result.Maps)
+            {
+                if (map is null || map.Values is null || map.Method is null || map.Width <= 0 || map.Height <= 0 || (long)map.Width * map.Height != map.Values.Length)
+                    throw Damaged(path, $"result {i}: map '{map?.Method}' does not hold width × height values");
+            }
+        }
+    }
+
+    private static GlassboxException Damaged(string path, string why) =>
+        new($"Recording '{path}' is damaged: {why}. Record it again.");
+
+    private static string Relative(string folder, string path) =>
+        Path.IsPathRooted(path) ? Path.GetRelativePath(folder, path).Replace('\\', '/') : path;
+
+    private static string Absolute(string folder, string path) =>
+        Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(folder, path));
+
+    private sealed record RecordingFile(string Format, int Version, RecordingInfo? Info, List<RecordedInput>? Inputs, List<RecordedResult>? Results);
+
+    /// <summary>Reads at most a set number of bytes: a small gzip file may inflate without bound.</summary>
+    private sealed class LimitedStream(Stream inner, long limit, string path) : Stream
+    {
+        private long _read;
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            int n = inner.Read(buffer);
+            _read += n;
+            if (_read > limit)
+                throw new GlassboxException($"Recording '{path}' inflates to more than {limit >> 20} MiB; it is not one this tool wrote.");
+            return n;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
+
+/// <summary>Where and on what a session was recorded.</summary>
+/// <param name="Canvas">The drawing canvas the inputs edit; null when the session had none.</param>
+public sealed record RecordingInfo(string Scene, DateTimeOffset Recorded, MachineInfo Machine, CanvasInfo? Canvas);
+
+public sealed record CanvasInfo(int Resolution, float BrushWidth);
+
+/// <summary>
+/// What decides whether two runs can give equal bits: the processor (its instruction set picks
+/// ONNX Runtime's kernels), the operating system, the .NET and ONNX Runtime versions.
+/// </summary>
+public sealed record MachineInfo(string Cpu, string Os, string Architecture, string DotNet, string OnnxRuntime)
+{
+    public static MachineInfo Current() => new(
+        CpuName(), RuntimeInformation.OSDescription, RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant(),
+        RuntimeInformation.FrameworkDescription, Inference.ModelSession.RuntimeVersion);
+
+    private static string CpuName()
+    {
+        try
+        {
+            if (File.Exists("/proc/cpuinfo"))
+            {
+                foreach (var line in File.ReadLines("/proc/cpuinfo"))
+                {
+                    if (line.StartsWith("model name", StringComparison.Ordinal) && line.IndexOf(':') is var colon and > 0)
+                        return line[(colon + 1)..].Trim();
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        return Environment.GetEnvironmentVariable("PROCESSOR_IDENTIFIER") ?? $"{RuntimeInformation.ProcessArchitecture} ({Environment.ProcessorCount} logical processors)";
+    }
+}
+
+public enum RecordedInputKind
+{
+    Begin,
+    Continue,
+    End,
+    Stroke,
+    Clear,
+    Undo,
+
+    /// <summary>A letter key sent to the scene (keyboard or on-screen button).</summary>
+    Key,
+}
+
+/// <summary>
+/// One input: a canvas edit or a key, at <paramref name="T"/> milliseconds after the recording began.
+/// </summary>
+/// <param name="Point">Begin and continue: [x, y, pressure] in canvas pixels.</param>
+/// <param name="Points">Stroke: x, y, pressure triples.</param>
+/// <param name="ByKey">A canvas edit a key made (replaying the key makes it again).</param>
+public sealed record RecordedInput(double T, RecordedInputKind Kind, float[]? Point = null, float[]? Points = null, string? Key = null, bool? ByKey = null)
+{
+    public static RecordedInput FromEdit(double t, CanvasEdit edit, bool byKey) => edit.Kind switch
+    {
+        CanvasEditKind.Begin => new(t, RecordedInputKind.Begin, Point: Pack(edit.Point), ByKey: byKey ? true : null),
+        CanvasEditKind.Continue => new(t, RecordedInputKind.Continue, Point: Pack(edit.Point), ByKey: byKey ? true : null),
+        CanvasEditKind.Stroke => new(t, RecordedInputKind.Stroke, Points: edit.Points!.SelectMany(Pack).ToArray(), ByKey: byKey ? true : null),
+        CanvasEditKind.End => new(t, RecordedInputKind.End, ByKey: byKey ? true : null),
+        CanvasEditKind.Clear => new(t, RecordedInputKind.Clear, ByKey: byKey ? true : null),
+        CanvasEditKind.Undo => new(t, RecordedInputKind.Undo, ByKey: byKey ? true : null),
+        _ => throw new ArgumentOutOfRangeException(nameof(edit), edit.Kind, "Unknown canvas edit."),
+    };
+
+    /// <summary>The canvas edit this input makes; null for a key.</summary>
+    public CanvasEdit? ToEdit() => Kind switch
+    {
+        RecordedInputKind.Key => null,
+        RecordedInputKind.Begin => CanvasEdit.Begin(Unpack(Point!, 0)),
+        RecordedInputKind.Continue => CanvasEdit.Continue(Unpack(Point!, 0)),
+        RecordedInputKind.Stroke => CanvasEdit.Stroke(Enumerable.Range(0, Points!.Length / 3).Select(i => Unpack(Points, i * 3)).ToArray()),
+        RecordedInputKind.End => CanvasEdit.End,
+        RecordedInputKind.Clear => CanvasEdit.Clear,
+        RecordedInputKind.Undo => CanvasEdit.Undo,
+        _ => throw new GlassboxException($"Unknown recorded input '{Kind}'."),
+    };
+
+    private static float[] Pack(StrokePoint p) => [p.X, p.Y, p.Pressure];
+
+    private static StrokePoint Unpack(float[] values, int at) => new(values[at], values[at + 1], values[at + 2]);
+}
+
+/// <summary>
+/// A result the network gave during the session: made from the drawing after the first
+/// <paramref name="Inputs"/> inputs, with these settings, on this provider.
+/// </summary>
+public sealed record RecordedResult(
+    double T,
+    long Sequence,
+    int Inputs,
+    RecordedModel Model,
+    string[] Methods,
+    string Layer,
+    string Target,
+    string Ep,
+    int Threads,
+    string[] Taps,
+    string Provider,
+    int Predicted,
+    float[] Probabilities,
+    string ProbabilitiesSha256,
+    RecordedMap[] Maps)
+{
+    /// <summary>The settings the result was made with, to run them again.</summary>
+    [JsonIgnore]
+    public Live.InferenceSettings Settings => new(Model.Path, Model.Sha256, Methods, Layer, Target, Ep, Threads, Taps ?? []);
+}
+
+public sealed record RecordedModel(string Path, string Sha256);
+
+public sealed record RecordedMap(string Method, string? Layer, int Width, int Height, int TargetClass, float[] Values, string Sha256);
