@@ -1,4 +1,5 @@
 using Glassbox.Engine;
+using Glassbox.Engine.Recording;
 using Glassbox.Media;
 using SceneFile = Glassbox.Engine.SceneFile;
 
@@ -11,8 +12,17 @@ internal static class DemoScene
 
     public static Scene Build(DemoSettings settings)
     {
-        if (settings.SceneFile is { } file)
-            return SceneFile.Load(file.FullName, ComponentRegistry.Default);
+        var scene = settings.SceneFile is { } file ? SceneFile.Load(file.FullName, ComponentRegistry.Default) : BuildDefault(settings);
+        // Added last, so the replay's inputs and the recorder see the scene's own components.
+        if (settings.Replay is { } replay)
+            scene.CreateEntity("Session replay").Add(new SessionReplayer { Path = replay.FullName, Speed = settings.ReplaySpeed });
+        if (settings.Record is { } record)
+            scene.CreateEntity("Session recorder").Add(new SessionRecorder { Path = record.FullName });
+        return scene;
+    }
+
+    private static Scene BuildDefault(DemoSettings settings)
+    {
         var scene = new Scene("mnist-live");
         var input = scene.CreateEntity("Input");
         input.Add(new DrawingCanvasInput { X = 40, Y = 80, Size = 560 });

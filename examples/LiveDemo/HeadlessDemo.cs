@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Glassbox.Engine;
+using Glassbox.Engine.Recording;
 using Glassbox.Graphics;
 using Glassbox.Inference;
 using Glassbox.Media;
@@ -47,7 +48,7 @@ internal static class HeadlessDemo
         {
             canvas.Clear();
             foreach (var stroke in DigitStrokes.For(digit))
-                canvas.AddStroke(stroke.Select(p => p with { X = p.X * canvas.Resolution / DigitStrokes.CanvasSize, Y = p.Y * canvas.Resolution / DigitStrokes.CanvasSize }));
+                Draw(canvas, stroke, Step);
             var drawnAt = clock.Elapsed;
             Step();
             long wanted = canvas.LastSequence;
@@ -56,6 +57,7 @@ internal static class HeadlessDemo
                 Thread.Sleep(1);
                 Step();
             }
+            Step(); // one more frame, so components that watch results (a recorder) see this one
             var result = inference.Latest ?? throw new GlassboxException($"No prediction within 30 s{(inference.Worker?.LastError is { } error ? $": {error}" : "")}.");
             double latency = (clock.Elapsed - drawnAt).TotalMilliseconds;
             string file = Path.Combine(settings.Out.FullName, $"drawn-{digit}.png");
@@ -67,8 +69,31 @@ internal static class HeadlessDemo
         }
         string report = WriteReport(settings, inference, frames.Description, results);
         Console.WriteLine($"Report   {report}");
+        if (scene.Active<SessionRecorder>().FirstOrDefault() is { Recording: { } recording } recorder)
+        {
+            recorder.Save();
+            Console.WriteLine(recorder.LastError ?? $"Recorded {recording.Inputs.Count} inputs and {recording.Results.Count} results → {scene.ResolvePath(recorder.Path)}");
+        }
         Console.WriteLine($"Done     {results.Count} digits drawn on the canvas, {results.Count(r => r.Digit == r.Predicted)} recognised; screenshots in {settings.Out.FullName}");
         return 0;
+    }
+
+    // Draws a stroke as a hand on a 125 Hz pointer would: a point every 8 ms, a frame after each, so the
+    // network sees (and a recording keeps) the digit as it grows.
+    private static void Draw(DrawingCanvasInput canvas, IReadOnlyList<StrokePoint> stroke, Action step)
+    {
+        float scale = (float)canvas.Resolution / DigitStrokes.CanvasSize;
+        for (int i = 0; i < stroke.Count; i++)
+        {
+            var point = stroke[i] with { X = stroke[i].X * scale, Y = stroke[i].Y * scale };
+            if (i == 0)
+                canvas.BeginStroke(point);
+            else
+                canvas.ContinueStroke(point);
+            Thread.Sleep(8);
+            step();
+        }
+        canvas.EndStroke();
     }
 
     private static string WriteReport(DemoSettings settings, CnnInference inference, string renderer, List<DrawnDigit> results)

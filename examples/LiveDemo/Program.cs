@@ -46,16 +46,18 @@ framesOption.Validators.Add(r =>
         r.AddError("--frames must be 0 (run until closed) or a positive number of frames.");
 });
 
+var recordOption = new Option<FileInfo?>("--record") { Description = "Record the session (drawing, keys, every result) to this .gbrec file; check it later with: replay FILE --verify." };
+
 var root = new RootCommand("Glassbox demo: a CNN explains MNIST digits; screenshots of the live layout and a report.")
 {
-    modelOption, epOption, threadsOption, digitsOption, outOption, cpuRenderOption, windowOption, headlessOption, framesOption, sceneOption,
+    modelOption, epOption, threadsOption, digitsOption, outOption, cpuRenderOption, windowOption, headlessOption, framesOption, sceneOption, recordOption,
 };
 root.SetAction(parse =>
 {
     try
     {
         var settings = new DemoSettings(parse.GetValue(modelOption)!, parse.GetValue(epOption)!, parse.GetValue(threadsOption),
-            parse.GetValue(digitsOption), parse.GetValue(outOption)!, parse.GetValue(cpuRenderOption), parse.GetValue(sceneOption));
+            parse.GetValue(digitsOption), parse.GetValue(outOption)!, parse.GetValue(cpuRenderOption), parse.GetValue(sceneOption), parse.GetValue(recordOption));
         if (parse.GetValue(windowOption) && parse.GetValue(headlessOption))
             throw new GlassboxException("--window and --headless exclude each other; give one.");
         bool display = Glassbox.Graphics.GlContext.DisplayAvailable;
@@ -71,4 +73,5 @@ root.SetAction(parse =>
         return 2;
     }
 });
+root.Subcommands.Add(ReplayCommand.Create(modelOption, outOption));
 return root.Parse(args).Invoke();
