@@ -73,5 +73,5 @@ root.SetAction(parse =>
         return 2;
     }
 });
-root.Subcommands.Add(ReplayCommand.Create(modelOption, outOption));
+root.Subcommands.Add(ReplayCommand.Create());
 return root.Parse(args).Invoke();

@@ -11,7 +11,7 @@ namespace Glassbox.Examples.LiveDemo;
 /// </summary>
 internal static class ReplayCommand
 {
-    public static Command Create(Option<DirectoryInfo> modelOption, Option<DirectoryInfo> outOption)
+    public static Command Create()
     {
         var file = new Argument<FileInfo>("recording") { Description = "The .gbrec file written by --record." };
         var verify = new Option<bool>("--verify") { Description = "Run every recorded result again and check predictions and maps (exit 1 on a difference)." };
@@ -31,7 +31,13 @@ internal static class ReplayCommand
                 r.AddError("--frames must be 0 (run until closed) or a positive number of frames.");
         });
 
-        var command = new Command("replay", "Replay a recorded session in the window, or check it (--verify).") { file, verify, ep, model, speed, frames };
+        var outOption = new Option<DirectoryInfo>("--out")
+        {
+            Description = "Window playback: folder for F12 screenshots.",
+            DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(RepoLayout.Root, "artifacts", "demo")),
+        };
+
+        var command = new Command("replay", "Replay a recorded session in the window, or check it (--verify).") { file, verify, ep, model, speed, frames, outOption };
         command.SetAction(parse =>
         {
             try

@@ -53,4 +53,97 @@ public class LiveDemoTests
             Directory.Delete(output, recursive: true);
         }
     }
+
+    private static string Demo => Path.Combine(AppContext.BaseDirectory, "glassbox-demo.dll");
+
+    private static (int Exit, string Out, string Error) RunDemo(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, ArgumentList = { Demo } };
+        foreach (var a in args)
+            start.ArgumentList.Add(a);
+        using var demo = Process.Start(start)!;
+        var stdout = demo.StandardOutput.ReadToEndAsync();
+        var stderr = demo.StandardError.ReadToEndAsync();
+        Assert.That(demo.WaitForExit(TimeSpan.FromSeconds(120)), Is.True, $"glassbox-demo {string.Join(' ', args)} finished");
+        TestContext.Out.WriteLine($"glassbox-demo {string.Join(' ', args)} → {demo.ExitCode}\n{stdout.Result}{stderr.Result}");
+        return (demo.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [Test]
+    public void A_session_drawn_in_the_window_with_a_method_switch_is_recorded_and_replays_bit_identically()
+    {
+        string output = Directory.CreateTempSubdirectory("glassbox-record-").FullName;
+        try
+        {
+            string recording = Path.Combine(output, "window.gbrec");
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { Demo, "--window", "--ep", "cpu", "--threads", "1", "--out", output, "--record", recording })
+                start.ArgumentList.Add(a);
+            using var demo = Process.Start(start)!;
+            var stdout = demo.StandardOutput.ReadToEndAsync();
+            var stderr = demo.StandardError.ReadToEndAsync();
+            (int X, int Y)[] one = [(140, 40), (140, 90), (140, 140), (140, 190), (140, 240)];
+            string script = string.Join(" ", [
+                "search --sync --name \"Glassbox live demo\"", "sleep 1",
+                $"mousemove --window %1 {40 + one[0].X * 2} {80 + one[0].Y * 2}", "mousedown 1",
+                .. one.Skip(1).Select(p => $"sleep 0.05 mousemove --window %1 {40 + p.X * 2} {80 + p.Y * 2}"),
+                "sleep 0.05 mouseup 1", "sleep 1", "key --window %1 m", "sleep 1", "key --window %1 Escape"]);
+            using var xdotool = Process.Start(new ProcessStartInfo("xdotool") { ArgumentList = { "-" }, RedirectStandardInput = true, RedirectStandardError = true })!;
+            xdotool.StandardInput.WriteLine(script);
+            xdotool.StandardInput.Close();
+            Assert.That(xdotool.WaitForExit(TimeSpan.FromSeconds(60)), Is.True, "xdotool finished");
+            Assert.That(demo.WaitForExit(TimeSpan.FromSeconds(10)), Is.True, "the demo quits on Escape");
+            Assert.That(demo.ExitCode, Is.Zero, stdout.Result + stderr.Result);
+
+            var (exit, report, error) = RunDemo("replay", recording, "--verify");
+            Assert.That(exit, Is.Zero, report + error);
+            Assert.That(report, Does.Contain("predicted 1 (recorded 1)"));
+            Assert.That(report, Does.Match(@"Verified (\d+) results: \1 bit-identical, 0 within tolerance\."));
+            var recorded = Glassbox.Engine.Recording.SessionRecording.Load(recording);
+            Assert.That(recorded.Inputs.Select(i => i.Kind), Does.Contain(Glassbox.Engine.Recording.RecordedInputKind.Continue).And.Contain(Glassbox.Engine.Recording.RecordedInputKind.Key));
+            Assert.That(recorded.Results.Select(r => r.Methods[0]).Distinct(), Is.EqualTo(new[] { "grad-cam", "grad-cam++" }), "M switched the method, and the results say so");
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Test]
+    public void The_committed_recording_verifies_and_plays_in_the_window()
+    {
+        string committed = Path.Combine(RepoPaths.Root, "examples", "LiveDemo", "recordings", "digits-0-9.gbrec");
+        var (exit, report, error) = RunDemo("replay", committed, "--verify", "--ep", "cpu");
+        Assert.That(exit, Is.Zero, report + error);
+        Assert.That(report, Does.Match(@"Verified \d+ results: \d+ bit-identical, \d+ within tolerance\."));
+
+        string output = Directory.CreateTempSubdirectory("glassbox-replay-").FullName;
+        try
+        {
+            (exit, report, error) = RunDemo("replay", committed, "--speed", "4", "--frames", "200", "--out", output);
+            Assert.That(exit, Is.Zero, report + error);
+            Assert.That(report, Does.Match(@"Done +200 frames, [1-9]\d* predictions"));
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Test]
+    public void Replaying_a_file_that_is_not_a_recording_says_so_and_exits_2()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "not a recording");
+            var (exit, _, error) = RunDemo("replay", file, "--verify");
+            Assert.That(exit, Is.EqualTo(2));
+            Assert.That(error.Trim(), Is.EqualTo($"glassbox-demo replay: '{file}' is not a Glassbox recording (not gzip-compressed). Recordings are written by glassbox-demo --record."));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }
