@@ -29,7 +29,7 @@ public sealed class Explainer : IDisposable
         Input = model.Inputs[0];
         var shape = Input.Shape;
         if (shape.Rank != 4 || shape[1] < 1 || shape[2] < 1 || shape[3] < 1)
-            throw new GlassboxException($"Input '{Input.Name}' of '{model.Source}' is {shape}; the explainer needs an image tensor [batch, channels, height, width] with known channels, height and width.");
+            throw new GlassboxException($"Input '{Input.Name}' of '{model.Source}' has shape {shape}; the explainer needs an image tensor, batch × channels × height × width, with known channels, height and width. Export the model with its image input (reshape inside the model if it wants a flat vector).");
         if (Input.ElementType != TensorElementType.Float32)
             throw new GlassboxException($"Input '{Input.Name}' holds {Input.ElementType.OnnxName()}; the explainer needs a float32 image tensor.");
         Channels = (int)shape[1];

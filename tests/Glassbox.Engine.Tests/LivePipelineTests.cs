@@ -107,6 +107,26 @@ public class LivePipelineTests
     }
 
     [Test]
+    public void A_model_whose_input_is_not_an_image_is_named_and_the_scene_keeps_running()
+    {
+        // A flat MNIST classifier, [1, 784] → [1, 10] (tools/fixtures/make_bad_models.py): a valid model and package, but not an image input.
+        string path = Path.Combine(RepoPaths.Root, "tests", "fixtures", "bad", "flat-input.onnx");
+        using var scene = SceneFile.Parse(SceneJson(path), ComponentRegistry.Default, "mnist.json");
+        var inference = scene.Find("Input")!.Get<CnnInference>()!;
+        scene.Find("Input")!.Get<DrawingCanvasInput>()!.AddStroke(Seven);
+        var renderer = new NullRenderer();
+        for (int frame = 1; frame <= 3; frame++)
+            scene.Update(Frame(frame));
+        scene.Render(renderer);
+        string expected = $"Input 'input' of '{path}' has shape 1×784; the explainer needs an image tensor, batch × channels × height × width, with known channels, height and width. Export the model with its image input (reshape inside the model if it wants a flat vector).";
+        Assert.That(inference.Status, Is.EqualTo(expected));
+        Assert.That(scene.LastError!.Phase, Is.EqualTo("Start"));
+        Assert.That(inference.Worker, Is.Null);
+        Assert.That(renderer.Calls, Does.Contain("image 280x280 at 20,20 280x280"), "the canvas still draws");
+        Assert.That(renderer.Calls.Any(c => c.Contains("needs an image tensor", StringComparison.Ordinal)), "the stats panel says why");
+    }
+
+    [Test]
     public void The_latest_slot_keeps_only_the_newest_item_and_counts_the_dropped()
     {
         using var slot = new LatestSlot<string>();
