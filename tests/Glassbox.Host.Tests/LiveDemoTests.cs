@@ -146,4 +146,24 @@ public class LiveDemoTests
             File.Delete(file);
         }
     }
+
+    [TestCase("--threads", "-1", "--threads must be 0 (let ONNX Runtime choose) or from 1 to 1024.")]
+    [TestCase("--digits", "11", "--digits must be from 1 to 10 (the stroke set has one of each digit).")]
+    [TestCase("--frames", "-5", "--frames must be 0 (run until closed) or a positive number of frames.")]
+    [TestCase("--ep", "tpu", "Argument 'tpu' not recognized. Must be one of:")]
+    [TestCase("--threads", "many", "Cannot parse argument 'many' for option '--threads'")]
+    public void A_flag_out_of_range_is_refused_with_what_is_accepted(string flag, string value, string message)
+    {
+        var (exit, _, error) = RunDemo("--headless", flag, value);
+        Assert.That(exit, Is.Not.Zero);
+        Assert.That(error, Does.Contain(message));
+    }
+
+    [Test]
+    public void A_replay_speed_out_of_range_is_refused()
+    {
+        var (exit, _, error) = RunDemo("replay", "any.gbrec", "--speed", "0");
+        Assert.That(exit, Is.Not.Zero);
+        Assert.That(error, Does.Contain("--speed must be above 0 and at most 100."));
+    }
 }
