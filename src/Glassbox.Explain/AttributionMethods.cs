@@ -58,7 +58,7 @@ public static class AttributionMethods
 
     /// <summary>Several methods from a comma-separated list.</summary>
     public static IReadOnlyList<AttributionMethod> ParseList(string specifications) =>
-        specifications.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Parse).ToList();
+        specifications.Split(',').Select(s => s.Trim()).Where(s => s.Length > 0).Select(Parse).ToList();
 
     private sealed class SettingReader(string method, Dictionary<string, string> settings)
     {

@@ -5,10 +5,27 @@ namespace Glassbox.Inference;
 
 /// <summary>
 /// The few ONNX Runtime C API calls the managed binding does not expose. They are reached through
-/// the OrtApi function table of the library the binding already loaded.
+/// the OrtApi function table of the library the binding already loaded, as delegates (each is called
+/// once per session, and delegates work on every runtime Glassbox targets, Mono and IL2CPP included).
 /// </summary>
 internal static unsafe class OrtNative
 {
+    // ORT_API_CALL: __stdcall on 32-bit Windows, the platform's C convention everywhere else; Winapi is exactly that.
+    [UnmanagedFunctionPointer(CallingConvention.Winapi)]
+    private delegate IntPtr SetDeterministicComputeFn(IntPtr options, byte deterministic);
+
+    [UnmanagedFunctionPointer(CallingConvention.Winapi)]
+    private delegate IntPtr GetErrorMessageFn(IntPtr status);
+
+    [UnmanagedFunctionPointer(CallingConvention.Winapi)]
+    private delegate void ReleaseStatusFn(IntPtr status);
+
+    [UnmanagedFunctionPointer(CallingConvention.Winapi)]
+    private delegate IntPtr GetApiFn(uint version);
+
+    [UnmanagedFunctionPointer(CallingConvention.Winapi)]
+    private delegate IntPtr GetApiBaseFn();
+
     // Index of each function in the OrtApi table (append-only across releases), and the API
     // version that introduced the newest one used here.
     private const uint RequiredApiVersion = 17;
@@ -22,7 +39,7 @@ internal static unsafe class OrtNative
     public static void SetDeterministicCompute(SessionOptions options, bool deterministic)
     {
         var api = (IntPtr*)OrtApi.Value;
-        var setDeterministic = (delegate* unmanaged<IntPtr, byte, IntPtr>)api[SetDeterministicComputeIndex];
+        var setDeterministic = Function<SetDeterministicComputeFn>(api[SetDeterministicComputeIndex]);
         bool added = false;
         options.DangerousAddRef(ref added);
         try
@@ -40,8 +57,8 @@ internal static unsafe class OrtNative
     {
         if (status == IntPtr.Zero)
             return;
-        var getMessage = (delegate* unmanaged<IntPtr, IntPtr>)api[GetErrorMessageIndex];
-        var release = (delegate* unmanaged<IntPtr, void>)api[ReleaseStatusIndex];
+        var getMessage = Function<GetErrorMessageFn>(api[GetErrorMessageIndex]);
+        var release = Function<ReleaseStatusFn>(api[ReleaseStatusIndex]);
         string message = Marshal.PtrToStringUTF8(getMessage(status)) ?? "(no message)";
         release(status);
         throw new GlassboxException($"ONNX Runtime {call} failed: {message}");
@@ -51,15 +68,23 @@ internal static unsafe class OrtNative
     {
         // Makes the binding load the native library (its resolver knows where it lives).
         _ = OrtEnvironment.Get();
-        var library = LoadOnnxRuntimeLibrary();
-        var getApiBase = (delegate* unmanaged<IntPtr>)NativeLibrary.GetExport(library, "OrtGetApiBase");
-        var apiBase = (IntPtr*)getApiBase();
-        var getApi = (delegate* unmanaged<uint, IntPtr>)apiBase[0];
+        var apiBase = (IntPtr*)GetApiBase();
+        var getApi = Function<GetApiFn>(apiBase[0]);
         var api = getApi(RequiredApiVersion);
         if (api == IntPtr.Zero)
             throw new GlassboxException($"The ONNX Runtime library is older than API version {RequiredApiVersion} (ONNX Runtime 1.17); install a newer one.");
         return api;
     }
+
+    private static T Function<T>(IntPtr pointer) where T : Delegate => Marshal.GetDelegateForFunctionPointer<T>(pointer);
+
+#if NETSTANDARD2_1
+    // Engines load native plugins under the library's plain name (Unity: Assets/Plugins), as the binding does.
+    [DllImport("onnxruntime", EntryPoint = "OrtGetApiBase")]
+    private static extern IntPtr GetApiBase();
+#else
+    private static IntPtr GetApiBase() =>
+        Function<GetApiBaseFn>(NativeLibrary.GetExport(LoadOnnxRuntimeLibrary(), "OrtGetApiBase"))();
 
     private static IntPtr LoadOnnxRuntimeLibrary()
     {
@@ -84,4 +109,5 @@ internal static unsafe class OrtNative
         string os = OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : "linux";
         return $"{os}-{arch}";
     }
+#endif
 }

@@ -118,6 +118,9 @@ public sealed class SessionRun : IDisposable
     private sealed class BoundTensor : IDisposable
     {
         private readonly byte[] _buffer;
+#if NETSTANDARD2_1
+        private GCHandle _pin;
+#endif
 
         private BoundTensor(TensorInfo info, byte[] buffer, OrtValue value)
         {
@@ -139,6 +142,14 @@ public sealed class SessionRun : IDisposable
             if (bytes > Array.MaxLength)
                 throw new GlassboxException($"Tensor '{info.Name}' of shape {info.Shape} needs {bytes} bytes, more than one buffer can hold.");
             // Pinned for its lifetime: ONNX Runtime keeps the address.
+#if NETSTANDARD2_1
+            // This profile has no pinned object heap: an ordinary array, held in place by a handle until disposed.
+            var buffer = new byte[(int)bytes];
+            var pin = GCHandle.Alloc(buffer, GCHandleType.Pinned);
+            var value = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, ModelSession.ToOrt(info.ElementType),
+                info.Shape.ToArray(), pin.AddrOfPinnedObject(), bytes);
+            return new BoundTensor(info, buffer, value) { _pin = pin };
+#else
             var buffer = GC.AllocateArray<byte>((int)bytes, pinned: true);
             fixed (byte* p = buffer)
             {
@@ -146,6 +157,7 @@ public sealed class SessionRun : IDisposable
                     info.Shape.ToArray(), (IntPtr)p, bytes);
                 return new BoundTensor(info, buffer, value);
             }
+#endif
         }
 
         public Span<T> As<T>() where T : unmanaged
@@ -155,13 +167,22 @@ public sealed class SessionRun : IDisposable
             return MemoryMarshal.Cast<byte, T>(_buffer.AsSpan());
         }
 
-        public void Dispose() => Value.Dispose();
+        public void Dispose()
+        {
+            Value.Dispose();
+#if NETSTANDARD2_1
+            if (_pin.IsAllocated)
+                _pin.Free();
+#endif
+        }
 
         private static bool ElementTypeMatches<T>(TensorElementType type) => type switch
         {
             TensorElementType.Float32 => typeof(T) == typeof(float),
             TensorElementType.Float64 => typeof(T) == typeof(double),
+#if !NETSTANDARD2_1
             TensorElementType.Float16 => typeof(T) == typeof(Half),
+#endif
             TensorElementType.UInt8 => typeof(T) == typeof(byte),
             TensorElementType.Int8 => typeof(T) == typeof(sbyte),
             TensorElementType.Bool => typeof(T) == typeof(bool) || typeof(T) == typeof(byte),
