@@ -49,6 +49,9 @@ public sealed unsafe class GlContext : IDisposable
             throw new GlassboxException($"The OpenGL context is version {major}.{minor} ({Renderer}); Glassbox needs 4.3 core for compute shaders. Update the driver, or use Mesa llvmpipe.");
         IsCoreProfile = (gl.GetInteger(Native.Gl.ContextProfileMask) & Native.Gl.ContextCoreProfileBit) != 0;
 
+        // A host engine's context keeps its own debug callback; Glassbox listens only on contexts it made.
+        if (window == IntPtr.Zero)
+            return;
         _self = GCHandle.Alloc(this);
         gl.Enable(Native.Gl.DebugOutput);
         gl.Enable(Native.Gl.DebugOutputSynchronous);
@@ -144,7 +147,8 @@ public sealed unsafe class GlContext : IDisposable
 
     /// <summary>
     /// Wraps a context a host engine already made current on this thread; Glassbox loads GL
-    /// functions through the engine's <paramref name="getProcAddress"/> and never destroys the context.
+    /// functions through the engine's <paramref name="getProcAddress"/>, never destroys the context
+    /// and leaves its debug output to the engine (<see cref="DebugMessages"/> stays empty).
     /// </summary>
     public static GlContext FromCurrent(Func<string, IntPtr> getProcAddress, ILogger? logger = null)
     {
@@ -193,9 +197,11 @@ public sealed unsafe class GlContext : IDisposable
             return;
         CheckThread();
         _disposed = true;
-        Gl.DebugMessageCallback(null, null);
         if (_self.IsAllocated)
+        {
+            Gl.DebugMessageCallback(null, null);
             _self.Free();
+        }
         if (_window != IntPtr.Zero)
         {
             // Hand the thread back to the context that was current before this one (a host's, or another Glassbox context).
@@ -217,7 +223,7 @@ public sealed unsafe class GlContext : IDisposable
         }
     }
 
-    private static IntPtr GlfwProcAddress(string name)
+    internal static IntPtr GlfwProcAddress(string name)
     {
         var bytes = Native.Gl.Utf8Z(name);
         fixed (byte* p = bytes)

@@ -15,10 +15,16 @@ public sealed class SceneCanvasRenderer : IDisposable
     private readonly List<Texture> _textures = [];
 
     public SceneCanvasRenderer(GlContext context, ShaderLibrary shaders, BakedFont font, int width, int height)
+        : this(context, shaders, font, new Framebuffer(context, width, height))
+    {
+    }
+
+    /// <summary>Draws into <paramref name="target"/>, which the renderer then owns (an embedding's wraps the engine's texture).</summary>
+    internal SceneCanvasRenderer(GlContext context, ShaderLibrary shaders, BakedFont font, Framebuffer target)
     {
         _context = context;
         Font = font;
-        Target = new Framebuffer(context, width, height);
+        Target = target;
         try
         {
             _renderer = new DrawListRenderer(context, shaders);

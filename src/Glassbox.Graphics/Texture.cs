@@ -18,7 +18,41 @@ public enum TextureFormat
 public sealed unsafe class Texture : IDisposable
 {
     private readonly GlContext _context;
+    private readonly bool _owned = true;
     private uint _id;
+
+    // A texture someone else made (a host engine's): used, never deleted.
+    private Texture(GlContext context, uint id, int width, int height)
+    {
+        _context = context;
+        _id = id;
+        _owned = false;
+        Width = width;
+        Height = height;
+        Format = TextureFormat.Rgba8;
+    }
+
+    /// <summary>
+    /// Wraps an RGBA8 texture a host engine owns, after checking it is one of that size; Glassbox
+    /// never deletes it. The texture binding of the active unit is left as it was.
+    /// </summary>
+    internal static Texture Wrap(GlContext context, uint id, int width, int height)
+    {
+        context.CheckThread();
+        var gl = context.Gl;
+        if (id == 0 || gl.IsTexture(id) == 0)
+            throw new GlassboxException($"{id} is not a texture of this OpenGL context; pass the name (id) of an RGBA8 texture the engine created.");
+        int previous = gl.GetInteger(Gl.TextureBinding2D);
+        gl.BindTexture(Gl.Texture2D, id);
+        int w, h, format;
+        gl.GetTexLevelParameteriv(Gl.Texture2D, 0, Gl.TextureWidth, &w);
+        gl.GetTexLevelParameteriv(Gl.Texture2D, 0, Gl.TextureHeight, &h);
+        gl.GetTexLevelParameteriv(Gl.Texture2D, 0, Gl.TextureInternalFormat, &format);
+        gl.BindTexture(Gl.Texture2D, (uint)previous);
+        if (w != width || h != height || format != (int)Gl.Rgba8)
+            throw new GlassboxException($"Texture {id} is {w}×{h} with internal format 0x{format:X}; Glassbox renders into a {width}×{height} RGBA8 (0x{Gl.Rgba8:X}) 2D texture. Create it with glTexStorage2D(GL_TEXTURE_2D, 1, GL_RGBA8, {width}, {height}).");
+        return new Texture(context, id, width, height);
+    }
 
     public Texture(GlContext context, int width, int height, TextureFormat format = TextureFormat.Rgba8)
     {
@@ -82,7 +116,8 @@ public sealed unsafe class Texture : IDisposable
             return;
         _context.CheckThread();
         uint id = _id;
-        _context.Gl.DeleteTextures(1, &id);
+        if (_owned)
+            _context.Gl.DeleteTextures(1, &id);
         _id = 0;
     }
 
@@ -113,10 +148,17 @@ public sealed unsafe class Framebuffer : IDisposable
     private uint _id;
 
     public Framebuffer(GlContext context, int width, int height)
+        : this(context, new Texture(context, width, height))
+    {
+    }
+
+    /// <summary>Renders into <paramref name="color"/> (disposed with the framebuffer; a wrapped host texture is only let go).</summary>
+    internal Framebuffer(GlContext context, Texture color)
     {
         context.CheckThread();
         _context = context;
-        Color = new Texture(context, width, height);
+        Color = color;
+        int width = color.Width, height = color.Height;
         var gl = context.Gl;
         uint id;
         gl.GenFramebuffers(1, &id);

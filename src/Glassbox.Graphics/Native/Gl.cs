@@ -29,6 +29,14 @@ internal sealed unsafe class Gl
     public const uint NoError = 0;
     public const uint ReadFramebuffer = 0x8CA8, DrawFramebuffer = 0x8CA9, Linear = 0x2601;
 
+    // State queried and restored around an embedded render (see GlStateGuard).
+    public const uint DrawFramebufferBinding = 0x8CA6, ReadFramebufferBinding = 0x8CAA, ViewportState = 0x0BA2, CurrentProgram = 0x8B8D;
+    public const uint VertexArrayBinding = 0x85B5, ActiveTextureState = 0x84E0, TextureBinding2D = 0x8069, ColorClearValue = 0x0C22;
+    public const uint BlendSrcRgb = 0x80C9, BlendDstRgb = 0x80C8, BlendSrcAlpha = 0x80CB, BlendDstAlpha = 0x80CA;
+    public const uint PixelUnpackBufferBinding = 0x88EF, ShaderStorageBufferBinding = 0x90D3, ShaderStorageBufferStart = 0x90D4, ShaderStorageBufferSize = 0x90D5;
+    public const uint ScissorTest = 0x0C11, DepthTest = 0x0B71, StencilTest = 0x0B90, CullFace = 0x0B44, FramebufferSrgb = 0x8DB9, ColorWritemask = 0x0C23;
+    public const uint TextureWidth = 0x1000, TextureHeight = 0x1001, TextureInternalFormat = 0x1003;
+
     public readonly delegate* unmanaged<uint, byte*> GetString;
     public readonly delegate* unmanaged<uint, int*, void> GetIntegerv;
     public readonly delegate* unmanaged<uint> GetError;
@@ -91,6 +99,14 @@ internal sealed unsafe class Gl
     public readonly delegate* unmanaged<int, float, float, float, float, void> Uniform4f;
     public readonly delegate* unmanaged<uint, uint, nint, nint, uint, uint, void*, void> ClearBufferSubData;
     public readonly delegate* unmanaged<uint, int, int, int, void> DrawArraysInstanced;
+    public readonly delegate* unmanaged<uint, byte> IsEnabled;
+    public readonly delegate* unmanaged<uint, byte> IsTexture;
+    public readonly delegate* unmanaged<uint, float*, void> GetFloatv;
+    public readonly delegate* unmanaged<uint, uint, int*, void> GetIntegeri_v;
+    public readonly delegate* unmanaged<uint, uint, long*, void> GetInteger64i_v;
+    public readonly delegate* unmanaged<uint, int, uint, int*, void> GetTexLevelParameteriv;
+    public readonly delegate* unmanaged<byte, byte, byte, byte, void> ColorMask;
+    public readonly delegate* unmanaged<uint, uint, uint, nint, nint, void> BindBufferRange;
 
     public Gl(Func<string, IntPtr> getProcAddress)
     {
@@ -165,6 +181,14 @@ internal sealed unsafe class Gl
         Uniform4f = (delegate* unmanaged<int, float, float, float, float, void>)F("glUniform4f");
         ClearBufferSubData = (delegate* unmanaged<uint, uint, nint, nint, uint, uint, void*, void>)F("glClearBufferSubData");
         DrawArraysInstanced = (delegate* unmanaged<uint, int, int, int, void>)F("glDrawArraysInstanced");
+        IsEnabled = (delegate* unmanaged<uint, byte>)F("glIsEnabled");
+        IsTexture = (delegate* unmanaged<uint, byte>)F("glIsTexture");
+        GetFloatv = (delegate* unmanaged<uint, float*, void>)F("glGetFloatv");
+        GetIntegeri_v = (delegate* unmanaged<uint, uint, int*, void>)F("glGetIntegeri_v");
+        GetInteger64i_v = (delegate* unmanaged<uint, uint, long*, void>)F("glGetInteger64i_v");
+        GetTexLevelParameteriv = (delegate* unmanaged<uint, int, uint, int*, void>)F("glGetTexLevelParameteriv");
+        ColorMask = (delegate* unmanaged<byte, byte, byte, byte, void>)F("glColorMask");
+        BindBufferRange = (delegate* unmanaged<uint, uint, uint, nint, nint, void>)F("glBindBufferRange");
 
         if (missing.Count > 0)
         {

@@ -1,0 +1,128 @@
+using Glassbox.Graphics;
+using Glassbox.Graphics.Native;
+using Glassbox.Visualisation;
+
+namespace Glassbox.Tests;
+
+/// <summary>
+/// Glassbox embedded in an engine's GL context: a context of our own stands in for the engine's, with
+/// its state set the way a game leaves it (its framebuffer, program, blending, scissor, culling...).
+/// </summary>
+[Category(TestCategories.Gpu)]
+public unsafe class GlEmbeddingTests
+{
+    private static BakedFont Font => FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
+
+    /// <summary>Every value in <see cref="GlEmbedding.RestoredState"/>, read back from the context.</summary>
+    private static string State(Gl gl)
+    {
+        int I(uint name) => gl.GetInteger(name);
+        int active = I(Gl.ActiveTextureState);
+        int activeBinding = I(Gl.TextureBinding2D);
+        gl.ActiveTexture(Gl.Texture0);
+        int unit0 = I(Gl.TextureBinding2D);
+        gl.ActiveTexture((uint)active);
+        int* viewport = stackalloc int[4], mask = stackalloc int[4];
+        float* clear = stackalloc float[4];
+        gl.GetIntegerv(Gl.ViewportState, viewport);
+        gl.GetIntegerv(Gl.ColorWritemask, mask);
+        gl.GetFloatv(Gl.ColorClearValue, clear);
+        int storage0;
+        long start0, size0;
+        gl.GetIntegeri_v(Gl.ShaderStorageBufferBinding, 0, &storage0);
+        gl.GetInteger64i_v(Gl.ShaderStorageBufferStart, 0, &start0);
+        gl.GetInteger64i_v(Gl.ShaderStorageBufferSize, 0, &size0);
+        uint[] switches = [Gl.Blend, Gl.ScissorTest, Gl.DepthTest, Gl.StencilTest, Gl.CullFace, Gl.FramebufferSrgb];
+        return string.Join(", ",
+            $"draw fb {I(Gl.DrawFramebufferBinding)}", $"read fb {I(Gl.ReadFramebufferBinding)}", $"program {I(Gl.CurrentProgram)}",
+            $"vao {I(Gl.VertexArrayBinding)}", $"active unit {active - Gl.Texture0}", $"texture on it {activeBinding}", $"texture on unit 0 {unit0}",
+            $"unpack buffer {I(Gl.PixelUnpackBufferBinding)}", $"ssbo {I(Gl.ShaderStorageBufferBinding)}", $"ssbo[0] {storage0} +{start0} ({size0})",
+            $"alignment {I(Gl.UnpackAlignment)}/{I(Gl.PackAlignment)}",
+            $"blend {I(Gl.BlendSrcRgb):X} {I(Gl.BlendDstRgb):X} {I(Gl.BlendSrcAlpha):X} {I(Gl.BlendDstAlpha):X}",
+            $"viewport {viewport[0]} {viewport[1]} {viewport[2]} {viewport[3]}", $"mask {mask[0]}{mask[1]}{mask[2]}{mask[3]}",
+            $"clear {clear[0]} {clear[1]} {clear[2]} {clear[3]}",
+            $"on {string.Concat(switches.Select(s => gl.IsEnabled(s) != 0 ? "1" : "0"))}");
+    }
+
+    [Test]
+    public void It_draws_the_frame_into_the_engines_texture_and_puts_back_every_state_it_changes()
+    {
+        using var engine = GlContext.CreateOffscreen();
+        var gl = engine.Gl;
+        var shaders = new ShaderLibrary(RepoPaths.Shaders);
+        using var engineTexture = new Texture(engine, 320, 200);
+        using var engineFramebuffer = new Framebuffer(engine, 64, 64);
+        using var engineProgram = shaders.Compute(engine, "temporal_ema.comp");
+        using var otherTexture = new Texture(engine, 4, 4);
+        using var engineBuffer = new StorageBuffer(engine, 1024);
+        uint vao;
+        gl.GenVertexArrays(1, &vao);
+
+        // A game's state mid-frame, chosen so that each would spoil Glassbox's drawing if left alone.
+        gl.BindFramebuffer(Gl.Framebuffer, engineFramebuffer.Id);
+        gl.Viewport(3, 4, 50, 60);
+        engineProgram.Use();
+        gl.BindVertexArray(vao);
+        gl.ActiveTexture(Gl.Texture0);
+        gl.BindTexture(Gl.Texture2D, otherTexture.Id);
+        gl.ActiveTexture(Gl.Texture0 + 3);
+        gl.BindTexture(Gl.Texture2D, otherTexture.Id);
+        gl.BindBufferRange(Gl.ShaderStorageBuffer, 0, engineBuffer.Id, 256, 512);
+        gl.BindBuffer(Gl.ShaderStorageBuffer, engineBuffer.Id);
+        gl.PixelStorei(Gl.UnpackAlignment, 8);
+        gl.PixelStorei(Gl.PackAlignment, 2);
+        gl.Enable(Gl.Blend);
+        gl.BlendFuncSeparate(Gl.One, Gl.One, Gl.One, Gl.Zero);
+        gl.Enable(Gl.ScissorTest);
+        gl.Enable(Gl.CullFace);
+        gl.Enable(Gl.DepthTest);
+        gl.ColorMask(1, 0, 1, 0);
+        gl.ClearColor(0.1f, 0.2f, 0.3f, 0.4f);
+        string before = State(gl);
+
+        using var embedding = GlEmbedding.IntoTexture(GlContext.GlfwProcAddress, engineTexture.Id, 320, 200, shaders, Font);
+        Assert.That(State(gl), Is.EqualTo(before), "creating the embedding leaves the state as it was");
+
+        var canvas = embedding.CreateCanvas();
+        var paper = new RgbaImage(28, 28);
+        for (int i = 0; i < paper.Pixels.Length; i++)
+            paper.Pixels[i] = RgbaImage.Pack((byte)(i * 7), (byte)(255 - i), 200);
+        for (int frame = 0; frame < 2; frame++)
+        {
+            canvas.Begin();
+            canvas.DrawImage(paper, 10, 10, 140, 140);
+            canvas.DrawHeatmap([0f, 1f, 2f, 3f, 2f, 1f, 0f, 1f, 4f], 3, 3, 10, 10, 140, 140, HeatmapOverlayOptions.Default with { Opacity = 0.6f });
+            canvas.FillRect(170, 20, 100 + frame * 30, 16, 0xFF3CB4F0u);
+            canvas.DrawText($"frame {frame}: 7 (98.1%)", 170, 60, 0xFFFFFFFFu);
+            embedding.Render(canvas);
+            Assert.That(State(gl), Is.EqualTo(before), $"frame {frame}: every state back as the engine left it");
+
+            // The engine's texture holds the frame, exactly as the CPU reference draws it.
+            using var readBack = new Framebuffer(engine, Texture.Wrap(engine, engineTexture.Id, 320, 200));
+            var pixels = readBack.Read();
+            // (Reading back is the test's doing: the engine's state goes back for the next frame's check.)
+            gl.BindFramebuffer(Gl.Framebuffer, engineFramebuffer.Id);
+            gl.PixelStorei(Gl.PackAlignment, 2);
+            gl.Viewport(3, 4, 50, 60);
+            var comparison = new ImageComparer { PixelThreshold = 1, MaxDifferentFraction = 0, MaxMeanDifference = 0.05 }.Compare(canvas.RenderOnCpu(), pixels);
+            Assert.That(comparison.DifferentPixels, Is.Zero, $"frame {frame}: {comparison}");
+        }
+        Assert.That(engine.DebugErrorCount, Is.Zero, string.Join("; ", engine.DebugMessages.Select(m => m.Text)));
+        gl.DeleteVertexArrays(1, &vao);
+    }
+
+    [Test]
+    public void A_texture_of_the_wrong_size_or_format_or_none_at_all_is_named()
+    {
+        using var engine = GlContext.CreateOffscreen();
+        var shaders = new ShaderLibrary(RepoPaths.Shaders);
+        using var small = new Texture(engine, 64, 32);
+        using var gray = new Texture(engine, 320, 200, TextureFormat.R8);
+        Assert.That(() => GlEmbedding.IntoTexture(GlContext.GlfwProcAddress, small.Id, 320, 200, shaders, Font), Throws.TypeOf<GlassboxException>().With.Message.EqualTo(
+            $"Texture {small.Id} is 64×32 with internal format 0x8058; Glassbox renders into a 320×200 RGBA8 (0x8058) 2D texture. Create it with glTexStorage2D(GL_TEXTURE_2D, 1, GL_RGBA8, 320, 200)."));
+        Assert.That(() => GlEmbedding.IntoTexture(GlContext.GlfwProcAddress, gray.Id, 320, 200, shaders, Font), Throws.TypeOf<GlassboxException>().With.Message.Contains("internal format 0x8229"));
+        Assert.That(() => GlEmbedding.IntoTexture(GlContext.GlfwProcAddress, 4242, 320, 200, shaders, Font), Throws.TypeOf<GlassboxException>().With.Message.EqualTo(
+            "4242 is not a texture of this OpenGL context; pass the name (id) of an RGBA8 texture the engine created."));
+        Assert.That(engine.DebugErrorCount, Is.Zero, string.Join("; ", engine.DebugMessages.Select(m => m.Text)));
+    }
+}
