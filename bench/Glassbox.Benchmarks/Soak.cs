@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Glassbox.Engine;
+using Glassbox.Engine.Recording;
+using Glassbox.Graphics;
+using Glassbox.Visualisation;
+
+namespace Glassbox.Benchmarks;
+
+/// <summary>
+/// The kiosk's long run: the demo's scene with the canvas fed by the committed recording on a loop, and
+/// beside it a second pipeline fed by a live GStreamer source (videotestsrc), both explained on their own
+/// inference threads and drawn on the GPU offscreen every frame, for the given minutes. Samples managed
+/// heap and process memory every 10 s and records every frame's time. Reports memory growth after the
+/// warm-up (first fifth of the run, at least a minute), the longest frame (a stall), and results per
+/// second; writes Markdown and JSON.
+/// </summary>
+internal static class Soak
+{
+    public static int Run(string[] args)
+    {
+        double minutes = args.SkipWhile(a => a != "--minutes").Skip(1).Select(a => double.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(30);
+        string outFolder = Path.Combine(BenchModels.RepoRoot, "artifacts", "benchmarks");
+        var (scene, _, inference) = BenchScene.Build(threads: 1);
+        using var _scene = scene;
+        scene.CreateEntity("Replay").Add(new SessionReplayer
+        {
+            Path = Path.Combine(BenchModels.RepoRoot, "examples", "LiveDemo", "recordings", "digits-0-9.gbrec"),
+            Loop = true,
+            PauseSeconds = 0.5f,
+        });
+        using var feedScene = new Scene("feed");
+        var feed = feedScene.CreateEntity("Feed");
+        var video = feed.Add(new VideoFeed { Pattern = "ball", X = 0, Y = 0, DisplayWidth = 320, DisplayHeight = 240 });
+        var feedInference = feed.Add(new CnnInference { Model = Path.Combine(BenchModels.RepoRoot, "models", "mnist-cnn"), Ep = "cpu", Threads = 1 });
+        feed.Add(new AttributionOverlay { X = 0, Y = 0, Size = 240 });
+
+        if (!GlContext.DisplayAvailable)
+        {
+            Console.Error.WriteLine("soak: needs a display for the GPU path; run under xvfb-run -a.");
+            return 2;
+        }
+        using var gl = GlContext.CreateOffscreen();
+        var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
+        using var gpu = new SceneCanvasRenderer(gl, ShaderLibrary.FindDefault(), font, BenchScene.Width, BenchScene.Height);
+        var canvas = gpu.CreateCanvas();
+        using var feedGpu = new SceneCanvasRenderer(gl, ShaderLibrary.FindDefault(), font, 320, 240);
+        var feedCanvas = feedGpu.CreateCanvas();
+
+        var duration = TimeSpan.FromMinutes(minutes);
+        var warmUp = TimeSpan.FromMinutes(Math.Max(1, minutes / 5));
+        var clock = Stopwatch.StartNew();
+        var samples = new List<(double Minutes, long Heap, long WorkingSet)>();
+        var frameTimes = new List<float>(capacity: (int)(duration.TotalSeconds * 70));
+        var last = TimeSpan.Zero;
+        var nextSample = TimeSpan.Zero;
+        long frame = 0;
+        int maxIndex = 0;
+        Console.WriteLine(Inv($"soak: {minutes} min, canvas replay + videotestsrc, GPU offscreen ({gl.Renderer}); a sample every 10 s"));
+        while (clock.Elapsed < duration)
+        {
+            var now = clock.Elapsed;
+            var time = new FrameTime(++frame, now, now - last);
+            scene.Update(time);
+            feedScene.Update(time);
+            canvas.Begin();
+            scene.Render(canvas);
+            gpu.Render(canvas);
+            feedCanvas.Begin();
+            feedScene.Render(feedCanvas);
+            feedGpu.Render(feedCanvas);
+            gl.Finish();
+            float ms = (float)(clock.Elapsed - now).TotalMilliseconds;
+            frameTimes.Add(ms);
+            if (ms > frameTimes[maxIndex])
+                maxIndex = frameTimes.Count - 1;
+            last = now;
+            if (now >= nextSample)
+            {
+                // The live heap after a full collection: without it the sample lands anywhere on the GC's sawtooth.
+                samples.Add((now.TotalMinutes, GC.GetTotalMemory(forceFullCollection: true), Process.GetCurrentProcess().WorkingSet64));
+                Console.WriteLine(Inv($"  {now.TotalMinutes,5:0.0} min: frame {frame}, heap {samples[^1].Heap / 1048576.0:0.0} MiB, working set {samples[^1].WorkingSet / 1048576.0:0.0} MiB, results {inference.Worker?.Completed ?? 0} + {feedInference.Worker?.Completed ?? 0}, feed {video.Capture?.State}"));
+                nextSample += TimeSpan.FromSeconds(10);
+            }
+            // About 60 frames per second, as a display would pace the loop.
+            var spare = TimeSpan.FromMilliseconds(16.6) - (clock.Elapsed - now);
+            if (spare > TimeSpan.Zero)
+                Thread.Sleep(spare);
+        }
+
+        // Growth: the last minute's mean against the first minute after warm-up.
+        var settled = samples.Where(s => s.Minutes >= warmUp.TotalMinutes && s.Minutes < warmUp.TotalMinutes + 1).ToList();
+        var end = samples.Where(s => s.Minutes >= minutes - 1).ToList();
+        double Growth(Func<(double, long Heap, long WorkingSet), long> pick) =>
+            settled.Count == 0 || end.Count == 0 ? double.NaN : end.Average(s => pick(s)) / settled.Average(s => pick(s)) - 1;
+        double heapGrowth = Growth(s => s.Heap), workingSetGrowth = Growth(s => s.WorkingSet);
+        var sorted = frameTimes.OrderBy(t => t).ToArray();
+        double p50 = sorted[sorted.Length / 2], p99 = sorted[(int)(sorted.Length * 0.99)], worst = sorted[^1];
+        int stalls = frameTimes.Count(t => t > 1000);
+        long canvasResults = inference.Worker?.Completed ?? 0, feedResults = feedInference.Worker?.Completed ?? 0;
+
+        var md = new StringBuilder();
+        md.AppendLine(Inv($"# Soak: {minutes} minutes, canvas replay + videotestsrc through the whole pipeline")).AppendLine();
+        md.AppendLine(Inv($"{Environment.ProcessorCount} CPUs, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, GPU offscreen: {gl.Renderer}; warm-up {warmUp.TotalMinutes:0.#} min")).AppendLine();
+        md.AppendLine("| measure | value | target |").AppendLine("|---|---:|---|");
+        md.AppendLine(Inv($"| managed heap growth after warm-up | {heapGrowth:P1} | < 5% |"));
+        md.AppendLine(Inv($"| working-set growth after warm-up | {workingSetGrowth:P1} | < 5% |"));
+        md.AppendLine(Inv($"| frames | {frame} | |"));
+        md.AppendLine(Inv($"| frame p50 / p99 / worst (ms) | {p50:0.0} / {p99:0.0} / {worst:0.0} (frame {maxIndex + 1}) | no stall over 1 s |"));
+        md.AppendLine(Inv($"| frames over 1 s | {stalls} | 0 |"));
+        md.AppendLine(Inv($"| results: canvas / feed | {canvasResults} / {feedResults} | |"));
+        md.AppendLine(Inv($"| feed reconnections | {video.Capture?.Reconnections ?? 0} | |"));
+        md.AppendLine().AppendLine("| minute | heap (MiB) | working set (MiB) |").AppendLine("|---:|---:|---:|");
+        foreach (var s in samples.Where((_, i) => i % 6 == 0))
+            md.AppendLine(Inv($"| {s.Minutes:0.0} | {s.Heap / 1048576.0:0.0} | {s.WorkingSet / 1048576.0:0.0} |"));
+        Console.WriteLine(md.ToString());
+
+        Directory.CreateDirectory(outFolder);
+        string stem = Path.Combine(outFolder, $"soak-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+        File.WriteAllText(stem + ".md", md.ToString());
+        File.WriteAllText(stem + ".json", JsonSerializer.Serialize(new
+        {
+            minutes,
+            warm_up_minutes = warmUp.TotalMinutes,
+            frames = frame,
+            heap_growth = heapGrowth,
+            working_set_growth = workingSetGrowth,
+            frame_ms = new { p50, p99, worst },
+            stalls_over_1s = stalls,
+            results = new { canvas = canvasResults, feed = feedResults },
+            samples = samples.Select(s => new { minutes = s.Minutes, heap = s.Heap, working_set = s.WorkingSet }),
+        }, new JsonSerializerOptions { WriteIndented = true }));
+        Console.WriteLine($"Results  {stem}.md, {stem}.json");
+        return stalls == 0 && heapGrowth < 0.05 && workingSetGrowth < 0.05 ? 0 : 1;
+    }
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
