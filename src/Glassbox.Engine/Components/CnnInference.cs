@@ -40,6 +40,12 @@ public sealed class CnnInference : Component
     /// <summary>Intermediate tensors to return with each result; the scene's feature grids add their layers.</summary>
     public string[] Taps { get; set; } = [];
 
+    /// <summary>Seconds one run may take before the inference thread is taken as stuck and replaced; 0 turns the watchdog off.</summary>
+    public float WatchdogSeconds { get; set; } = 10f;
+
+    /// <summary>Times the watchdog replaced a stuck inference thread.</summary>
+    public int WatchdogRestarts { get; private set; }
+
     public ModelPackage? Package { get; private set; }
 
     /// <summary>Why the model is not running, or null while it is.</summary>
@@ -95,6 +101,8 @@ public sealed class CnnInference : Component
 
     protected internal override void Awake()
     {
+        if (!(WatchdogSeconds >= 0f))
+            throw new GlassboxException($"CnnInference needs watchdogSeconds ≥ 0 (0 turns the watchdog off); got {WatchdogSeconds}.");
         try
         {
             Package = ModelPackage.Load(Scene.ResolvePath(Model));
@@ -142,6 +150,15 @@ public sealed class CnnInference : Component
 
     protected internal override void Update(FrameTime time)
     {
+        if (WatchdogSeconds > 0f && Worker is { } worker && worker.SinceProgress is var stuck && stuck > TimeSpan.FromSeconds(WatchdogSeconds))
+        {
+            // A run that never returns (a driver hang, a provider deadlock) would freeze every overlay;
+            // a fresh thread with its own session takes over and the stuck one is let go.
+            WatchdogRestarts++;
+            Scene.Report(ToString(), "Watchdog", new GlassboxException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"The inference thread made no progress for {stuck.TotalSeconds:0.0} s (limit {WatchdogSeconds:0.#} s); a fresh one replaced it.")));
+            Restart();
+        }
         if (_pending is not { IsCompleted: true } pending)
             return;
         _pending = null;

@@ -33,6 +33,12 @@ public abstract class FrameFeed : Component
 
     public CaptureThread? Capture => _capture;
 
+    /// <summary>Seconds the capture thread may be stuck inside the source before it is replaced; 0 turns the watchdog off.</summary>
+    public float WatchdogSeconds { get; set; } = 5f;
+
+    /// <summary>Times the watchdog replaced a stuck capture thread.</summary>
+    public int WatchdogRestarts { get; private set; }
+
     /// <summary>Opens the source; called on the capture thread at every (re)connection.</summary>
     protected abstract GStreamerSource OpenSource();
 
@@ -51,6 +57,15 @@ public abstract class FrameFeed : Component
 
     protected internal override void Update(FrameTime time)
     {
+        if (WatchdogSeconds > 0f && _capture is { } capture && capture.SinceProgress is var stuck && stuck > TimeSpan.FromSeconds(WatchdogSeconds))
+        {
+            WatchdogRestarts++;
+            Scene.Report(ToString(), "Watchdog", new GlassboxException(string.Create(CultureInfo.InvariantCulture,
+                $"{Describe()}: the capture thread was stuck for {stuck.TotalSeconds:0.0} s (limit {WatchdogSeconds:0.#} s); a fresh one replaced it.")));
+            // Letting go of the stuck one may wait for it; that happens off the render thread.
+            Task.Run(capture.Dispose);
+            OnEnable();
+        }
         if (_capture?.TakeNewest() is not { Image: { } image } frame)
             return;
         Current = image;

@@ -17,6 +17,9 @@ public sealed class CaptureThread : IDisposable
     private readonly Thread _thread;
     private readonly Lock _ownership = new();
     private FrameBuffer? _heldByScene;
+    private long _heartbeat = System.Diagnostics.Stopwatch.GetTimestamp();
+    private int _release; // Running, LoopEnded or Abandoned: who releases the source (see Dispose)
+    private const int Running = 0, LoopEnded = 1, Abandoned = 2;
 
     public CaptureThread(ReconnectingSource source, string name)
     {
@@ -38,6 +41,12 @@ public sealed class CaptureThread : IDisposable
     public int Reconnections => _source.Reconnections;
 
     /// <summary>
+    /// Time since the thread last came round its loop; reads wait at most 100 ms, so a long value means
+    /// the source is stuck inside a call (a driver or pipeline that never returns).
+    /// </summary>
+    public TimeSpan SinceProgress => System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref _heartbeat));
+
+    /// <summary>
     /// The newest frame if one arrived since the last call, else null. The returned frame stays
     /// untouched until the next call that returns a frame.
     /// </summary>
@@ -52,10 +61,20 @@ public sealed class CaptureThread : IDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the thread. One stuck inside the source for 2 s is abandoned (it is a background thread) and
+    /// releases the source itself when the call returns: disposing it underneath could crash in native code.
+    /// </summary>
     public void Dispose()
     {
         _stop.Cancel();
-        _thread.Join(TimeSpan.FromSeconds(2));
+        if (!_thread.Join(TimeSpan.FromSeconds(2)) && Interlocked.CompareExchange(ref _release, Abandoned, Running) == Running)
+            return;
+        ReleaseResources();
+    }
+
+    private void ReleaseResources()
+    {
         _source.Dispose();
         _slot.Dispose();
         _stop.Dispose();
@@ -63,9 +82,23 @@ public sealed class CaptureThread : IDisposable
 
     private void Loop()
     {
+        try
+        {
+            ReadFrames();
+        }
+        finally
+        {
+            if (Interlocked.CompareExchange(ref _release, LoopEnded, Running) == Abandoned)
+                ReleaseResources();
+        }
+    }
+
+    private void ReadFrames()
+    {
         int next = 0;
         while (!_stop.IsCancellationRequested)
         {
+            Interlocked.Exchange(ref _heartbeat, System.Diagnostics.Stopwatch.GetTimestamp());
             // A frame neither held by the scene nor the newest published (which the scene may take next);
             // of three, one is always free. Chosen under the lock the scene takes frames under.
             FrameBuffer target;

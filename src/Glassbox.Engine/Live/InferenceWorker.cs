@@ -46,6 +46,9 @@ public sealed class InferenceWorker : IDisposable
     private readonly Stopwatch _clock;
     private readonly Thread _thread;
     private volatile string? _lastError;
+    private long _heartbeat = Stopwatch.GetTimestamp();
+    private int _ownership; // Running, LoopEnded or Abandoned: who disposes the explainer (see Dispose)
+    private const int Running = 0, LoopEnded = 1, Abandoned = 2;
 
     /// <param name="taps">Intermediate tensors to return with each result (feature maps to show).</param>
     /// <param name="clock">The clock frames are stamped with, to measure latency; a new one if null.</param>
@@ -72,15 +75,34 @@ public sealed class InferenceWorker : IDisposable
 
     public string? LastError => _lastError;
 
+    /// <summary>
+    /// Time since the thread last showed progress: it does between frames (at least every 50 ms) and after
+    /// each run, so a long value means one run is stuck. A watchdog compares it with its limit.
+    /// </summary>
+    public TimeSpan SinceProgress => Stopwatch.GetElapsedTime(Interlocked.Read(ref _heartbeat));
+
     /// <summary>Hands a frame to the worker; never blocks.</summary>
     public void Submit(InputFrame frame) => _inputs.Publish(frame);
 
+    /// <summary>
+    /// Stops the thread. The loop checks for the stop at least every 50 ms and a run in progress finishes
+    /// first; a run stuck for 5 s is abandoned: the thread (a background one) is left to end by itself and
+    /// disposes the explainer then, since freeing a session under a running run would crash the process.
+    /// </summary>
     public void Dispose()
     {
         _stop.Cancel();
-        // The loop checks for the stop at least every 50 ms; a run in progress finishes first.
         if (!_thread.Join(TimeSpan.FromSeconds(5)))
-            _lastError = "the inference thread did not stop within 5 s";
+        {
+            _lastError = "the inference thread did not stop within 5 s; it was abandoned and frees its session when its run ends";
+            if (Interlocked.CompareExchange(ref _ownership, Abandoned, Running) == Running)
+                return;
+        }
+        ReleaseResources();
+    }
+
+    private void ReleaseResources()
+    {
         _inputs.Dispose();
         _results.Dispose();
         _explainer.Dispose();
@@ -89,9 +111,23 @@ public sealed class InferenceWorker : IDisposable
 
     private void Loop()
     {
+        try
+        {
+            RunFrames();
+        }
+        finally
+        {
+            if (Interlocked.CompareExchange(ref _ownership, LoopEnded, Running) == Abandoned)
+                ReleaseResources();
+        }
+    }
+
+    private void RunFrames()
+    {
         var token = _stop.Token;
         while (!token.IsCancellationRequested)
         {
+            Interlocked.Exchange(ref _heartbeat, Stopwatch.GetTimestamp());
             _inputs.Wait(TimeSpan.FromMilliseconds(50), token);
             if (_inputs.TryTake() is not { } frame)
                 continue;
