@@ -30,6 +30,7 @@ public sealed class ComponentRegistry
         .Register<AttentionOverlay>()
         .Register<HealthFile>()
         .Register<AttractLoop>()
+        .Register<LogFile>("Log")
         .Register<Recording.SessionRecorder>("Recorder")
         .Register<Recording.SessionReplayer>("Replay");
 

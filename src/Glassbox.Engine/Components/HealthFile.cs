@@ -55,6 +55,7 @@ public sealed class HealthFile : Component
             execution_provider = inference?.Latest?.Explanation.Provider.ToString(),
             results = inference?.Worker?.Completed ?? 0,
             dropped_frames = inference?.Worker?.DroppedFrames ?? 0,
+            watchdog_restarts = (inference?.WatchdogRestarts ?? 0) + (feed?.WatchdogRestarts ?? 0),
             feed = feed?.Capture is { } capture ? new { state = capture.State.ToString(), capture.Reconnections, last_error = capture.LastError } : null,
             last_error = inference?.Status ?? inference?.Worker?.LastError ?? Scene.LastError?.ToString(),
         };
