@@ -12,18 +12,19 @@ namespace Glassbox.Examples.LiveDemo;
 /// </summary>
 internal static class LiveWindow
 {
-    public static int Run(DemoSettings settings, int frames)
+    public static int Run(DemoSettings settings, int frames, KioskOptions? kiosk = null)
     {
         var scene = DemoScene.Build(settings);
         using var host = LiveHost.Open(scene, LiveHostOptions.Default with
         {
-            Window = GlWindowOptions.Default with { Title = "Glassbox live demo" },
+            Window = GlWindowOptions.Default with { Title = "Glassbox live demo", Fullscreen = kiosk is not null },
             ScreenshotFolder = settings.Out.FullName,
+            Kiosk = kiosk,
         });
         var inference = scene.Active<CnnInference>().FirstOrDefault() ?? throw new GlassboxException("The scene has no CnnInference component to run a model.");
         if (inference.Status is { } problem)
             Console.Error.WriteLine($"glassbox-demo: {problem}");
-        Console.WriteLine($"Window   {host.Window.Context.Renderer}, OpenGL {host.Window.Context.Version.Split(' ')[0]}; draw a digit, Escape quits");
+        Console.WriteLine($"Window   {host.Window.Context.Renderer}, OpenGL {host.Window.Context.Version.Split(' ')[0]}; draw a digit, {(kiosk is null ? "Escape quits" : $"kiosk mode: only {kiosk.ExitChord} quits")}");
         host.Run(h => frames > 0 && h.Frames >= frames);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Done     {host.Frames} frames, {inference.Worker?.Completed ?? 0} predictions, {host.Screenshots.Count} screenshot(s) in {settings.Out.FullName}"));

@@ -46,11 +46,13 @@ framesOption.Validators.Add(r =>
         r.AddError("--frames must be 0 (run until closed) or a positive number of frames.");
 });
 
+var kioskOption = new Option<bool>("--kiosk") { Description = "Run as an unattended exhibit: the kiosk scene (unless --scene), fullscreen, the cursor hidden when idle, only the exit chord quits." };
+var exitChordOption = new Option<string>("--exit-chord") { Description = "With --kiosk, the keys held together to quit.", DefaultValueFactory = _ => "ctrl+alt+q" };
 var recordOption = new Option<FileInfo?>("--record") { Description = "Record the session (drawing, keys, every result) to this .gbrec file; check it later with: replay FILE --verify." };
 
 var root = new RootCommand("Glassbox demo: a CNN explains MNIST digits; screenshots of the live layout and a report.")
 {
-    modelOption, epOption, threadsOption, digitsOption, outOption, cpuRenderOption, windowOption, headlessOption, framesOption, sceneOption, recordOption,
+    modelOption, epOption, threadsOption, digitsOption, outOption, cpuRenderOption, windowOption, headlessOption, framesOption, sceneOption, recordOption, kioskOption, exitChordOption,
 };
 root.SetAction(parse =>
 {
@@ -61,6 +63,14 @@ root.SetAction(parse =>
         if (parse.GetValue(windowOption) && parse.GetValue(headlessOption))
             throw new GlassboxException("--window and --headless exclude each other; give one.");
         bool display = Glassbox.Graphics.GlContext.DisplayAvailable;
+        if (parse.GetValue(kioskOption))
+        {
+            if (!display || parse.GetValue(headlessOption))
+                throw new GlassboxException("--kiosk runs the exhibit in a fullscreen window, and there is no display here (or --headless was given). Run it on the exhibit's screen.");
+            var kiosk = new Glassbox.Host.KioskOptions { ExitChord = parse.GetValue(exitChordOption)! };
+            settings = settings with { SceneFile = settings.SceneFile ?? new FileInfo(Path.Combine(RepoLayout.Root, "examples", "LiveDemo", "scenes", "kiosk.json")) };
+            return LiveWindow.Run(settings, parse.GetValue(framesOption), kiosk);
+        }
         if (parse.GetValue(windowOption) || display && !parse.GetValue(headlessOption))
             return LiveWindow.Run(settings, parse.GetValue(framesOption));
         if (!display && !parse.GetValue(headlessOption))

@@ -10,7 +10,9 @@ public enum WindowKey
 {
     Space = 32, D0 = 48, D1, D2, D3, D4, D5, D6, D7, D8, D9,
     A = 65, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P, Q, R, S, T, U, V, W, X, Y, Z,
-    Escape = 256, Enter = 257, Tab = 258, Backspace = 259, F11 = 300, F12 = 301,
+    Escape = 256, Enter = 257, Tab = 258, Backspace = 259, Delete = 261,
+    F1 = 290, F2, F3, F4, F5, F6, F7, F8, F9, F10, F11, F12,
+    LeftShift = 340, LeftControl = 341, LeftAlt = 342, RightShift = 344, RightControl = 345, RightAlt = 346,
 }
 
 /// <summary>One input event, in window pixels with the origin at the top left.</summary>
@@ -197,6 +199,9 @@ public sealed unsafe class GlWindow : IDisposable
 
     /// <summary>Asks the loop to end: <see cref="ShouldClose"/> becomes true.</summary>
     public void Close() => Glfw.Fn.SetWindowShouldClose(_handle, Glfw.True);
+
+    /// <summary>Withdraws a close request (the window manager's close button, Alt+F4) that the app refuses.</summary>
+    public void KeepOpen() => Glfw.Fn.SetWindowShouldClose(_handle, Glfw.False);
 
     public void Dispose()
     {

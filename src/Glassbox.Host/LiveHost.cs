@@ -20,6 +20,24 @@ public sealed record LiveHostOptions
 
     /// <summary>Where screenshots (F12) go.</summary>
     public string ScreenshotFolder { get; init; } = "screenshots";
+
+    /// <summary>Kiosk mode (null for an ordinary window): see <see cref="KioskOptions"/>.</summary>
+    public KioskOptions? Kiosk { get; init; }
+}
+
+/// <summary>
+/// An unattended exhibit: only the exit chord quits (Escape, F11 and the window manager's close do
+/// nothing), and the cursor hides when the pointer rests.
+/// </summary>
+public sealed record KioskOptions
+{
+    public static KioskOptions Default { get; } = new();
+
+    /// <summary>Keys held together to quit, such as "ctrl+alt+q".</summary>
+    public string ExitChord { get; init; } = "ctrl+alt+q";
+
+    /// <summary>Seconds without pointer movement after which the cursor is hidden; it shows again on the next move.</summary>
+    public float HideCursorAfterSeconds { get; init; } = 3f;
 }
 
 /// <summary>What one frame of the host cost, for the stats panel and the benchmarks.</summary>
@@ -31,7 +49,8 @@ public readonly record struct HostFrameTimes(TimeSpan Input, TimeSpan Update, Ti
 /// Inference runs on its own thread inside the scene, so a frame never waits for the network. Keys:
 /// Escape quits, F11 toggles fullscreen, F12 saves a screenshot; letters go to the scene's key handlers
 /// first (and on-screen buttons send theirs), then C clears the canvas; Backspace undoes the last
-/// stroke. Owns the window, the renderer and the scene.
+/// stroke. In kiosk mode only the exit chord quits, and the cursor hides while the pointer rests.
+/// Owns the window, the renderer and the scene.
 /// </summary>
 public sealed class LiveHost : IDisposable
 {
@@ -40,8 +59,11 @@ public sealed class LiveHost : IDisposable
     private readonly SceneCanvas _canvas;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly List<Task> _pendingScreenshots = [];
+    private readonly KeyChord? _exitChord;
+    private readonly HashSet<int> _heldKeys = [];
     private DrawingCanvasInput? _drawingOn;
-    private TimeSpan _last;
+    private TimeSpan _last, _lastPointerMove;
+    private bool _exitRequested;
     private long _frame;
 
     private LiveHost(Scene scene, GlWindow window, SceneCanvasRenderer renderer, LiveHostOptions options)
@@ -51,6 +73,7 @@ public sealed class LiveHost : IDisposable
         _renderer = renderer;
         Options = options;
         _canvas = renderer.CreateCanvas();
+        _exitChord = options.Kiosk is { } kiosk ? KeyChord.Parse(kiosk.ExitChord) : null;
     }
 
     public Scene Scene { get; }
@@ -71,6 +94,13 @@ public sealed class LiveHost : IDisposable
     {
         ArgumentNullException.ThrowIfNull(scene);
         options ??= LiveHostOptions.Default;
+        if (options.Kiosk is { } kiosk)
+        {
+            // Settings are checked before a window opens.
+            KeyChord.Parse(kiosk.ExitChord);
+            if (!(kiosk.HideCursorAfterSeconds >= 0f))
+                throw new GlassboxException($"HideCursorAfterSeconds is {kiosk.HideCursorAfterSeconds}; use 0 or more seconds.");
+        }
         var window = GlWindow.Create(options.Window);
         try
         {
@@ -98,8 +128,16 @@ public sealed class LiveHost : IDisposable
         long t0 = Stopwatch.GetTimestamp();
         foreach (var input in _window.PollEvents())
             Route(input);
-        long t1 = Stopwatch.GetTimestamp();
         var now = _clock.Elapsed;
+        if (Options.Kiosk is { } kiosk)
+        {
+            if (_window.ShouldClose && !_exitRequested)
+                _window.KeepOpen();
+            bool idle = now - _lastPointerMove > TimeSpan.FromSeconds(kiosk.HideCursorAfterSeconds);
+            if (_window.CursorHidden != idle)
+                _window.CursorHidden = idle;
+        }
+        long t1 = Stopwatch.GetTimestamp();
         Scene.Update(new FrameTime(++_frame, now, now - _last));
         _last = now;
         long t2 = Stopwatch.GetTimestamp();
@@ -149,7 +187,11 @@ public sealed class LiveHost : IDisposable
                 if (_drawingOn?.ToCanvas(x, y) is { } start)
                     _drawingOn.BeginStroke(start);
                 break;
+            case PointerMoved when _drawingOn is null:
+                _lastPointerMove = _clock.Elapsed;
+                break;
             case PointerMoved moved when _drawingOn is not null:
+                _lastPointerMove = _clock.Elapsed;
                 var (mx, my) = ToScene(moved.X, moved.Y);
                 if (_drawingOn.ToCanvas(mx, my) is { } point)
                     _drawingOn.ContinueStroke(point);
@@ -157,6 +199,15 @@ public sealed class LiveHost : IDisposable
             case PointerButton { Button: 0, Pressed: false }:
                 _drawingOn?.EndStroke();
                 _drawingOn = null;
+                break;
+            case KeyInput { Pressed: false } key:
+                _heldKeys.Remove(key.Code);
+                break;
+            case KeyInput { Pressed: true } key when _exitChord is not null && _heldKeys.Add(key.Code) && _exitChord.IsHeld(_heldKeys):
+                _exitRequested = true;
+                _window.Close();
+                break;
+            case KeyInput { Pressed: true } key when _exitChord is not null && (key.Is(WindowKey.Escape) || key.Is(WindowKey.F11)):
                 break;
             case KeyInput { Pressed: true } key when key.Is(WindowKey.Escape):
                 _window.Close();

@@ -166,4 +166,27 @@ public class LiveDemoTests
         Assert.That(exit, Is.Not.Zero);
         Assert.That(error, Does.Contain("--speed must be above 0 and at most 100."));
     }
+
+    [Test]
+    public void The_kiosk_runs_its_scene_fullscreen_logs_and_writes_its_health_and_needs_a_display()
+    {
+        string care = Path.Combine(RepoPaths.Root, "artifacts", "kiosk");
+        if (Directory.Exists(care))
+            Directory.Delete(care, recursive: true);
+        var (exit, output, error) = RunDemo("--kiosk", "--frames", "120");
+        Assert.That(exit, Is.Zero, output + error);
+        Assert.That(output, Does.Contain("kiosk mode: only ctrl+alt+q quits"));
+        var log = File.ReadAllLines(Path.Combine(care, "kiosk.log"));
+        Assert.That(log[0], Does.EndWith("scene 'mnist-kiosk' started"));
+        Assert.That(log[^1], Does.EndWith("scene 'mnist-kiosk' stopped"));
+        Assert.That(log, Has.None.Contains("error:"), "every component of the kiosk scene woke");
+        Assert.That(File.ReadAllText(Path.Combine(care, "health.json")), Does.Contain("\"model\": \"mnist-cnn\""));
+
+        (exit, _, error) = RunDemo("--kiosk", "--headless");
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("--kiosk runs the exhibit in a fullscreen window"));
+        (exit, _, error) = RunDemo("--kiosk", "--exit-chord", "q", "--frames", "1");
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(error, Does.Contain("The chord 'q' is one key"));
+    }
 }

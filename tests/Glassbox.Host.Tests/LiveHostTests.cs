@@ -77,6 +77,44 @@ public class LiveHostTests
         }
     }
 
+    [Test]
+    public void In_kiosk_mode_escape_and_closing_do_nothing_the_cursor_hides_when_idle_and_only_the_chord_quits()
+    {
+        using var host = LiveHost.Open(SceneFile.Parse(SceneJson, ComponentRegistry.Default, "mnist.json"), LiveHostOptions.Default with
+        {
+            Window = GlWindowOptions.Default with { Width = 640, Height = 360, Title = Title + " kiosk", VSync = false },
+            SceneWidth = 640,
+            SceneHeight = 360,
+            Kiosk = KioskOptions.Default with { ExitChord = "ctrl+alt+q", HideCursorAfterSeconds = 0.3f },
+        });
+        host.RunFrame();
+        string script = string.Join(" ", [
+            $"search --sync --name \"{Title} kiosk\"", "mousemove --window %1 100 100", "sleep 0.1",
+            "key --window %1 Escape", "key --window %1 F11", "key --window %1 q", "sleep 1.5",
+            "key --window %1 ctrl+alt+q"]);
+        using var xdotool = Process.Start(new ProcessStartInfo("xdotool") { ArgumentList = { "-" }, RedirectStandardInput = true, RedirectStandardError = true })!;
+        xdotool.StandardInput.WriteLine(script);
+        xdotool.StandardInput.Close();
+
+        var timer = Stopwatch.StartNew();
+        bool sawHidden = false;
+        host.Run(h =>
+        {
+            sawHidden |= h.Window.CursorHidden;
+            h.Window.Close();   // the window manager's close (Alt+F4) every frame: refused
+            return timer.Elapsed > TimeSpan.FromSeconds(20);
+        });
+        TestContext.Out.WriteLine($"the host ran {timer.Elapsed.TotalSeconds:0.00} s");
+        Assert.That(xdotool.WaitForExit(TimeSpan.FromSeconds(5)) && xdotool.ExitCode == 0, Is.True, xdotool.StandardError.ReadToEnd());
+        Assert.That(timer.Elapsed, Is.GreaterThan(TimeSpan.FromSeconds(1.4)).And.LessThan(TimeSpan.FromSeconds(20)),
+            "it ran through Escape, F11 and close requests, and quit on the chord");
+        Assert.That(host.Window.Fullscreen, Is.False, "F11 did nothing");
+        Assert.That(sawHidden, Is.True, "the cursor hid while the pointer rested");
+        Assert.That(() => KeyChord.Parse("q"), Throws.TypeOf<GlassboxException>().With.Message.EqualTo(
+            "The chord 'q' is one key; a kiosk's exit needs two or more held together (such as ctrl+alt+q), so a visitor cannot press it by chance."));
+        Assert.That(() => KeyChord.Parse("ctrl+hyper"), Throws.TypeOf<GlassboxException>().With.Message.StartsWith("Unknown key 'hyper' in the chord 'ctrl+hyper'."));
+    }
+
     private static string WaitForFile(LiveHost host, string path)
     {
         for (int i = 0; i < 200 && !File.Exists(path); i++)
