@@ -61,6 +61,7 @@ public sealed class Entity
             throw new GlassboxException($"{component.GetType().Name} already belongs to '{component.Entity.Path}'; a component lives on one entity.");
         component.Entity = this;
         _components.Add(component);
+        Scene.StructureChanged();
         Scene.Lifecycle.Added(component);
         return component;
     }
@@ -76,11 +77,23 @@ public sealed class Entity
     /// <summary>Destroys this entity, its children and their components at the end of the current frame (at once outside a frame).</summary>
     public void Destroy() => Scene.Destroy(this);
 
-    internal void AddChild(Entity child) => _children.Add(child);
+    internal void AddChild(Entity child)
+    {
+        _children.Add(child);
+        Scene.StructureChanged();
+    }
 
-    internal void RemoveChild(Entity child) => _children.Remove(child);
+    internal void RemoveChild(Entity child)
+    {
+        _children.Remove(child);
+        Scene.StructureChanged();
+    }
 
-    internal void RemoveComponent(Component component) => _components.Remove(component);
+    internal void RemoveComponent(Component component)
+    {
+        _components.Remove(component);
+        Scene.StructureChanged();
+    }
 
     public override string ToString() => Path;
 }

@@ -22,6 +22,11 @@ public sealed class Scene : IDisposable
     private readonly List<Entity> _roots = [];
     private readonly List<ISystem> _systems = [];
     private readonly List<Entity> _pendingDestroy = [];
+    // Every component in tree order, rebuilt only when the tree changes: a frame walks it without
+    // allocating. Replaced, never edited, so a frame that adds components keeps iterating the old one.
+    private List<Component>? _components;
+    private ISystem[]? _systemsInOrder;
+    private bool _destroyRequested;
     private bool _inFrame;
     private bool _disposed;
 
@@ -68,6 +73,7 @@ public sealed class Scene : IDisposable
             _roots.Add(entity);
         else
             parent.AddChild(entity);
+        StructureChanged();
         return entity;
     }
 
@@ -87,9 +93,32 @@ public sealed class Scene : IDisposable
     /// <summary>Every entity, depth-first in tree order.</summary>
     public IEnumerable<Entity> Entities() => _roots.SelectMany(Walk);
 
-    /// <summary>Active components of type <typeparamref name="T"/>, depth-first in tree order.</summary>
-    public IEnumerable<T> Active<T>() where T : class =>
-        Entities().SelectMany(e => e.Components).Where(c => c.IsActive).OfType<T>();
+    /// <summary>
+    /// Active components of type <typeparamref name="T"/>, depth-first in tree order. Components call this
+    /// every frame, so enumerating it (and its FirstOrDefault and Any) allocates nothing.
+    /// </summary>
+    public ActiveComponents<T> Active<T>() where T : class => new(Components());
+
+    internal void StructureChanged() => _components = null;
+
+    private List<Component> Components()
+    {
+        if (_components is null)
+        {
+            var all = new List<Component>();
+            foreach (var root in _roots)
+                Collect(root, all);
+            _components = all;
+        }
+        return _components;
+
+        static void Collect(Entity entity, List<Component> all)
+        {
+            all.AddRange(entity.Components);
+            foreach (var child in entity.Children)
+                Collect(child, all);
+        }
+    }
 
     /// <summary>
     /// Offers a letter key (from the host's keyboard or an on-screen button) to the active
@@ -126,6 +155,7 @@ public sealed class Scene : IDisposable
         ArgumentNullException.ThrowIfNull(system);
         int index = _systems.FindLastIndex(s => s.Order <= system.Order) + 1;
         _systems.Insert(index, system);
+        _systemsInOrder = null;
         return system;
     }
 
@@ -137,23 +167,54 @@ public sealed class Scene : IDisposable
         _inFrame = true;
         try
         {
-            var components = Snapshot();
+            var components = Components();
             foreach (var component in components)
             {
                 if (component.IsActive && !component.Started)
                 {
                     component.Started = true;
-                    Guard(component, "Start", c => c.Start());
+                    Guard(component, "Start", static c => c.Start());
                 }
             }
-            foreach (var system in _systems.Where(s => s.Order < 0).ToList())
-                Guard(system, time);
-            foreach (var component in components.Where(c => c.Started))
-                Guard(component, "Update", c => c.Update(time));
-            foreach (var component in components.Where(c => c.Started))
-                Guard(component, "LateUpdate", c => c.LateUpdate(time));
-            foreach (var system in _systems.Where(s => s.Order >= 0).ToList())
-                Guard(system, time);
+            var systems = _systemsInOrder ??= [.. _systems];
+            foreach (var system in systems)
+            {
+                if (system.Order < 0)
+                    Guard(system, time);
+            }
+            foreach (var component in components)
+            {
+                if (component.Started && component.IsActive && !component.Skipped)
+                {
+                    try
+                    {
+                        component.Update(time);
+                    }
+                    catch (Exception e)
+                    {
+                        Report(component.ToString(), "Update", e);
+                    }
+                }
+            }
+            foreach (var component in components)
+            {
+                if (component.Started && component.IsActive && !component.Skipped)
+                {
+                    try
+                    {
+                        component.LateUpdate(time);
+                    }
+                    catch (Exception e)
+                    {
+                        Report(component.ToString(), "LateUpdate", e);
+                    }
+                }
+            }
+            foreach (var system in systems)
+            {
+                if (system.Order >= 0)
+                    Guard(system, time);
+            }
         }
         finally
         {
@@ -167,8 +228,19 @@ public sealed class Scene : IDisposable
     {
         ArgumentNullException.ThrowIfNull(renderer);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        foreach (var component in Snapshot().Where(c => c.Started))
-            Guard(component, "Render", c => c.Render(renderer));
+        foreach (var component in Components())
+        {
+            if (!component.Started || !component.IsActive || component.Skipped)
+                continue;
+            try
+            {
+                component.Render(renderer);
+            }
+            catch (Exception e)
+            {
+                Report(component.ToString(), "Render", e);
+            }
+        }
     }
 
     /// <summary>Destroys every entity (OnDisable and OnDestroy run) and the systems that are disposable.</summary>
@@ -194,6 +266,7 @@ public sealed class Scene : IDisposable
             foreach (var component in Walk(entity).SelectMany(e => e.Components))
                 component.Skipped = true;
             _pendingDestroy.Add(entity);
+            _destroyRequested = true;
         }
         else
         {
@@ -209,6 +282,7 @@ public sealed class Scene : IDisposable
         {
             component.Skipped = true;
             component.PendingDestroy = true;
+            _destroyRequested = true;
             return;
         }
         DestroyComponentNow(component);
@@ -246,10 +320,11 @@ public sealed class Scene : IDisposable
         }
     }
 
-    private List<Component> Snapshot() => Entities().SelectMany(e => e.Components).Where(c => c.IsActive).ToList();
-
     private void FlushDestroyed()
     {
+        if (!_destroyRequested)
+            return;
+        _destroyRequested = false;
         foreach (var entity in _pendingDestroy.ToList())
             DestroyNow(entity);
         _pendingDestroy.Clear();
@@ -272,6 +347,7 @@ public sealed class Scene : IDisposable
             _roots.Remove(entity);
         else
             entity.Parent.RemoveChild(entity);
+        StructureChanged();
     }
 
     private void DestroyComponentNow(Component component)
@@ -301,6 +377,64 @@ public sealed class Scene : IDisposable
     }
 
     private static IEnumerable<Entity> Walk(Entity entity) => entity.Children.SelectMany(Walk).Prepend(entity);
+}
+
+/// <summary>
+/// What <see cref="Scene.Active{T}"/> returns: the active components of a type, enumerated over the
+/// scene's component list with a struct enumerator, so a frame's lookups allocate nothing.
+/// </summary>
+public readonly struct ActiveComponents<T> : IEnumerable<T> where T : class
+{
+    private readonly List<Component> _components;
+
+    internal ActiveComponents(List<Component> components) => _components = components;
+
+    public Enumerator GetEnumerator() => new(_components);
+
+    IEnumerator<T> IEnumerable<T>.GetEnumerator() => GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>The first active one in tree order, or null (without LINQ's boxing).</summary>
+    public T? FirstOrDefault()
+    {
+        foreach (var component in _components)
+        {
+            if (component.IsActive && component is T match)
+                return match;
+        }
+        return null;
+    }
+
+    public bool Any() => FirstOrDefault() is not null;
+
+    public struct Enumerator(List<Component> components) : IEnumerator<T>
+    {
+        private int _index = -1;
+
+        public T Current { get; private set; } = null!;
+
+        readonly object System.Collections.IEnumerator.Current => Current;
+
+        public bool MoveNext()
+        {
+            while (++_index < components.Count)
+            {
+                if (components[_index].IsActive && components[_index] is T match)
+                {
+                    Current = match;
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        public void Reset() => _index = -1;
+
+        public readonly void Dispose()
+        {
+        }
+    }
 }
 
 /// <summary>Turns enable/disable and activity changes into Awake, OnEnable and OnDisable calls.</summary>

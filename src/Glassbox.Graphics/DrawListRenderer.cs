@@ -74,7 +74,7 @@ public sealed unsafe class DrawListRenderer : IDisposable
         int run = 0;
         for (int i = 0; i <= count; i++)
         {
-            bool isImage = i < count && list.Commands[i] is ImageCommand;
+            bool isImage = i < count && list.Commands[i].Kind == DrawCommandKind.Image;
             if (i < count && !isImage)
                 continue;
             if (i > run)
@@ -88,7 +88,7 @@ public sealed unsafe class DrawListRenderer : IDisposable
             if (isImage)
             {
                 gl.Disable(Gl.Blend);
-                gl.BindTexture(Gl.Texture2D, images[((ImageCommand)list.Commands[i]).Image].Id);
+                gl.BindTexture(Gl.Texture2D, images[list.Commands[i].Image].Id);
                 _program.Set("u_first", i);
                 gl.DrawArraysInstanced(Gl.TriangleStrip, 0, 4, 1);
             }
@@ -114,19 +114,19 @@ public sealed unsafe class DrawListRenderer : IDisposable
 
     private static Command Encode(DrawCommand command, IReadOnlyList<Texture> images, Texture? font)
     {
-        switch (command)
+        switch (command.Kind)
         {
-            case ImageCommand image:
-                var texture = images[image.Image];
-                return Rect(image.Destination, 0) with { SourceX = texture.Width, SourceY = texture.Height };
-            case FillCommand fill:
-                return Color(Rect(fill.Rect, 1), fill.Color);
-            case GlyphCommand glyph:
+            case DrawCommandKind.Image:
+                var texture = images[command.Image];
+                return Rect(command.Rect, 0) with { SourceX = texture.Width, SourceY = texture.Height };
+            case DrawCommandKind.Fill:
+                return Color(Rect(command.Rect, 1), command.Color);
+            case DrawCommandKind.Glyph:
                 if (font is null)
                     throw new InvalidOperationException("The list draws text but no font texture was given.");
-                return Color(Rect(glyph.Destination, 2), glyph.Color) with { SourceX = glyph.SourceX, SourceY = glyph.SourceY };
+                return Color(Rect(command.Rect, 2), command.Color) with { SourceX = command.SourceX, SourceY = command.SourceY };
             default:
-                throw new ArgumentOutOfRangeException(nameof(command), command, null);
+                throw new ArgumentOutOfRangeException(nameof(command), command.Kind, null);
         }
     }
 

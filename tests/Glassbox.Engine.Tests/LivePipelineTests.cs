@@ -127,6 +127,41 @@ public class LivePipelineTests
     }
 
     [Test]
+    public void A_frame_of_the_live_scene_over_a_still_drawing_allocates_nothing_on_the_render_thread()
+    {
+        using var scene = SceneFile.Parse(SceneJson(Model), ComponentRegistry.Default, "mnist.json");
+        var inference = scene.Find("Input")!.Get<CnnInference>()!;
+        scene.Find("Input")!.Get<DrawingCanvasInput>()!.AddStroke(Seven);
+        // The stats panel formats its figures a few times a second by design; here it keeps its first text.
+        scene.Find("Stats")!.Get<StatsPanel>()!.RefreshSeconds = 1e6f;
+        var canvas = new SceneCanvas(640, 480, Glassbox.Graphics.FontBaker.Bake(Glassbox.Graphics.FontBaker.DefaultFontPath, 16f));
+        long frame = 0;
+        var timer = Stopwatch.StartNew();
+        while (inference.Latest is null && timer.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            scene.Update(Frame(++frame));
+            Thread.Sleep(2);
+        }
+        Assert.That(inference.Latest, Is.Not.Null);
+        for (int i = 0; i < 5; i++)
+        {
+            scene.Update(Frame(++frame));
+            canvas.Begin();
+            scene.Render(canvas);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            scene.Update(Frame(++frame));
+            canvas.Begin();
+            scene.Render(canvas);
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(allocated, Is.Zero, "update, scene walk, overlay, bars, feature grid, stats and the draw list's commands, 100 frames");
+    }
+
+    [Test]
     public void The_latest_slot_keeps_only_the_newest_item_and_counts_the_dropped()
     {
         using var slot = new LatestSlot<string>();

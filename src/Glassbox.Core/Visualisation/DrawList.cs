@@ -50,17 +50,24 @@ public sealed class BakedFont
 /// <summary>Where a glyph sits in the atlas and how it is placed relative to the pen.</summary>
 public readonly record struct BakedGlyph(int X0, int Y0, int X1, int Y1, float OffsetX, float OffsetY, float Advance);
 
-/// <summary>One thing to draw; see <see cref="DrawList"/>.</summary>
-public abstract record DrawCommand;
+public enum DrawCommandKind : byte
+{
+    /// <summary>A solid rectangle; colours with alpha below 255 blend over what is there.</summary>
+    Fill,
 
-/// <summary>A solid rectangle; colours with alpha below 255 blend over what is there.</summary>
-public sealed record FillCommand(PixelRect Rect, uint Color) : DrawCommand;
+    /// <summary>Image number <see cref="DrawCommand.Image"/> scaled (nearest neighbour) into the rectangle, replacing what is there.</summary>
+    Image,
 
-/// <summary>Image number <see cref="Image"/> scaled (nearest neighbour) into a rectangle, replacing what is there.</summary>
-public sealed record ImageCommand(PixelRect Destination, int Image) : DrawCommand;
+    /// <summary>Part of the font atlas at (<see cref="DrawCommand.SourceX"/>, <see cref="DrawCommand.SourceY"/>), tinted and blended by its coverage, at 1:1 scale.</summary>
+    Glyph,
+}
 
-/// <summary>Part of the font atlas, tinted and blended by its coverage, at 1:1 scale.</summary>
-public sealed record GlyphCommand(PixelRect Destination, int SourceX, int SourceY, uint Color) : DrawCommand;
+/// <summary>
+/// One thing to draw; see <see cref="DrawList"/>. A value, so recording a frame (a command per glyph)
+/// allocates nothing once the list has grown to a frame's size.
+/// </summary>
+/// <param name="Rect">Where it lands.</param>
+public readonly record struct DrawCommand(DrawCommandKind Kind, PixelRect Rect, uint Color = 0, int Image = 0, int SourceX = 0, int SourceY = 0);
 
 /// <summary>
 /// 2D drawing as a list of commands, so one list is drawn both by the CPU reference
@@ -77,13 +84,13 @@ public sealed class DrawList
     public void Fill(PixelRect rect, uint color)
     {
         if (rect.Width > 0 && rect.Height > 0)
-            _commands.Add(new FillCommand(rect, color));
+            _commands.Add(new DrawCommand(DrawCommandKind.Fill, rect, color));
     }
 
     public void Image(PixelRect destination, int image)
     {
         if (destination.Width > 0 && destination.Height > 0)
-            _commands.Add(new ImageCommand(destination, image));
+            _commands.Add(new DrawCommand(DrawCommandKind.Image, destination, Image: image));
     }
 
     /// <summary>Lays out one line of text with its baseline at <paramref name="baselineY"/>; returns the pen position after it.</summary>
@@ -96,7 +103,7 @@ public sealed class DrawList
             int x0 = (int)MathF.Floor(x + g.OffsetX + 0.5f);
             int y0 = (int)MathF.Floor(baselineY + g.OffsetY + 0.5f);
             if (g.X1 > g.X0 && g.Y1 > g.Y0)
-                _commands.Add(new GlyphCommand(new PixelRect(x0, y0, g.X1 - g.X0, g.Y1 - g.Y0), g.X0, g.Y0, color));
+                _commands.Add(new DrawCommand(DrawCommandKind.Glyph, new PixelRect(x0, y0, g.X1 - g.X0, g.Y1 - g.Y0), color, SourceX: g.X0, SourceY: g.Y0));
             x += g.Advance;
         }
         return x;
@@ -110,14 +117,14 @@ public static class DrawListRasterizer
     {
         foreach (var command in list.Commands)
         {
-            switch (command)
+            switch (command.Kind)
             {
-                case FillCommand fill:
-                    ForEachPixel(target, fill.Rect, (x, y) => target[x, y] = BlendOver(target[x, y], fill.Color, (fill.Color >> 24) / 255f));
+                case DrawCommandKind.Fill:
+                    ForEachPixel(target, command.Rect, (x, y) => target[x, y] = BlendOver(target[x, y], command.Color, (command.Color >> 24) / 255f));
                     break;
-                case ImageCommand draw:
-                    var image = images[draw.Image];
-                    var d = draw.Destination;
+                case DrawCommandKind.Image:
+                    var image = images[command.Image];
+                    var d = command.Rect;
                     ForEachPixel(target, d, (x, y) =>
                     {
                         int sx = (int)((2L * (x - d.X) + 1) * image.Width / (2L * d.Width));
@@ -125,14 +132,14 @@ public static class DrawListRasterizer
                         target[x, y] = image[sx, sy];
                     });
                     break;
-                case GlyphCommand glyph:
+                case DrawCommandKind.Glyph:
                     if (font is null)
                         throw new InvalidOperationException("The list draws text but no font was given.");
-                    var g = glyph.Destination;
+                    var g = command.Rect;
                     ForEachPixel(target, g, (x, y) =>
                     {
-                        float coverage = font.Coverage[(glyph.SourceY + y - g.Y) * font.AtlasWidth + glyph.SourceX + x - g.X] / 255f;
-                        target[x, y] = BlendOver(target[x, y], glyph.Color, coverage * ((glyph.Color >> 24) / 255f));
+                        float coverage = font.Coverage[(command.SourceY + y - g.Y) * font.AtlasWidth + command.SourceX + x - g.X] / 255f;
+                        target[x, y] = BlendOver(target[x, y], command.Color, coverage * ((command.Color >> 24) / 255f));
                     });
                     break;
             }

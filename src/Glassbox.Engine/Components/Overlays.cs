@@ -1,3 +1,4 @@
+using Glassbox.Engine.Live;
 using Glassbox.Inference;
 using Glassbox.Visualisation;
 
@@ -19,23 +20,31 @@ public sealed class AttributionOverlay : Component
 
     public ColormapKind Colormap { get; set; } = ColormapKind.Turbo;
 
+    private HeatmapOverlayOptions? _options;
+
     protected internal override void Render(IRenderer renderer)
     {
         var result = Scene.Active<CnnInference>().FirstOrDefault()?.Latest;
         if (result is null)
             return;
-        var maps = result.Explanation.Maps;
-        var map = Method.Length == 0 ? maps.FirstOrDefault() : maps.FirstOrDefault(m => m.Method == Method);
+        var map = FindMap(result.Explanation.Maps);
         if (map is null)
             return;
-        var options = HeatmapOverlayOptions.Default with
+        // The options are a record: made again only when a setting changes, not every frame.
+        var colormap = map.Signed ? ColormapKind.Diverging : Colormap;
+        if (_options is not { } o || o.Opacity != Opacity || o.Colormap != colormap || o.Symmetric != map.Signed)
+            _options = HeatmapOverlayOptions.Default with { Opacity = Opacity, Colormap = colormap, Symmetric = map.Signed, Upsampling = Upsampling.Bicubic };
+        renderer.DrawHeatmap(map.Values, map.Width, map.Height, X, Y, Size, Size, _options);
+    }
+
+    private Glassbox.Explain.AttributionMap? FindMap(System.Collections.Immutable.ImmutableArray<Glassbox.Explain.AttributionMap> maps)
+    {
+        foreach (var map in maps)
         {
-            Opacity = Opacity,
-            Colormap = map.Signed ? ColormapKind.Diverging : Colormap,
-            Symmetric = map.Signed,
-            Upsampling = Upsampling.Bicubic,
-        };
-        renderer.DrawHeatmap(map.Values, map.Width, map.Height, X, Y, Size, Size, options);
+            if (Method.Length == 0 || map.Method == Method)
+                return map;
+        }
+        return null;
     }
 }
 
@@ -74,11 +83,21 @@ public sealed class ProbabilityBars : Component
 /// <summary>Frames per second, the stage times of the latest result, the execution provider and any error.</summary>
 public sealed class StatsPanel : Component
 {
+    private readonly List<string> _lines = [];
+    private TimeSpan _refreshed = TimeSpan.MinValue;
+    private InferenceResult? _shownResult;
+    private string? _shownProblem;
     private double _fps;
 
     public int X { get; set; } = 20;
 
     public int Y { get; set; } = 320;
+
+    /// <summary>
+    /// Seconds between refreshes of the figures: numbers that change every frame cannot be read, and
+    /// formatting them every frame would make garbage every frame. A first result or a new problem shows at once.
+    /// </summary>
+    public float RefreshSeconds { get; set; } = 0.25f;
 
     /// <summary>Frames per second, averaged over about half a second.</summary>
     public double Fps => _fps;
@@ -92,19 +111,34 @@ public sealed class StatsPanel : Component
 
     protected internal override void Render(IRenderer renderer)
     {
-        var lines = new List<string> { string.Create(System.Globalization.CultureInfo.InvariantCulture, $"FPS {_fps:0}") };
         var inference = Scene.Active<CnnInference>().FirstOrDefault();
-        if (inference?.Latest is { } r)
-        {
-            lines.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"preprocess {r.PreprocessTime.TotalMilliseconds:0.00} ms, run {r.Explanation.SharedRunTime.TotalMilliseconds:0.00} ms, explain {r.ExplainTime.TotalMilliseconds:0.00} ms, latency {r.Latency.TotalMilliseconds:0} ms"));
-            lines.Add($"{r.Explanation.Provider.DisplayName()}, frame {r.Sequence}, dropped {inference.Worker?.DroppedFrames ?? 0}");
-        }
+        var result = inference?.Latest;
         string? problem = inference?.Status ?? inference?.Worker?.LastError ?? Scene.LastError?.ToString();
+        var now = Scene.Time.Elapsed;
+        bool due = _refreshed == TimeSpan.MinValue || now - _refreshed >= TimeSpan.FromSeconds(RefreshSeconds);
+        if (due || (result is null) != (_shownResult is null) || !ReferenceEquals(problem, _shownProblem))
+        {
+            Refresh(inference, result, problem);
+            _refreshed = now;
+        }
+        for (int i = 0; i < _lines.Count; i++)
+            renderer.DrawText(_lines[i], X, Y + i * 20, 0xFFFFFFFF);
+    }
+
+    private void Refresh(CnnInference? inference, InferenceResult? r, string? problem)
+    {
+        _lines.Clear();
+        _lines.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"FPS {_fps:0}"));
+        if (r is not null)
+        {
+            _lines.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"preprocess {r.PreprocessTime.TotalMilliseconds:0.00} ms, run {r.Explanation.SharedRunTime.TotalMilliseconds:0.00} ms, explain {r.ExplainTime.TotalMilliseconds:0.00} ms, latency {r.Latency.TotalMilliseconds:0} ms"));
+            _lines.Add($"{r.Explanation.Provider.DisplayName()}, frame {r.Sequence}, dropped {inference!.Worker?.DroppedFrames ?? 0}");
+        }
         if (problem is not null)
-            lines.Add(problem);
-        for (int i = 0; i < lines.Count; i++)
-            renderer.DrawText(lines[i], X, Y + i * 20, 0xFFFFFFFF);
+            _lines.Add(problem);
+        _shownResult = r;
+        _shownProblem = problem;
     }
 }
 
@@ -114,8 +148,9 @@ public sealed class StatsPanel : Component
 /// </summary>
 public sealed class FeatureMapGrid : Component
 {
-    private long _shownSequence = -1;
+    private InferenceResult? _shown;
     private RgbaImage? _atlas;
+    private string _caption = "";
 
     [RequiredField]
     public string Layer { get; set; } = "";
@@ -140,12 +175,14 @@ public sealed class FeatureMapGrid : Component
         var inference = Scene.Active<CnnInference>().FirstOrDefault();
         if (inference?.Latest is not { } result || !result.Explanation.Tensors.TryGetValue(Layer, out var maps))
             return;
-        var shape = inference.Worker!.Explainer.Model.Layers().FirstOrDefault(l => l.Output == Layer)?.Shape;
-        if (shape is not { Rank: 4 } s || s[1] < 1 || s[2] < 1 || s[3] < 1)
-            return;
-        int channels = (int)s[1], height = (int)s[2], width = (int)s[3];
-        if (result.Sequence != _shownSequence)
+        // Once per result (a model, layer or method switch explains the same frame again: a new result).
+        if (!ReferenceEquals(result, _shown))
         {
+            var shape = inference.Worker!.Explainer.Model.Layers().FirstOrDefault(l => l.Output == Layer)?.Shape;
+            if (shape is not { Rank: 4 } s || s[1] < 1 || s[2] < 1 || s[3] < 1)
+                return;
+            int channels = (int)s[1], height = (int)s[2], width = (int)s[3];
+            _caption = $"{Layer}: {channels}×{height}×{width}";
             var order = MaxChannels > 0 ? FeatureAtlas.OrderByActivation(maps, channels, height, width).Take(MaxChannels).ToArray() : null;
             int tiles = order?.Length ?? channels;
             int columns = Columns > 0 ? Math.Min(Columns, tiles) : (int)Math.Ceiling(Math.Sqrt(tiles * 1.5));
@@ -155,10 +192,10 @@ public sealed class FeatureMapGrid : Component
             if (_atlas is null || _atlas.Width != layout.Width || _atlas.Height != layout.Height)
                 _atlas = new RgbaImage(layout.Width, layout.Height);
             FeatureAtlas.Render(maps, channels, height, width, options, _atlas.Pixels);
-            _shownSequence = result.Sequence;
+            _shown = result;
         }
         renderer.DrawImage(_atlas!, X, Y, _atlas!.Width, _atlas.Height);
-        renderer.DrawText($"{Layer}: {channels}×{height}×{width}", X, Y - 20, 0xFFFFFFFFu);
+        renderer.DrawText(_caption, X, Y - 20, 0xFFFFFFFFu);
     }
 }
 
