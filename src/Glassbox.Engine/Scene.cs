@@ -101,6 +101,36 @@ public sealed class Scene : IDisposable
 
     internal void StructureChanged() => _components = null;
 
+    private enum Phase
+    {
+        Update,
+        LateUpdate,
+        Render,
+    }
+
+    // One loop for the per-frame phases, without a delegate per call: a frame allocates nothing here.
+    private void RunPhase(List<Component> components, Phase phase, FrameTime time, IRenderer? renderer)
+    {
+        foreach (var component in components)
+        {
+            if (!component.Started || !component.IsActive || component.Skipped)
+                continue;
+            try
+            {
+                switch (phase)
+                {
+                    case Phase.Update: component.Update(time); break;
+                    case Phase.LateUpdate: component.LateUpdate(time); break;
+                    default: component.Render(renderer!); break;
+                }
+            }
+            catch (Exception e)
+            {
+                Report(component.ToString(), phase.ToString(), e);
+            }
+        }
+    }
+
     private List<Component> Components()
     {
         if (_components is null)
@@ -182,34 +212,8 @@ public sealed class Scene : IDisposable
                 if (system.Order < 0)
                     Guard(system, time);
             }
-            foreach (var component in components)
-            {
-                if (component.Started && component.IsActive && !component.Skipped)
-                {
-                    try
-                    {
-                        component.Update(time);
-                    }
-                    catch (Exception e)
-                    {
-                        Report(component.ToString(), "Update", e);
-                    }
-                }
-            }
-            foreach (var component in components)
-            {
-                if (component.Started && component.IsActive && !component.Skipped)
-                {
-                    try
-                    {
-                        component.LateUpdate(time);
-                    }
-                    catch (Exception e)
-                    {
-                        Report(component.ToString(), "LateUpdate", e);
-                    }
-                }
-            }
+            RunPhase(components, Phase.Update, time, null);
+            RunPhase(components, Phase.LateUpdate, time, null);
             foreach (var system in systems)
             {
                 if (system.Order >= 0)
@@ -228,19 +232,7 @@ public sealed class Scene : IDisposable
     {
         ArgumentNullException.ThrowIfNull(renderer);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        foreach (var component in Components())
-        {
-            if (!component.Started || !component.IsActive || component.Skipped)
-                continue;
-            try
-            {
-                component.Render(renderer);
-            }
-            catch (Exception e)
-            {
-                Report(component.ToString(), "Render", e);
-            }
-        }
+        RunPhase(Components(), Phase.Render, Time, renderer);
     }
 
     /// <summary>Destroys every entity (OnDisable and OnDestroy run) and the systems that are disposable.</summary>

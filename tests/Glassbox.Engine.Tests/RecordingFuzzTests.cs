@@ -35,27 +35,14 @@ public class RecordingFuzzTests
             using (var reader = new StreamReader(gzip))
                 text = reader.ReadToEnd();
 
-            const string alphabet = "{}[]\":,0123456789-.eEtruefalsn \\/abcxyz#";
             string file = Path.Combine(folder, "fuzz.gbrec");
             var clock = Stopwatch.StartNew();
             int cases = 0, loaded = 0;
             for (int iteration = 0; clock.Elapsed < Budget; iteration++)
             {
-                var random = new Random(unchecked(20261123 * 1_000_003 + iteration));
-                var sb = new StringBuilder(text);
-                for (int e = 1 + random.Next(3); e > 0 && sb.Length > 0; e--)
-                {
-                    int at = random.Next(sb.Length);
-                    switch (random.Next(4))
-                    {
-                        case 0: sb[at] = alphabet[random.Next(alphabet.Length)]; break;
-                        case 1: sb.Remove(at, Math.Min(sb.Length - at, 1 + random.Next(8))); break;
-                        case 2: sb.Insert(at, sb.ToString(at, Math.Min(sb.Length - at, 1 + random.Next(40)))); break;
-                        default: sb.Length = at; break;
-                    }
-                }
+                string mutated = TextMutations.Mutate(text, new Random(unchecked(20261123 * 1_000_003 + iteration)));
                 using (var gzip = new GZipStream(File.Create(file), CompressionLevel.Fastest))
-                    gzip.Write(Encoding.UTF8.GetBytes(sb.ToString()));
+                    gzip.Write(Encoding.UTF8.GetBytes(mutated));
                 cases++;
                 try
                 {

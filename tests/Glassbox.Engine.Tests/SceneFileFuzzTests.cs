@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using Glassbox.Engine;
 
 namespace Glassbox.Tests;
@@ -22,28 +21,15 @@ public class SceneFileFuzzTests
         var registry = new ComponentRegistry().Register<Label>().Register<Button>().Register<Glassbox.Engine.ProbabilityBars>().Register<FeatureMapGrid>()
             .Register<StatsPanel>().Register<AttributionOverlay>().Register<DemoControls>().Register<DrawingCanvasInput>("DrawingCanvas")
             .Register<StandIn>("CnnInference").Register<StandIn>("VideoFeed");
-        const string alphabet = "{}[]\":,0123456789-.eEtruefalsn \\/abcxyz#";
         var clock = Stopwatch.StartNew();
         int cases = 0, loaded = 0;
         for (int iteration = 0; clock.Elapsed < Budget; iteration++)
         {
-            var random = new Random(unchecked(20261122 * 1_000_003 + iteration));
-            var sb = new StringBuilder(text);
-            for (int e = 1 + random.Next(3); e > 0 && sb.Length > 0; e--)
-            {
-                int at = random.Next(sb.Length);
-                switch (random.Next(4))
-                {
-                    case 0: sb[at] = alphabet[random.Next(alphabet.Length)]; break;
-                    case 1: sb.Remove(at, Math.Min(sb.Length - at, 1 + random.Next(8))); break;
-                    case 2: sb.Insert(at, sb.ToString(at, Math.Min(sb.Length - at, 1 + random.Next(40)))); break;
-                    default: sb.Length = at; break;
-                }
-            }
+            string mutated = TextMutations.Mutate(text, new Random(unchecked(20261122 * 1_000_003 + iteration)));
             cases++;
             try
             {
-                using var scene = SceneFile.Parse(sb.ToString(), registry, "fuzz.json");
+                using var scene = SceneFile.Parse(mutated, registry, "fuzz.json");
                 loaded++;
             }
             catch (SceneFileException)

@@ -14,17 +14,14 @@ public sealed class CaptureThread : IDisposable
     private readonly FrameBuffer[] _frames = [new(), new(), new()];
     private readonly LatestSlot<FrameBuffer> _slot = new();
     private readonly CancellationTokenSource _stop = new();
-    private readonly Thread _thread;
+    private readonly WatchedThread _thread;
     private readonly Lock _ownership = new();
     private FrameBuffer? _heldByScene;
-    private long _heartbeat = System.Diagnostics.Stopwatch.GetTimestamp();
-    private int _release; // Running, LoopEnded or Abandoned: who releases the source (see Dispose)
-    private const int Running = 0, LoopEnded = 1, Abandoned = 2;
 
     public CaptureThread(ReconnectingSource source, string name)
     {
         _source = source;
-        _thread = new Thread(Loop) { Name = $"Glassbox capture: {name}", IsBackground = true };
+        _thread = new WatchedThread($"Glassbox capture: {name}", ReadFrames, ReleaseResources);
         _thread.Start();
     }
 
@@ -44,7 +41,7 @@ public sealed class CaptureThread : IDisposable
     /// Time since the thread last came round its loop; reads wait at most 100 ms, so a long value means
     /// the source is stuck inside a call (a driver or pipeline that never returns).
     /// </summary>
-    public TimeSpan SinceProgress => System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref _heartbeat));
+    public TimeSpan SinceProgress => _thread.SinceProgress;
 
     /// <summary>
     /// The newest frame if one arrived since the last call, else null. The returned frame stays
@@ -68,9 +65,7 @@ public sealed class CaptureThread : IDisposable
     public void Dispose()
     {
         _stop.Cancel();
-        if (!_thread.Join(TimeSpan.FromSeconds(2)) && Interlocked.CompareExchange(ref _release, Abandoned, Running) == Running)
-            return;
-        ReleaseResources();
+        _thread.Stop(TimeSpan.FromSeconds(2));
     }
 
     private void ReleaseResources()
@@ -80,25 +75,12 @@ public sealed class CaptureThread : IDisposable
         _stop.Dispose();
     }
 
-    private void Loop()
-    {
-        try
-        {
-            ReadFrames();
-        }
-        finally
-        {
-            if (Interlocked.CompareExchange(ref _release, LoopEnded, Running) == Abandoned)
-                ReleaseResources();
-        }
-    }
-
     private void ReadFrames()
     {
         int next = 0;
         while (!_stop.IsCancellationRequested)
         {
-            Interlocked.Exchange(ref _heartbeat, System.Diagnostics.Stopwatch.GetTimestamp());
+            _thread.Beat();
             // A frame neither held by the scene nor the newest published (which the scene may take next);
             // of three, one is always free. Chosen under the lock the scene takes frames under.
             FrameBuffer target;

@@ -44,11 +44,8 @@ public sealed class InferenceWorker : IDisposable
     private readonly LatestSlot<InferenceResult> _results = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Stopwatch _clock;
-    private readonly Thread _thread;
+    private readonly WatchedThread _thread;
     private volatile string? _lastError;
-    private long _heartbeat = Stopwatch.GetTimestamp();
-    private int _ownership; // Running, LoopEnded or Abandoned: who disposes the explainer (see Dispose)
-    private const int Running = 0, LoopEnded = 1, Abandoned = 2;
 
     /// <param name="taps">Intermediate tensors to return with each result (feature maps to show).</param>
     /// <param name="clock">The clock frames are stamped with, to measure latency; a new one if null.</param>
@@ -59,7 +56,7 @@ public sealed class InferenceWorker : IDisposable
         _target = target;
         _taps = taps ?? [];
         _clock = clock ?? Stopwatch.StartNew();
-        _thread = new Thread(Loop) { Name = "Glassbox inference", IsBackground = true };
+        _thread = new WatchedThread("Glassbox inference", RunFrames, ReleaseResources);
         _thread.Start();
     }
 
@@ -79,7 +76,7 @@ public sealed class InferenceWorker : IDisposable
     /// Time since the thread last showed progress: it does between frames (at least every 50 ms) and after
     /// each run, so a long value means one run is stuck. A watchdog compares it with its limit.
     /// </summary>
-    public TimeSpan SinceProgress => Stopwatch.GetElapsedTime(Interlocked.Read(ref _heartbeat));
+    public TimeSpan SinceProgress => _thread.SinceProgress;
 
     /// <summary>Hands a frame to the worker; never blocks.</summary>
     public void Submit(InputFrame frame) => _inputs.Publish(frame);
@@ -92,13 +89,8 @@ public sealed class InferenceWorker : IDisposable
     public void Dispose()
     {
         _stop.Cancel();
-        if (!_thread.Join(TimeSpan.FromSeconds(5)))
-        {
+        if (!_thread.Stop(TimeSpan.FromSeconds(5)))
             _lastError = "the inference thread did not stop within 5 s; it was abandoned and frees its session when its run ends";
-            if (Interlocked.CompareExchange(ref _ownership, Abandoned, Running) == Running)
-                return;
-        }
-        ReleaseResources();
     }
 
     private void ReleaseResources()
@@ -109,25 +101,12 @@ public sealed class InferenceWorker : IDisposable
         _stop.Dispose();
     }
 
-    private void Loop()
-    {
-        try
-        {
-            RunFrames();
-        }
-        finally
-        {
-            if (Interlocked.CompareExchange(ref _ownership, LoopEnded, Running) == Abandoned)
-                ReleaseResources();
-        }
-    }
-
     private void RunFrames()
     {
         var token = _stop.Token;
         while (!token.IsCancellationRequested)
         {
-            Interlocked.Exchange(ref _heartbeat, Stopwatch.GetTimestamp());
+            _thread.Beat();
             _inputs.Wait(TimeSpan.FromMilliseconds(50), token);
             if (_inputs.TryTake() is not { } frame)
                 continue;
