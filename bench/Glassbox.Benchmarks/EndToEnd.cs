@@ -23,6 +23,9 @@ internal static class EndToEnd
 {
     public static int Run(string[] args)
     {
+        // --model resnet18 | mobilenetv2: the same pipeline on an ImageNet-sized model fed by a live source.
+        if (Array.IndexOf(args, "--model") is var m and >= 0 && m + 1 < args.Length && args[m + 1] != "mnist-cnn")
+            return ImageModelEndToEnd.Run(args[m + 1], args);
         int frames = Argument(args, "--frames", 600);
         int threads = Argument(args, "--threads", 1);
         string outFolder = Path.Combine(BenchModels.RepoRoot, "artifacts", "benchmarks");

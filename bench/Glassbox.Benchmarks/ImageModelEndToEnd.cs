@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Glassbox.Engine;
+using Glassbox.Graphics;
+using Glassbox.Inference;
+using Glassbox.Visualisation;
+
+namespace Glassbox.Benchmarks;
+
+/// <summary>
+/// The live pipeline on an ImageNet-sized model (ResNet-18 or MobileNetV2 with random weights, from
+/// tools/models/export_benchmark_models.py): a live GStreamer source (videotestsrc, 320×240) → the frame
+/// made the model's 3×224×224 tensor on the render thread → Grad-CAM on the inference thread → the overlay
+/// and the frame drawn on the GPU offscreen. Per result: preprocess, shared run (forward + gradient) and
+/// explain (run + map + copies) times, against the plain ORT forward run measured in the same process with
+/// the same threads. Pipeline overhead = everything but the ORT run: preprocess + (explain − shared run).
+/// </summary>
+internal static class ImageModelEndToEnd
+{
+    public static int Run(string model, string[] args)
+    {
+        int results = Argument(args, "--frames", 200);
+        int threads = Argument(args, "--threads", 2);
+        string package = WritePackage(model);
+        string outFolder = Path.Combine(BenchModels.RepoRoot, "artifacts", "benchmarks");
+
+        var forward = ForwardFloor(package, threads);
+        using var scene = new Scene($"e2e-{model}");
+        var input = scene.CreateEntity("Input");
+        var feed = input.Add(new VideoFeed { Pattern = "ball", Width = 320, Height = 240, Fps = 120, X = 0, Y = 0, DisplayWidth = 448, DisplayHeight = 336 });
+        var inference = input.Add(new CnnInference { Model = package, Ep = "cpu", Threads = threads, Methods = ["grad-cam"], WatchdogSeconds = 0 });
+        input.Add(new AttributionOverlay { X = 0, Y = 0, Size = 336 });
+        scene.CreateEntity("Bars").Add(new Glassbox.Engine.ProbabilityBars { X = 460, Y = 10, Width = 160, BarHeight = 4 });
+        if (inference.Status is { } problem)
+            throw new GlassboxException(problem);
+
+        GlContext? gl = GlContext.DisplayAvailable ? GlContext.CreateOffscreen() : null;
+        var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
+        var gpu = gl is null ? null : new SceneCanvasRenderer(gl, ShaderLibrary.FindDefault(), font, 640, 360);
+        var canvas = gpu?.CreateCanvas() ?? new SceneCanvas(640, 360, font);
+
+        var preprocess = new List<double>();
+        var run = new List<double>();
+        var explain = new List<double>();
+        var latency = new List<double>();
+        var clock = Stopwatch.StartNew();
+        var last = TimeSpan.Zero;
+        long frame = 0, lastSequence = 0;
+        int warmUp = 10;
+        while (run.Count < results && clock.Elapsed < TimeSpan.FromMinutes(10))
+        {
+            var now = clock.Elapsed;
+            scene.Update(new FrameTime(++frame, now, now - last));
+            last = now;
+            canvas.Begin();
+            scene.Render(canvas);
+            if (gpu is not null)
+            {
+                gpu.Render(canvas);
+                gl!.Finish();
+            }
+            else
+            {
+                canvas.RenderOnCpu();
+            }
+            if (inference.Latest is { } result && result.Sequence != lastSequence)
+            {
+                lastSequence = result.Sequence;
+                if (warmUp-- > 0)
+                    continue;
+                preprocess.Add(result.PreprocessTime.TotalMilliseconds);
+                run.Add(result.Explanation.SharedRunTime.TotalMilliseconds);
+                explain.Add(result.ExplainTime.TotalMilliseconds);
+                latency.Add(result.Latency.TotalMilliseconds);
+            }
+            Thread.Sleep(1);
+        }
+        gpu?.Dispose();
+        gl?.Dispose();
+
+        double P(List<double> v) => EndToEnd.Percentile(v, 0.5);
+        var overhead = preprocess.Zip(explain, run).Select(t => t.First + (t.Second - t.Third)).ToList();
+        var md = new StringBuilder();
+        md.AppendLine(Inv($"# End-to-end live pipeline on {model} (random weights), {run.Count} results")).AppendLine();
+        md.AppendLine(Inv($"videotestsrc 320×240 → 3×224×224 tensor → Grad-CAM (layer auto) → overlay, {(gl is null ? "CPU rasteriser" : "GPU offscreen")}; CPU provider, {threads} intra-op threads; {Environment.ProcessorCount} CPUs")).AppendLine();
+        md.AppendLine("| stage | p50 (ms) | p95 (ms) |").AppendLine("|---|---:|---:|");
+        foreach (var (stage, values) in new[] { ("preprocess: frame → tensor (render thread)", preprocess), ("shared run: forward + gradient", run), ("explain: run + Grad-CAM map + copies", explain),
+                                                 ("pipeline overhead: preprocess + explain − run", overhead), ("latency: frame captured → result", latency), ("floor: plain ORT forward run", forward) })
+            md.AppendLine(Inv($"| {stage} | {P(values):0.000} | {EndToEnd.Percentile(values, 0.95):0.000} |"));
+        md.AppendLine();
+        md.AppendLine(Inv($"Pipeline overhead {P(overhead) / P(run):P1} of the run (target ≤ 10%); Grad-CAM shared run {P(run) / P(forward):0.00}× the plain forward (target ≤ 1.3×); explain {P(explain) / P(forward):0.00}× the plain forward."));
+        Console.WriteLine(md.ToString());
+        Directory.CreateDirectory(outFolder);
+        string stem = Path.Combine(outFolder, $"e2e-{model}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+        File.WriteAllText(stem + ".md", md.ToString());
+        File.WriteAllText(stem + ".json", JsonSerializer.Serialize(new
+        {
+            model,
+            threads,
+            results = run.Count,
+            p50 = new { preprocess = P(preprocess), run = P(run), explain = P(explain), overhead = P(overhead), latency = P(latency), forward = P(forward) },
+            overhead_of_run = P(overhead) / P(run),
+            run_vs_forward = P(run) / P(forward),
+        }, new JsonSerializerOptions { WriteIndented = true }));
+        Console.WriteLine($"Results  {stem}.md, {stem}.json");
+        return 0;
+    }
+
+    /// <summary>
+    /// A model package around the exported model (artifacts/models/&lt;name&gt;-package): its file, a manifest with its
+    /// hash, 1000 class labels and ImageNet preprocessing, so the live scene loads it as it loads a shipped one.
+    /// </summary>
+    private static string WritePackage(string model)
+    {
+        string source = BenchModels.Path($"{model}.onnx");
+        string folder = Path.Combine(BenchModels.RepoRoot, "artifacts", "models", $"{model}-package");
+        Directory.CreateDirectory(folder);
+        string target = Path.Combine(folder, ModelPackage.ModelFileName);
+        if (!File.Exists(target) || new FileInfo(target).Length != new FileInfo(source).Length)
+            File.Copy(source, target, overwrite: true);
+        string sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(target)));
+        var manifest = new
+        {
+            format = "glassbox-model-package",
+            name = $"{model}-random",
+            model = new { file = ModelPackage.ModelFileName, sha256 = sha },
+            labels = Enumerable.Range(0, 1000).Select(i => i.ToString(CultureInfo.InvariantCulture)),
+            preprocessing = new { layout = "NCHW", channels = 3, height = 224, width = 224, mean = new[] { 0.485, 0.456, 0.406 }, std = new[] { 0.229, 0.224, 0.225 }, resize = "centre-crop" },
+        };
+        File.WriteAllText(Path.Combine(folder, ModelPackage.ManifestFileName), JsonSerializer.Serialize(manifest));
+        return folder;
+    }
+
+    private static List<double> ForwardFloor(string package, int threads)
+    {
+        var loaded = ModelPackage.Load(package);
+        using var session = ModelSession.Open(loaded.Model, InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = threads });
+        using var run = session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
+        var times = new List<double>();
+        for (int i = 0; i < 60; i++)
+        {
+            long t = Stopwatch.GetTimestamp();
+            run.Execute();
+            if (i >= 10)
+                times.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        }
+        return times;
+    }
+
+    private static int Argument(string[] args, string name, int fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : fallback;
+    }
+
+    private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
