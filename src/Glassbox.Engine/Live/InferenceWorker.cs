@@ -78,6 +78,12 @@ public sealed class InferenceWorker : IDisposable
     /// </summary>
     public TimeSpan SinceProgress => _thread.SinceProgress;
 
+    /// <summary>
+    /// True while a submitted frame waits for the thread (a run is in progress): preparing another now would
+    /// only replace that one unexplained, so a live source may skip it.
+    /// </summary>
+    public bool InputWaiting => _inputs.HasWaiting;
+
     /// <summary>Hands a frame to the worker; never blocks.</summary>
     public void Submit(InputFrame frame) => _inputs.Publish(frame);
 

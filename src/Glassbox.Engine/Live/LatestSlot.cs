@@ -18,6 +18,9 @@ public sealed class LatestSlot<T> : IDisposable where T : class
     /// <summary>Items replaced before anyone took them.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
+    /// <summary>True while an item waits that the consumer has not taken.</summary>
+    public bool HasWaiting => Volatile.Read(ref _item) is not null;
+
     /// <summary>The newest item published, taken or not; null before the first.</summary>
     public T? Latest => Volatile.Read(ref _latest);
 
