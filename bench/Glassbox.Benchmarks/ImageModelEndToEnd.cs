@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Glassbox.Engine;
@@ -142,7 +141,7 @@ internal static class ImageModelEndToEnd
         string target = Path.Combine(folder, ModelPackage.ModelFileName);
         if (!File.Exists(target) || new FileInfo(target).Length != new FileInfo(source).Length)
             File.Copy(source, target, overwrite: true);
-        string sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(target)));
+        string sha = Sha256Hex.Of(File.ReadAllBytes(target));
         var manifest = new
         {
             format = "glassbox-model-package",

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using Glassbox.Data;
 using Glassbox.Explain;
 using Glassbox.Explain.Metrics;
@@ -156,7 +155,7 @@ internal static class ExplainTool
         }
         var classes = model.Outputs[0].Shape is { Rank: 2 } s && s[1] > 0 ? (int)s[1] : 0;
         var labels = Enumerable.Range(0, classes).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToImmutableArray();
-        return new LoadedModel(model, System.IO.Path.GetFullPath(path), Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path))), preprocessing, labels, false);
+        return new LoadedModel(model, System.IO.Path.GetFullPath(path), Sha256Hex.Of(File.ReadAllBytes(path)), preprocessing, labels, false);
     }
 
     private static List<ExplainInput> CollectInputs(ExplainSettings settings)

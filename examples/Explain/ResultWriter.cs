@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Glassbox.Explain;
 using Glassbox.Media;
@@ -25,8 +24,8 @@ internal sealed class ResultWriter(string folder, LoadedModel model, RunManifest
         var view = ModelView(tensor, model.Preprocessing);
         string inputImage = $"{input.Stem}.input.png";
         ImageFile.Save(Path.Combine(folder, inputImage), view);
-        string inputHash = Sha256(tensor);
-        string outputHash = Sha256(result.Scores.ToArray());
+        string inputHash = Sha256Hex.Of(tensor);
+        string outputHash = Sha256Hex.Of(result.Scores.AsSpan());
         var files = ImmutableArray.CreateBuilder<MapFiles>();
         foreach (var map in result.Maps)
         {
@@ -51,7 +50,7 @@ internal sealed class ResultWriter(string folder, LoadedModel model, RunManifest
                 {
                     map.Width, map.Height, map.Signed, map.Seed,
                     Min = map.Values.Min(), Max = map.Values.Max(),
-                    ValuesSha256 = Sha256(map.Values),
+                    ValuesSha256 = Sha256Hex.Of(map.Values),
                     Heatmap = names.Heatmap, Overlay = names.Overlay,
                 },
                 Details = map.Details,
@@ -136,5 +135,4 @@ internal sealed class ResultWriter(string folder, LoadedModel model, RunManifest
 
     private static double Ms(TimeSpan time) => Math.Round(time.TotalMilliseconds, 3);
 
-    private static string Sha256(float[] values) => Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(values.AsSpan())));
 }

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Glassbox.Onnx;
 
@@ -95,7 +94,7 @@ public sealed class ModelPackage
             var modelInfo = new JsonFields(root.Required("model"), "manifest.model");
             string expected = modelInfo.String("sha256").ToLowerInvariant();
             var bytes = File.ReadAllBytes(modelPath);
-            string actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            string actual = Sha256Hex.Of(bytes);
             if (actual != expected)
             {
                 throw new ModelPackageException(
@@ -116,7 +115,7 @@ public sealed class ModelPackage
     {
         var bytes = File.Exists(modelPath) ? File.ReadAllBytes(modelPath) : throw new ModelPackageException($"Model file '{modelPath}' does not exist.");
         var model = OnnxModel.FromBytes(bytes, modelPath);
-        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        string sha = Sha256Hex.Of(bytes);
         if (!model.Metadata.TryGetValue(LabelsKey, out var labelsJson) || !model.Metadata.TryGetValue(PreprocessingKey, out var preprocessingJson))
         {
             throw new ModelPackageException(

@@ -126,8 +126,8 @@ public class RecordingTests
             Inputs = recording.Inputs,
             Results =
             [
-                original with { Predicted = 0, Probabilities = probabilities, ProbabilitiesSha256 = SessionRecording.Hash(probabilities) },
-                original with { Maps = [original.Maps[0] with { Values = slight, Sha256 = SessionRecording.Hash(slight) }] },
+                original with { Predicted = 0, Probabilities = probabilities, ProbabilitiesSha256 = Sha256Hex.Of(probabilities) },
+                original with { Maps = [original.Maps[0] with { Values = slight, Sha256 = Sha256Hex.Of(slight) }] },
             ],
         };
         var report = SessionReplay.Verify(tampered, ReplayOptions.Default with { Ep = "cpu" });
@@ -168,7 +168,7 @@ public class RecordingTests
         Assert.That(again.Inputs, Has.Count.EqualTo(recording.Inputs.Count));
         Assert.That(again.Inputs.Select(i => i.ToEdit()), Is.EqualTo(recording.Inputs.Select(i => i.ToEdit())).Using<CanvasEdit?>(SameEdit));
         Assert.That(again.Results.Select(r => r.Model.Path).Distinct(), Is.EqualTo(new[] { Path.GetFullPath(Model) }), "relative model paths follow the file");
-        Assert.That(again.Results.SelectMany(r => r.Maps).Select(m => SessionRecording.Hash(m.Values)), Is.EqualTo(recording.Results.SelectMany(r => r.Maps).Select(m => m.Sha256)));
+        Assert.That(again.Results.SelectMany(r => r.Maps).Select(m => Sha256Hex.Of(m.Values)), Is.EqualTo(recording.Results.SelectMany(r => r.Maps).Select(m => m.Sha256)));
         Assert.That(new FileInfo(copy).Length, Is.LessThan(200_000), "a 5-second session with 380 results stays small");
     }
 

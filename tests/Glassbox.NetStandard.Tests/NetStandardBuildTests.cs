@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Glassbox.Data;
 using Glassbox.Explain;
@@ -67,10 +66,10 @@ public class NetStandardBuildTests
                 {
                     using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, $"mnist-{digit:D5}.{map.Method}.json")));
                     var root = json.RootElement;
-                    Assert.That(Sha256(tensor), Is.EqualTo(root.GetProperty("input").GetProperty("tensor_sha256").GetString()), $"digit {digit}: the same input");
+                    Assert.That(Sha256Hex.Of(tensor), Is.EqualTo(root.GetProperty("input").GetProperty("tensor_sha256").GetString()), $"digit {digit}: the same input");
                     Assert.That(result.PredictedClass, Is.EqualTo(root.GetProperty("prediction").GetProperty("class").GetInt32()));
                     Assert.That(result.Probabilities, Is.EqualTo(root.GetProperty("probabilities").EnumerateArray().Select(p => p.GetSingle())), $"digit {digit}: probabilities");
-                    Assert.That(Sha256(map.Values), Is.EqualTo(root.GetProperty("map").GetProperty("values_sha256").GetString()), $"digit {digit}: the {map.Method} map, bit for bit");
+                    Assert.That(Sha256Hex.Of(map.Values), Is.EqualTo(root.GetProperty("map").GetProperty("values_sha256").GetString()), $"digit {digit}: the {map.Method} map, bit for bit");
                 }
             }
         }
@@ -79,8 +78,6 @@ public class NetStandardBuildTests
             Directory.Delete(output, recursive: true);
         }
     }
-
-    private static string Sha256(float[] values) => Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(values.AsSpan())));
 
     private static void RunExplainTool(params string[] args)
     {

@@ -135,8 +135,8 @@ public sealed class SessionRecorder : Component
         _recording!.Results.Add(new RecordedResult(
             Now, result.Sequence, inputs, new RecordedModel(settings.ModelPath, settings.ModelSha256),
             [.. settings.Methods], settings.Layer, settings.Target, settings.Ep, settings.Threads, [.. settings.Taps],
-            explanation.Provider.ToString().ToLowerInvariant(), explanation.PredictedClass, probabilities, SessionRecording.Hash(probabilities),
-            [.. explanation.Maps.Select(m => new RecordedMap(m.Method, m.Layer, m.Width, m.Height, m.TargetClass, m.Values, SessionRecording.Hash(m.Values)))]));
+            explanation.Provider.ToString().ToLowerInvariant(), explanation.PredictedClass, probabilities, Sha256Hex.Of(probabilities),
+            [.. explanation.Maps.Select(m => new RecordedMap(m.Method, m.Layer, m.Width, m.Height, m.TargetClass, m.Values, Sha256Hex.Of(m.Values)))]));
         _dirty = true;
     }
 }

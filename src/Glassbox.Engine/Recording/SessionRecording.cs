@@ -1,7 +1,5 @@
-using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Glassbox.Media;
@@ -98,18 +96,6 @@ public sealed class SessionRecording
         for (int i = 0; i < recording.Results.Count; i++)
             recording.Results[i] = recording.Results[i] with { Model = recording.Results[i].Model with { Path = Absolute(folder, recording.Results[i].Model.Path) } };
         return recording;
-    }
-
-    /// <summary>SHA-256 of the floats' little-endian bytes, lower-case hex: equal hashes mean equal bits.</summary>
-    public static string Hash(ReadOnlySpan<float> values)
-    {
-        if (!BitConverter.IsLittleEndian)
-        {
-            var swapped = new int[values.Length];
-            BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<float, int>(values), swapped);
-            return Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(swapped.AsSpan())));
-        }
-        return Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(values)));
     }
 
     private void Validate(string path)

@@ -111,7 +111,7 @@ public static class SessionReplay
     private static ReplayCheck Compare(int index, RecordedResult recorded, ExplainResult replayed, string provider, bool exact, ReplayOptions options)
     {
         var probabilities = replayed.Probabilities.AsSpan();
-        bool sameBits = SessionRecording.Hash(probabilities) == recorded.ProbabilitiesSha256;
+        bool sameBits = Sha256Hex.Of(probabilities) == recorded.ProbabilitiesSha256;
         float probabilityDifference = recorded.Probabilities.Length == probabilities.Length ? MaxDifference(recorded.Probabilities, probabilities) : float.PositiveInfinity;
         float mapDifference = 0f;
         var problems = new List<string>();
@@ -125,7 +125,7 @@ public static class SessionReplay
                 sameBits = false;
                 continue;
             }
-            sameBits &= SessionRecording.Hash(now.Values) == map.Sha256;
+            sameBits &= Sha256Hex.Of(now.Values) == map.Sha256;
             float scale = map.Values.Length == 0 ? 0f : map.Values.Max(MathF.Abs);
             float difference = MaxDifference(map.Values, now.Values) / (scale > 0f ? scale : 1f);
             if (difference > mapDifference)
