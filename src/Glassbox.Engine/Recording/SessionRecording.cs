@@ -25,7 +25,7 @@ public sealed class SessionRecording
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
         MaxDepth = 16,
     };
@@ -109,6 +109,7 @@ public sealed class SessionRecording
                 throw Damaged(path, $"input {i} is null");
             string? problem = input.Kind switch
             {
+                _ when !Enum.IsDefined(input.Kind) => $"its kind {(int)input.Kind} is none of the recorded inputs",
                 RecordedInputKind.Key when input.Key is not { Length: 1 } => "a key input needs a one-letter key",
                 RecordedInputKind.Stroke when input.Points is not { Length: > 0 } || input.Points.Length % 3 != 0 => "a stroke needs points as x, y, pressure triples",
                 RecordedInputKind.Begin or RecordedInputKind.Continue when input.Point is not { Length: 3 } => "a begin or continue input needs a point [x, y, pressure]",
@@ -211,17 +212,18 @@ public sealed record MachineInfo(string Cpu, string Os, string Architecture, str
     }
 }
 
+/// <summary>What a recorded input is: one of the canvas edits (with <see cref="CanvasEditKind"/>'s values, so each converts to the other) or a key.</summary>
 public enum RecordedInputKind
 {
-    Begin,
-    Continue,
-    End,
-    Stroke,
-    Clear,
-    Undo,
+    Begin = CanvasEditKind.Begin,
+    Continue = CanvasEditKind.Continue,
+    End = CanvasEditKind.End,
+    Stroke = CanvasEditKind.Stroke,
+    Clear = CanvasEditKind.Clear,
+    Undo = CanvasEditKind.Undo,
 
     /// <summary>A letter key sent to the scene (keyboard or on-screen button).</summary>
-    Key,
+    Key = 100,
 }
 
 /// <summary>
@@ -232,29 +234,18 @@ public enum RecordedInputKind
 /// <param name="ByKey">A canvas edit a key made (replaying the key makes it again).</param>
 public sealed record RecordedInput(double T, RecordedInputKind Kind, float[]? Point = null, float[]? Points = null, string? Key = null, bool? ByKey = null)
 {
-    public static RecordedInput FromEdit(double t, CanvasEdit edit, bool byKey) => edit.Kind switch
-    {
-        CanvasEditKind.Begin => new(t, RecordedInputKind.Begin, Point: Pack(edit.Point), ByKey: byKey ? true : null),
-        CanvasEditKind.Continue => new(t, RecordedInputKind.Continue, Point: Pack(edit.Point), ByKey: byKey ? true : null),
-        CanvasEditKind.Stroke => new(t, RecordedInputKind.Stroke, Points: edit.Points!.SelectMany(Pack).ToArray(), ByKey: byKey ? true : null),
-        CanvasEditKind.End => new(t, RecordedInputKind.End, ByKey: byKey ? true : null),
-        CanvasEditKind.Clear => new(t, RecordedInputKind.Clear, ByKey: byKey ? true : null),
-        CanvasEditKind.Undo => new(t, RecordedInputKind.Undo, ByKey: byKey ? true : null),
-        _ => throw new ArgumentOutOfRangeException(nameof(edit), edit.Kind, "Unknown canvas edit."),
-    };
+    public static RecordedInput FromEdit(double t, CanvasEdit edit, bool byKey) => new(
+        t, (RecordedInputKind)edit.Kind,
+        Point: edit.Kind is CanvasEditKind.Begin or CanvasEditKind.Continue ? Pack(edit.Point) : null,
+        Points: edit.Points?.SelectMany(Pack).ToArray(),
+        ByKey: byKey ? true : null);
 
-    /// <summary>The canvas edit this input makes; null for a key.</summary>
-    public CanvasEdit? ToEdit() => Kind switch
-    {
-        RecordedInputKind.Key => null,
-        RecordedInputKind.Begin => CanvasEdit.Begin(Unpack(Point!, 0)),
-        RecordedInputKind.Continue => CanvasEdit.Continue(Unpack(Point!, 0)),
-        RecordedInputKind.Stroke => CanvasEdit.Stroke(Enumerable.Range(0, Points!.Length / 3).Select(i => Unpack(Points, i * 3)).ToArray()),
-        RecordedInputKind.End => CanvasEdit.End,
-        RecordedInputKind.Clear => CanvasEdit.Clear,
-        RecordedInputKind.Undo => CanvasEdit.Undo,
-        _ => throw new GlassboxException($"Unknown recorded input '{Kind}'."),
-    };
+    /// <summary>The canvas edit this input makes; null for a key. (Loading checked that each kind has its points.)</summary>
+    public CanvasEdit? ToEdit() => Kind == RecordedInputKind.Key
+        ? null
+        : new CanvasEdit((CanvasEditKind)Kind,
+            Point is null ? default : Unpack(Point, 0),
+            Points is null ? null : Enumerable.Range(0, Points.Length / 3).Select(i => Unpack(Points, i * 3)).ToArray());
 
     private static float[] Pack(StrokePoint p) => [p.X, p.Y, p.Pressure];
 
