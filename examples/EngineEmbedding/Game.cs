@@ -17,6 +17,11 @@ internal sealed unsafe class Game : IDisposable
     private const uint VertexShader = 0x8B31, FragmentShader = 0x8B30, CompileStatus = 0x8B81, LinkStatus = 0x8B82, Rgba = 0x1908, UnsignedByte = 0x1401;
 
     private readonly IntPtr _glfw, _window;
+    // The per-frame GLFW calls, looked up once.
+    private readonly delegate* unmanaged<IntPtr, int> _windowShouldClose;
+    private readonly delegate* unmanaged<IntPtr, void> _swapBuffers;
+    private readonly delegate* unmanaged<void> _pollEvents;
+    private readonly delegate* unmanaged<byte*, IntPtr> _getProcAddress;
     private readonly uint _program, _vertexArray;
     private readonly int _angleLocation, _aspectLocation;
     private readonly GameGl _gl;
@@ -24,9 +29,13 @@ internal sealed unsafe class Game : IDisposable
     public Game(int width, int height, string title)
     {
         _glfw = NativeLibrary.Load("libglfw.so.3");
+        _windowShouldClose = (delegate* unmanaged<IntPtr, int>)Fn("glfwWindowShouldClose");
+        _swapBuffers = (delegate* unmanaged<IntPtr, void>)Fn("glfwSwapBuffers");
+        _pollEvents = (delegate* unmanaged<void>)Fn("glfwPollEvents");
+        _getProcAddress = (delegate* unmanaged<byte*, IntPtr>)Fn("glfwGetProcAddress");
         if (((delegate* unmanaged<int>)Fn("glfwInit"))() == 0)
             throw new GlassboxException("GLFW could not start: no display? Run under xvfb-run -a.");
-        var hint = ((delegate* unmanaged<int, int, void>)Fn("glfwWindowHint"));
+        var hint = (delegate* unmanaged<int, int, void>)Fn("glfwWindowHint");
         hint(GlfwContextVersionMajor, 4);
         hint(GlfwContextVersionMinor, 3);
         hint(GlfwOpenGlProfile, GlfwOpenGlCoreProfile);
@@ -53,13 +62,13 @@ internal sealed unsafe class Game : IDisposable
 
     public int Height { get; }
 
-    public bool ShouldClose => ((delegate* unmanaged<IntPtr, int>)Fn("glfwWindowShouldClose"))(_window) != 0;
+    public bool ShouldClose => _windowShouldClose(_window) != 0;
 
     /// <summary>The context's function lookup, as an engine exposes it to plugins.</summary>
     public IntPtr GetProcAddress(string name)
     {
         fixed (byte* n = Encoding.ASCII.GetBytes(name + "\0"))
-            return ((delegate* unmanaged<byte*, IntPtr>)Fn("glfwGetProcAddress"))(n);
+            return _getProcAddress(n);
     }
 
     /// <summary>A texture of the game's, RGBA8, immutable storage: what a material would sample.</summary>
@@ -105,8 +114,8 @@ internal sealed unsafe class Game : IDisposable
 
     public void Present()
     {
-        ((delegate* unmanaged<IntPtr, void>)Fn("glfwSwapBuffers"))(_window);
-        ((delegate* unmanaged<void>)Fn("glfwPollEvents"))();
+        _swapBuffers(_window);
+        _pollEvents();
     }
 
     public void Dispose()
