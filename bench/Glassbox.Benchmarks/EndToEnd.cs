@@ -184,11 +184,11 @@ internal static class EndToEnd
         return sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
     }
 
-    private static int Argument(string[] args, string name, int fallback)
+    internal static int Argument(string[] args, string name, int fallback)
     {
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : fallback;
     }
 
-    private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+    internal static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

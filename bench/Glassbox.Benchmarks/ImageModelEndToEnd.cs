@@ -22,13 +22,12 @@ internal static class ImageModelEndToEnd
 {
     public static int Run(string model, string[] args)
     {
-        int results = Argument(args, "--frames", 200);
-        int threads = Argument(args, "--threads", 2);
+        int results = EndToEnd.Argument(args, "--frames", 200);
+        int threads = EndToEnd.Argument(args, "--threads", 2);
         string package = WritePackage(model);
         string outFolder = Path.Combine(BenchModels.RepoRoot, "artifacts", "benchmarks");
 
         var forward = ForwardFloor(package, threads, null);
-        List<double> forwardUnderLoad(Action frame) => ForwardFloor(package, threads, frame);
         using var scene = new Scene($"e2e-{model}");
         var input = scene.CreateEntity("Input");
         var feed = input.Add(new VideoFeed { Pattern = "ball", Width = 320, Height = 240, Fps = 120, X = 0, Y = 0, DisplayWidth = 448, DisplayHeight = 336 });
@@ -51,7 +50,8 @@ internal static class ImageModelEndToEnd
         var last = TimeSpan.Zero;
         long frame = 0, lastSequence = 0;
         int warmUp = 10;
-        while (run.Count < results && clock.Elapsed < TimeSpan.FromMinutes(10))
+        // One frame of the live loop: capture, prepare, record and draw (and wait a little, as a display would).
+        void DrawFrame()
         {
             var now = clock.Elapsed;
             scene.Update(new FrameTime(++frame, now, now - last));
@@ -67,6 +67,12 @@ internal static class ImageModelEndToEnd
             {
                 canvas.RenderOnCpu();
             }
+            Thread.Sleep(1);
+        }
+
+        while (run.Count < results && clock.Elapsed < TimeSpan.FromMinutes(10))
+        {
+            DrawFrame();
             if (inference.Latest is { } result && result.Sequence != lastSequence)
             {
                 lastSequence = result.Sequence;
@@ -77,40 +83,26 @@ internal static class ImageModelEndToEnd
                 explain.Add(result.ExplainTime.TotalMilliseconds);
                 latency.Add(result.Latency.TotalMilliseconds);
             }
-            Thread.Sleep(1);
         }
         // The floor under the same load: the scene keeps capturing and drawing while the plain forward runs
         // on a thread of its own (llvmpipe draws with the same two cores the model runs on).
         inference.Enabled = false;
-        var loaded = forwardUnderLoad(() =>
-        {
-            var now = clock.Elapsed;
-            scene.Update(new FrameTime(++frame, now, now - last));
-            last = now;
-            canvas.Begin();
-            scene.Render(canvas);
-            if (gpu is not null)
-            {
-                gpu.Render(canvas);
-                gl!.Finish();
-            }
-            Thread.Sleep(1);
-        });
+        var loaded = ForwardFloor(package, threads, DrawFrame);
         gpu?.Dispose();
         gl?.Dispose();
 
         double P(List<double> v) => EndToEnd.Percentile(v, 0.5);
         var overhead = preprocess.Zip(explain, run).Select(t => t.First + (t.Second - t.Third)).ToList();
         var md = new StringBuilder();
-        md.AppendLine(Inv($"# End-to-end live pipeline on {model} (random weights), {run.Count} results")).AppendLine();
-        md.AppendLine(Inv($"videotestsrc 320×240 → 3×224×224 tensor → Grad-CAM (layer auto) → overlay, {(gl is null ? "CPU rasteriser" : "GPU offscreen")}; CPU provider, {threads} intra-op threads; {Environment.ProcessorCount} CPUs")).AppendLine();
+        md.AppendLine(EndToEnd.Inv($"# End-to-end live pipeline on {model} (random weights), {run.Count} results")).AppendLine();
+        md.AppendLine(EndToEnd.Inv($"videotestsrc 320×240 → 3×224×224 tensor → Grad-CAM (layer auto) → overlay, {(gl is null ? "CPU rasteriser" : "GPU offscreen")}; CPU provider, {threads} intra-op threads; {Environment.ProcessorCount} CPUs")).AppendLine();
         md.AppendLine("| stage | p50 (ms) | p95 (ms) |").AppendLine("|---|---:|---:|");
         foreach (var (stage, values) in new[] { ("preprocess: frame → tensor (render thread)", preprocess), ("shared run: forward + gradient", run), ("explain: run + Grad-CAM map + copies", explain),
                                                  ("pipeline overhead: preprocess + explain − run", overhead), ("latency: frame captured → result", latency), ("floor: plain ORT forward run, idle", forward),
                                                  ("floor: plain ORT forward run, while the scene captures and draws", loaded) })
-            md.AppendLine(Inv($"| {stage} | {P(values):0.000} | {EndToEnd.Percentile(values, 0.95):0.000} |"));
+            md.AppendLine(EndToEnd.Inv($"| {stage} | {P(values):0.000} | {EndToEnd.Percentile(values, 0.95):0.000} |"));
         md.AppendLine();
-        md.AppendLine(Inv($"Pipeline overhead {P(overhead) / P(run):P1} of the run (target ≤ 10%). Grad-CAM shared run {P(run) / P(loaded):0.00}× the plain forward under the same load (target ≤ 1.3×), {P(run) / P(forward):0.00}× the idle one; explain {P(explain) / P(loaded):0.00}× the loaded forward."));
+        md.AppendLine(EndToEnd.Inv($"Pipeline overhead {P(overhead) / P(run):P1} of the run (target ≤ 10%). Grad-CAM shared run {P(run) / P(loaded):0.00}× the plain forward under the same load (target ≤ 1.3×), {P(run) / P(forward):0.00}× the idle one; explain {P(explain) / P(loaded):0.00}× the loaded forward."));
         Console.WriteLine(md.ToString());
         Directory.CreateDirectory(outFolder);
         string stem = Path.Combine(outFolder, $"e2e-{model}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
@@ -181,12 +173,4 @@ internal static class ImageModelEndToEnd
         runs.GetAwaiter().GetResult();
         return times;
     }
-
-    private static int Argument(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : fallback;
-    }
-
-    private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -59,7 +59,7 @@ internal static class Soak
         var nextSample = TimeSpan.Zero;
         long frame = 0;
         int maxIndex = 0;
-        Console.WriteLine(Inv($"soak: {minutes} min, canvas replay + videotestsrc, GPU offscreen ({gl.Renderer}); a sample every 10 s"));
+        Console.WriteLine(EndToEnd.Inv($"soak: {minutes} min, canvas replay + videotestsrc, GPU offscreen ({gl.Renderer}); a sample every 10 s"));
         while (clock.Elapsed < duration)
         {
             var now = clock.Elapsed;
@@ -82,7 +82,7 @@ internal static class Soak
             {
                 // The live heap after a full collection: without it the sample lands anywhere on the GC's sawtooth.
                 samples.Add((now.TotalMinutes, GC.GetTotalMemory(forceFullCollection: true), Process.GetCurrentProcess().WorkingSet64));
-                Console.WriteLine(Inv($"  {now.TotalMinutes,5:0.0} min: frame {frame}, heap {samples[^1].Heap / 1048576.0:0.0} MiB, working set {samples[^1].WorkingSet / 1048576.0:0.0} MiB, results {inference.Worker?.Completed ?? 0} + {feedInference.Worker?.Completed ?? 0}, feed {video.Capture?.State}"));
+                Console.WriteLine(EndToEnd.Inv($"  {now.TotalMinutes,5:0.0} min: frame {frame}, heap {samples[^1].Heap / 1048576.0:0.0} MiB, working set {samples[^1].WorkingSet / 1048576.0:0.0} MiB, results {inference.Worker?.Completed ?? 0} + {feedInference.Worker?.Completed ?? 0}, feed {video.Capture?.State}"));
                 nextSample += TimeSpan.FromSeconds(10);
             }
             // About 60 frames per second, as a display would pace the loop.
@@ -113,20 +113,20 @@ internal static class Soak
         long canvasResults = inference.Worker?.Completed ?? 0, feedResults = feedInference.Worker?.Completed ?? 0;
 
         var md = new StringBuilder();
-        md.AppendLine(Inv($"# Soak: {minutes} minutes, canvas replay + videotestsrc through the whole pipeline")).AppendLine();
-        md.AppendLine(Inv($"{Environment.ProcessorCount} CPUs, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, GPU offscreen: {gl.Renderer}; warm-up {warmUp.TotalMinutes:0.#} min")).AppendLine();
+        md.AppendLine(EndToEnd.Inv($"# Soak: {minutes} minutes, canvas replay + videotestsrc through the whole pipeline")).AppendLine();
+        md.AppendLine(EndToEnd.Inv($"{Environment.ProcessorCount} CPUs, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, GPU offscreen: {gl.Renderer}; warm-up {warmUp.TotalMinutes:0.#} min")).AppendLine();
         md.AppendLine("| measure | value | target |").AppendLine("|---|---:|---|");
-        md.AppendLine(Inv($"| managed heap growth after warm-up (second half's mean vs first half's) | {heapGrowth:P1}, slope {heapSlope * 60:0.00} MiB/h | < 5% |"));
-        md.AppendLine(Inv($"| working-set growth after warm-up (second half's mean vs first half's) | {workingSetGrowth:P1}, slope {workingSetSlope * 60:0.0} MiB/h | < 5% |"));
-        md.AppendLine(Inv($"| working set, lowest / highest sample after warm-up (MiB) | {settled.Min(s => s.WorkingSet) / 1048576.0:0.0} / {settled.Max(s => s.WorkingSet) / 1048576.0:0.0} | |"));
-        md.AppendLine(Inv($"| frames | {frame} | |"));
-        md.AppendLine(Inv($"| frame p50 / p99 / worst (ms) | {p50:0.0} / {p99:0.0} / {worst:0.0} (frame {maxIndex + 1}) | no stall over 1 s |"));
-        md.AppendLine(Inv($"| frames over 1 s | {stalls} | 0 |"));
-        md.AppendLine(Inv($"| results: canvas / feed | {canvasResults} / {feedResults} | |"));
-        md.AppendLine(Inv($"| feed reconnections | {video.Capture?.Reconnections ?? 0} | |"));
+        md.AppendLine(EndToEnd.Inv($"| managed heap growth after warm-up (second half's mean vs first half's) | {heapGrowth:P1}, slope {heapSlope * 60:0.00} MiB/h | < 5% |"));
+        md.AppendLine(EndToEnd.Inv($"| working-set growth after warm-up (second half's mean vs first half's) | {workingSetGrowth:P1}, slope {workingSetSlope * 60:0.0} MiB/h | < 5% |"));
+        md.AppendLine(EndToEnd.Inv($"| working set, lowest / highest sample after warm-up (MiB) | {settled.Min(s => s.WorkingSet) / 1048576.0:0.0} / {settled.Max(s => s.WorkingSet) / 1048576.0:0.0} | |"));
+        md.AppendLine(EndToEnd.Inv($"| frames | {frame} | |"));
+        md.AppendLine(EndToEnd.Inv($"| frame p50 / p99 / worst (ms) | {p50:0.0} / {p99:0.0} / {worst:0.0} (frame {maxIndex + 1}) | no stall over 1 s |"));
+        md.AppendLine(EndToEnd.Inv($"| frames over 1 s | {stalls} | 0 |"));
+        md.AppendLine(EndToEnd.Inv($"| results: canvas / feed | {canvasResults} / {feedResults} | |"));
+        md.AppendLine(EndToEnd.Inv($"| feed reconnections | {video.Capture?.Reconnections ?? 0} | |"));
         md.AppendLine().AppendLine("| minute | heap (MiB) | working set (MiB) |").AppendLine("|---:|---:|---:|");
         foreach (var s in samples.Where((_, i) => i % 6 == 0))
-            md.AppendLine(Inv($"| {s.Minutes:0.0} | {s.Heap / 1048576.0:0.0} | {s.WorkingSet / 1048576.0:0.0} |"));
+            md.AppendLine(EndToEnd.Inv($"| {s.Minutes:0.0} | {s.Heap / 1048576.0:0.0} | {s.WorkingSet / 1048576.0:0.0} |"));
         Console.WriteLine(md.ToString());
 
         Directory.CreateDirectory(outFolder);
@@ -149,6 +149,4 @@ internal static class Soak
         Console.WriteLine($"Results  {stem}.md, {stem}.json");
         return stalls == 0 && heapGrowth < 0.05 && workingSetGrowth < 0.05 ? 0 : 1;
     }
-
-    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }
