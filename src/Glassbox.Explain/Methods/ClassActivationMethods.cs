@@ -56,25 +56,38 @@ public sealed class Cam : LayerMapMethod
     }
 }
 
-/// <summary>Grad-CAM (Selvaraju et al. 2017): channels weighted by the spatial mean of the score's gradient.</summary>
-public sealed class GradCam : LayerMapMethod
+/// <summary>
+/// A CAM method whose map is Σ_c w_c · A_c, each channel's weight worked out from that channel's
+/// activations and gradients (Grad-CAM, Grad-CAM++, XGrad-CAM differ only in that weight).
+/// </summary>
+public abstract class GradientWeightedCam : LayerMapMethod
 {
-    public override string Name => "grad-cam";
-
     public override bool UsesGradients => true;
 
-    protected override float[] Weigh(ExplainContext context, float[] activations, LayerShape shape)
+    protected sealed override float[] Weigh(ExplainContext context, float[] activations, LayerShape shape)
     {
         var gradients = context.Gradient(context.Explainer.Layer);
         var weights = new float[shape.Channels];
         for (int c = 0; c < shape.Channels; c++)
-        {
-            float sum = 0f;
-            foreach (float g in gradients.AsSpan(c * shape.Plane, shape.Plane))
-                sum += g;
-            weights[c] = sum / shape.Plane;
-        }
+            weights[c] = ChannelWeight(activations.AsSpan(c * shape.Plane, shape.Plane), gradients.AsSpan(c * shape.Plane, shape.Plane));
         return MapMath.WeightedSum(activations, weights, shape.Plane);
+    }
+
+    /// <summary>One channel's weight from its activations and gradients (one plane each).</summary>
+    protected abstract float ChannelWeight(ReadOnlySpan<float> activations, ReadOnlySpan<float> gradients);
+}
+
+/// <summary>Grad-CAM (Selvaraju et al. 2017): channels weighted by the spatial mean of the score's gradient.</summary>
+public sealed class GradCam : GradientWeightedCam
+{
+    public override string Name => "grad-cam";
+
+    protected override float ChannelWeight(ReadOnlySpan<float> activations, ReadOnlySpan<float> gradients)
+    {
+        float sum = 0f;
+        foreach (float g in gradients)
+            sum += g;
+        return sum / gradients.Length;
     }
 }
 
@@ -82,59 +95,41 @@ public sealed class GradCam : LayerMapMethod
 /// Grad-CAM++ (Chattopadhay et al. 2018): per-position weights α = g² / (2g² + Σ A · g³) on the
 /// positive gradients, the closed form for an exponential score used by the authors' code.
 /// </summary>
-public sealed class GradCamPlusPlus : LayerMapMethod
+public sealed class GradCamPlusPlus : GradientWeightedCam
 {
     public override string Name => "grad-cam++";
 
-    public override bool UsesGradients => true;
-
-    protected override float[] Weigh(ExplainContext context, float[] activations, LayerShape shape)
+    protected override float ChannelWeight(ReadOnlySpan<float> activations, ReadOnlySpan<float> gradients)
     {
-        var gradients = context.Gradient(context.Explainer.Layer);
-        var weights = new float[shape.Channels];
-        for (int c = 0; c < shape.Channels; c++)
+        double activationSum = 0;
+        foreach (float v in activations)
+            activationSum += v;
+        double weight = 0;
+        foreach (float g in gradients)
         {
-            var a = activations.AsSpan(c * shape.Plane, shape.Plane);
-            var g = gradients.AsSpan(c * shape.Plane, shape.Plane);
-            double activationSum = 0;
-            foreach (float v in a)
-                activationSum += v;
-            double weight = 0;
-            for (int i = 0; i < g.Length; i++)
-            {
-                double g2 = (double)g[i] * g[i], g3 = g2 * g[i];
-                double denominator = 2 * g2 + activationSum * g3;
-                double alpha = g[i] != 0f && denominator != 0 ? g2 / denominator : 0;
-                weight += alpha * Math.Max(0f, g[i]);
-            }
-            weights[c] = (float)weight;
+            double g2 = (double)g * g, g3 = g2 * g;
+            double denominator = 2 * g2 + activationSum * g3;
+            double alpha = g != 0f && denominator != 0 ? g2 / denominator : 0;
+            weight += alpha * Math.Max(0f, g);
         }
-        return MapMath.WeightedSum(activations, weights, shape.Plane);
+        return (float)weight;
     }
 }
 
 /// <summary>XGrad-CAM (Fu et al. 2020): weights Σ(g · A) / Σ A, which make the map satisfy the paper's sensitivity and conservation axioms.</summary>
-public sealed class XGradCam : LayerMapMethod
+public sealed class XGradCam : GradientWeightedCam
 {
     public override string Name => "xgrad-cam";
 
-    public override bool UsesGradients => true;
-
-    protected override float[] Weigh(ExplainContext context, float[] activations, LayerShape shape)
+    protected override float ChannelWeight(ReadOnlySpan<float> activations, ReadOnlySpan<float> gradients)
     {
-        var gradients = context.Gradient(context.Explainer.Layer);
-        var weights = new float[shape.Channels];
-        for (int c = 0; c < shape.Channels; c++)
+        double weighted = 0, total = 0;
+        for (int i = 0; i < activations.Length; i++)
         {
-            double weighted = 0, total = 0;
-            for (int i = c * shape.Plane; i < (c + 1) * shape.Plane; i++)
-            {
-                weighted += (double)gradients[i] * activations[i];
-                total += activations[i];
-            }
-            weights[c] = (float)(weighted / (total + 1e-7));
+            weighted += (double)gradients[i] * activations[i];
+            total += activations[i];
         }
-        return MapMath.WeightedSum(activations, weights, shape.Plane);
+        return (float)(weighted / (total + 1e-7));
     }
 }
 
