@@ -66,14 +66,14 @@ public sealed class LiveHost : IDisposable
     private bool _exitRequested;
     private long _frame;
 
-    private LiveHost(Scene scene, GlWindow window, SceneCanvasRenderer renderer, LiveHostOptions options)
+    private LiveHost(Scene scene, GlWindow window, SceneCanvasRenderer renderer, LiveHostOptions options, KeyChord? exitChord)
     {
         Scene = scene;
         _window = window;
         _renderer = renderer;
         Options = options;
         _canvas = renderer.CreateCanvas();
-        _exitChord = options.Kiosk is { } kiosk ? KeyChord.Parse(kiosk.ExitChord) : null;
+        _exitChord = exitChord;
     }
 
     public Scene Scene { get; }
@@ -94,10 +94,11 @@ public sealed class LiveHost : IDisposable
     {
         ArgumentNullException.ThrowIfNull(scene);
         options ??= LiveHostOptions.Default;
+        KeyChord? exitChord = null;
         if (options.Kiosk is { } kiosk)
         {
             // Settings are checked before a window opens.
-            KeyChord.Parse(kiosk.ExitChord);
+            exitChord = KeyChord.Parse(kiosk.ExitChord);
             if (!(kiosk.HideCursorAfterSeconds >= 0f))
                 throw new GlassboxException($"HideCursorAfterSeconds is {kiosk.HideCursorAfterSeconds}; use 0 or more seconds.");
         }
@@ -106,7 +107,7 @@ public sealed class LiveHost : IDisposable
         {
             var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
             var renderer = new SceneCanvasRenderer(window.Context, ShaderLibrary.FindDefault(), font, options.SceneWidth, options.SceneHeight);
-            return new LiveHost(scene, window, renderer, options);
+            return new LiveHost(scene, window, renderer, options, exitChord);
         }
         catch
         {
