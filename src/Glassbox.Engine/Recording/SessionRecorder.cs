@@ -13,7 +13,8 @@ namespace Glassbox.Engine.Recording;
 public sealed class SessionRecorder : Component
 {
     private readonly Stopwatch _clock = new();
-    private readonly Dictionary<long, int> _inputsAtSubmission = [];
+    // Drawings handed to the model, oldest first, with how many inputs made each; sequences only increase.
+    private readonly Queue<(long Sequence, int Inputs)> _submissions = new();
     private DrawingCanvasInput? _canvas;
     private SessionRecording? _recording;
     private Live.InferenceResult? _lastResult;
@@ -71,12 +72,12 @@ public sealed class SessionRecorder : Component
         if (Scene.Active<CnnInference>().FirstOrDefault() is { Settings: { } settings, Latest: { } result } && !ReferenceEquals(result, _lastResult))
         {
             _lastResult = result;
-            // Results of frames from a live feed are not the canvas's: only drawings can be replayed.
-            if (_inputsAtSubmission.TryGetValue(result.Sequence, out int inputs))
-                Add(result, settings, inputs);
             // The worker only ever takes the newest frame, so older submissions will have no result.
-            foreach (long older in _inputsAtSubmission.Keys.Where(k => k < result.Sequence).ToList())
-                _inputsAtSubmission.Remove(older);
+            while (_submissions.TryPeek(out var oldest) && oldest.Sequence < result.Sequence)
+                _submissions.Dequeue();
+            // Results of frames from a live feed are not the canvas's: only drawings can be replayed.
+            if (_submissions.TryPeek(out var submitted) && submitted.Sequence == result.Sequence)
+                Add(result, settings, submitted.Inputs);
         }
         if (_dirty && SaveSeconds > 0f && _clock.Elapsed - _lastSave >= TimeSpan.FromSeconds(SaveSeconds))
             Save();
@@ -126,7 +127,7 @@ public sealed class SessionRecorder : Component
         _dirty = true;
     }
 
-    private void OnSubmitted(long sequence) => _inputsAtSubmission[sequence] = _recording!.Inputs.Count;
+    private void OnSubmitted(long sequence) => _submissions.Enqueue((sequence, _recording!.Inputs.Count));
 
     private void Add(Live.InferenceResult result, Live.InferenceSettings settings, int inputs)
     {
