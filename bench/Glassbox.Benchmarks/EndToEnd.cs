@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Glassbox.Engine;
 using Glassbox.Graphics;
 using Glassbox.Inference;
@@ -28,7 +29,6 @@ internal static class EndToEnd
             return ImageModelEndToEnd.Run(args[m + 1], args);
         int frames = Argument(args, "--frames", 600);
         int threads = Argument(args, "--threads", 1);
-        string outFolder = Path.Combine(BenchModels.RepoRoot, "artifacts", "benchmarks");
         var (scene, canvas, inference) = BenchScene.Build(threads);
         using var _ = scene;
         var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
@@ -142,18 +142,14 @@ internal static class EndToEnd
         md.AppendLine(Inv($"Managed bytes allocated per frame: render thread {renderAllocated / (double)frames:0}, whole process (with the inference thread) {processAllocated / (double)frames:0}."));
         Console.WriteLine(md.ToString());
 
-        Directory.CreateDirectory(outFolder);
-        string stem = Path.Combine(outFolder, $"e2e-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
-        File.WriteAllText(stem + ".md", md.ToString());
-        File.WriteAllText(stem + ".json", JsonSerializer.Serialize(new
+        WriteResults("e2e", md.ToString(), new
         {
             frames,
             machine,
             stages = rows.Select(r => new { stage = r.Stage, p50 = Percentile(r.Values, 0.5), p95 = Percentile(r.Values, 0.95), samples = r.Values.Count, vs_floor = r.Floor }),
             fps,
             allocated_bytes_per_frame = new { render_thread = renderAllocated / (double)frames, process = processAllocated / (double)frames },
-        }, new JsonSerializerOptions { WriteIndented = true }));
-        Console.WriteLine($"Results  {stem}.md, {stem}.json");
+        });
         return 0;
     }
 
@@ -188,6 +184,17 @@ internal static class EndToEnd
     {
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : fallback;
+    }
+
+    /// <summary>Writes a run's Markdown table and its JSON to artifacts/benchmarks/&lt;name&gt;-&lt;UTC time&gt;.md/.json and says where.</summary>
+    internal static void WriteResults(string name, string markdown, object json)
+    {
+        string folder = Path.Combine(BenchModels.RepoRoot, "artifacts", "benchmarks");
+        Directory.CreateDirectory(folder);
+        string stem = Path.Combine(folder, $"{name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+        File.WriteAllText(stem + ".md", markdown);
+        File.WriteAllText(stem + ".json", JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+        Console.WriteLine($"Results  {stem}.md, {stem}.json");
     }
 
     internal static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -25,7 +25,6 @@ internal static class ImageModelEndToEnd
         int results = EndToEnd.Argument(args, "--frames", 200);
         int threads = EndToEnd.Argument(args, "--threads", 2);
         string package = WritePackage(model);
-        string outFolder = Path.Combine(BenchModels.RepoRoot, "artifacts", "benchmarks");
 
         var forward = ForwardFloor(package, threads, null);
         using var scene = new Scene($"e2e-{model}");
@@ -104,10 +103,7 @@ internal static class ImageModelEndToEnd
         md.AppendLine();
         md.AppendLine(EndToEnd.Inv($"Pipeline overhead {P(overhead) / P(run):P1} of the run (target ≤ 10%). Grad-CAM shared run {P(run) / P(loaded):0.00}× the plain forward under the same load (target ≤ 1.3×), {P(run) / P(forward):0.00}× the idle one; explain {P(explain) / P(loaded):0.00}× the loaded forward."));
         Console.WriteLine(md.ToString());
-        Directory.CreateDirectory(outFolder);
-        string stem = Path.Combine(outFolder, $"e2e-{model}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
-        File.WriteAllText(stem + ".md", md.ToString());
-        File.WriteAllText(stem + ".json", JsonSerializer.Serialize(new
+        EndToEnd.WriteResults($"e2e-{model}", md.ToString(), new
         {
             model,
             threads,
@@ -116,8 +112,7 @@ internal static class ImageModelEndToEnd
             overhead_of_run = P(overhead) / P(run),
             run_vs_forward_loaded = P(run) / P(loaded),
             run_vs_forward_idle = P(run) / P(forward),
-        }, new JsonSerializerOptions { WriteIndented = true }));
-        Console.WriteLine($"Results  {stem}.md, {stem}.json");
+        });
         return 0;
     }
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using Glassbox.Engine;
 using Glassbox.Engine.Recording;
 using Glassbox.Graphics;
@@ -23,7 +22,6 @@ internal static class Soak
     public static int Run(string[] args)
     {
         double minutes = args.SkipWhile(a => a != "--minutes").Skip(1).Select(a => double.Parse(a, CultureInfo.InvariantCulture)).FirstOrDefault(30);
-        string outFolder = Path.Combine(BenchModels.RepoRoot, "artifacts", "benchmarks");
         var (scene, _, inference) = BenchScene.Build(threads: 1);
         using var _scene = scene;
         scene.CreateEntity("Replay").Add(new SessionReplayer
@@ -118,7 +116,8 @@ internal static class Soak
         md.AppendLine("| measure | value | target |").AppendLine("|---|---:|---|");
         md.AppendLine(EndToEnd.Inv($"| managed heap growth after warm-up (second half's mean vs first half's) | {heapGrowth:P1}, slope {heapSlope * 60:0.00} MiB/h | < 5% |"));
         md.AppendLine(EndToEnd.Inv($"| working-set growth after warm-up (second half's mean vs first half's) | {workingSetGrowth:P1}, slope {workingSetSlope * 60:0.0} MiB/h | < 5% |"));
-        md.AppendLine(EndToEnd.Inv($"| working set, lowest / highest sample after warm-up (MiB) | {settled.Min(s => s.WorkingSet) / 1048576.0:0.0} / {settled.Max(s => s.WorkingSet) / 1048576.0:0.0} | |"));
+        if (settled.Count > 0)
+            md.AppendLine(EndToEnd.Inv($"| working set, lowest / highest sample after warm-up (MiB) | {settled.Min(s => s.WorkingSet) / 1048576.0:0.0} / {settled.Max(s => s.WorkingSet) / 1048576.0:0.0} | |"));
         md.AppendLine(EndToEnd.Inv($"| frames | {frame} | |"));
         md.AppendLine(EndToEnd.Inv($"| frame p50 / p99 / worst (ms) | {p50:0.0} / {p99:0.0} / {worst:0.0} (frame {maxIndex + 1}) | no stall over 1 s |"));
         md.AppendLine(EndToEnd.Inv($"| frames over 1 s | {stalls} | 0 |"));
@@ -129,10 +128,7 @@ internal static class Soak
             md.AppendLine(EndToEnd.Inv($"| {s.Minutes:0.0} | {s.Heap / 1048576.0:0.0} | {s.WorkingSet / 1048576.0:0.0} |"));
         Console.WriteLine(md.ToString());
 
-        Directory.CreateDirectory(outFolder);
-        string stem = Path.Combine(outFolder, $"soak-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
-        File.WriteAllText(stem + ".md", md.ToString());
-        File.WriteAllText(stem + ".json", JsonSerializer.Serialize(new
+        EndToEnd.WriteResults("soak", md.ToString(), new
         {
             minutes,
             warm_up_minutes = warmUp.TotalMinutes,
@@ -145,8 +141,7 @@ internal static class Soak
             stalls_over_1s = stalls,
             results = new { canvas = canvasResults, feed = feedResults },
             samples = samples.Select(s => new { minutes = s.Minutes, heap = s.Heap, working_set = s.WorkingSet }),
-        }, new JsonSerializerOptions { WriteIndented = true }));
-        Console.WriteLine($"Results  {stem}.md, {stem}.json");
+        });
         return stalls == 0 && heapGrowth < 0.05 && workingSetGrowth < 0.05 ? 0 : 1;
     }
 }
