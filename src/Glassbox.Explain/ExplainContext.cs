@@ -15,21 +15,22 @@ public enum ScoreKind
 
 /// <summary>
 /// One input after its shared run: scores, the explained class, the tapped tensors and gradients,
-/// and batched runs of perturbed inputs on the same session. Valid until the explainer runs again.
+/// and batched runs of perturbed inputs on the same session. Valid until the explainer runs again:
+/// the explainer keeps one context per session and refills its arrays for the next input, so a live
+/// loop explains frame after frame without allocating them again.
 /// </summary>
 public sealed class ExplainContext
 {
     private readonly Dictionary<string, float[]> _tensors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, float[]> _gradients = new(StringComparer.Ordinal);
-    private readonly float[] _input;
+    private float[] _input = [];
     private long _runTicks;
 
-    private ExplainContext(Explainer explainer, PlannedSession session, float[] input, ExplanationTarget target)
+    internal ExplainContext(Explainer explainer, PlannedSession session)
     {
         Explainer = explainer;
         Session = session;
-        _input = input;
-        Target = target;
+        Target = ExplanationTarget.TopClass;
     }
 
     public Explainer Explainer { get; }
@@ -37,7 +38,7 @@ public sealed class ExplainContext
     /// <summary>The planned session every run of this context uses.</summary>
     public PlannedSession Session { get; }
 
-    public ExplanationTarget Target { get; }
+    public ExplanationTarget Target { get; private set; }
 
     /// <summary>The input as the model takes it (channels × height × width).</summary>
     public ReadOnlySpan<float> Input => _input;
@@ -61,11 +62,16 @@ public sealed class ExplainContext
 
     public int Classes => Explainer.Classes;
 
-    internal static ExplainContext Create(Explainer explainer, PlannedSession session, ReadOnlySpan<float> input, ExplanationTarget target)
+    /// <summary>Makes this the context of <paramref name="input"/>: its shared run, into the arrays of the last one.</summary>
+    internal ExplainContext Reset(ReadOnlySpan<float> input, ExplanationTarget target)
     {
-        var context = new ExplainContext(explainer, session, input.ToArray(), target);
-        context.RunShared();
-        return context;
+        if (_input.Length != input.Length)
+            _input = new float[input.Length];
+        input.CopyTo(_input);
+        Target = target;
+        _runTicks = 0;
+        RunShared();
+        return this;
     }
 
     /// <summary>An intermediate tensor of the shared run (batch row 0); it must be among the needs' taps.</summary>
@@ -193,22 +199,33 @@ public sealed class ExplainContext
             }
         }
         OpenGate(run, 1);
-        var timer = Stopwatch.StartNew();
+        long start = Stopwatch.GetTimestamp();
         Execute(run);
-        SharedRunTime = timer.Elapsed;
+        SharedRunTime = Stopwatch.GetElapsedTime(start);
 
-        Scores = run.Output<float>(Session.Output)[..Classes].ToArray();
-        Probabilities = new float[Classes];
+        if (Scores.Length != Classes)
+        {
+            Scores = new float[Classes];
+            Probabilities = new float[Classes];
+        }
+        run.Output<float>(Session.Output)[..Classes].CopyTo(Scores);
         MapMath.Softmax(Scores, Probabilities);
         TargetClass = Target.Resolve(Scores);
         TargetScore = Target.ScoreOf(Scores, TargetClass);
         foreach (var tap in Session.Needs.Taps)
-            _tensors[tap] = run.Output<float>(tap).ToArray();
+            CopyInto(_tensors, tap, run.Output<float>(tap));
         if (Session.Gradients is { } gradients)
         {
             foreach (var (tensor, output) in gradients.GradientOutputs)
-                _gradients[tensor] = run.Output<float>(output).ToArray();
+                CopyInto(_gradients, tensor, run.Output<float>(output));
         }
+    }
+
+    private static void CopyInto(Dictionary<string, float[]> arrays, string name, ReadOnlySpan<float> values)
+    {
+        if (!arrays.TryGetValue(name, out var array) || array.Length != values.Length)
+            arrays[name] = array = new float[values.Length];
+        values.CopyTo(array);
     }
 
     private void OpenGate(SessionRun run, int batch)

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Glassbox.Inference;
 using Glassbox.Inference.Planning;
 using Glassbox.Onnx;
@@ -16,6 +17,10 @@ public sealed class Explainer : IDisposable
 {
     private readonly RunPlanner _planner;
     private readonly float[] _blackLevel;
+    // One context per planned session, refilled by each run on it.
+    private readonly Dictionary<PlannedSession, ExplainContext> _contexts = [];
+    // What the last Explain call's methods and taps needed: a live loop asks with the same lists every frame.
+    private (AttributionMethod[] Methods, string[] Taps, PlannedSession Session)? _lastPlan;
     private string? _layer;
 
     private Explainer(OnnxModel model, ExplainerOptions options, IReadOnlyList<string> labels)
@@ -111,24 +116,54 @@ public sealed class Explainer : IDisposable
         ArgumentNullException.ThrowIfNull(methods);
         if (methods.Count == 0 && (taps is null || taps.Count == 0))
             throw new GlassboxException("Name at least one method to explain with (or a tensor to tap).");
-        var extra = taps is { Count: > 0 } ? RunNeeds.ForTaps([.. taps]) : RunNeeds.None;
-        var needs = methods.Aggregate(extra, (all, m) => all.Merge(m.Needs(this)));
-        var context = Run(input, needs, target ?? ExplanationTarget.TopClass);
-        var maps = ImmutableArray.CreateBuilder<AttributionMap>(methods.Count);
-        foreach (var method in methods)
+        var context = Run(input, SessionFor(methods, taps), target ?? ExplanationTarget.TopClass);
+        // What the result holds is its own: the context's arrays are refilled by the next run.
+        var maps = new AttributionMap[methods.Count];
+        for (int i = 0; i < maps.Length; i++)
         {
-            var timer = Stopwatch.StartNew();
+            long start = Stopwatch.GetTimestamp();
             var runsBefore = context.RunTime;
-            var map = method.Compute(context);
+            var map = methods[i].Compute(context);
             var runTime = context.RunTime - runsBefore;
-            maps.Add(map with { RunTime = runTime, PostProcessTime = timer.Elapsed - runTime });
+            maps[i] = map with { RunTime = runTime, PostProcessTime = Stopwatch.GetElapsedTime(start) - runTime };
         }
-        var tensors = (taps ?? []).Distinct().ToImmutableDictionary(t => t, context.Tensor);
-        return new ExplainResult(context.Scores.ToImmutableArray(), context.Probabilities.ToImmutableArray(), context.TargetClass,
-            context.Target.Contrast, context.TargetScore, maps.ToImmutable(), context.SharedRunTime, context.Session.Session.Providers.Selected)
+        var tensors = ImmutableDictionary<string, float[]>.Empty;
+        if (taps is { Count: > 0 })
+        {
+            var builder = ImmutableDictionary.CreateBuilder<string, float[]>(StringComparer.Ordinal);
+            for (int i = 0; i < taps.Count; i++)
+                builder[taps[i]] = context.Tensor(taps[i]).ToArray();
+            tensors = builder.ToImmutable();
+        }
+        return new ExplainResult(ImmutableArray.Create(context.Scores), ImmutableArray.Create(context.Probabilities), context.TargetClass,
+            context.Target.Contrast, context.TargetScore, ImmutableCollectionsMarshal.AsImmutableArray(maps), context.SharedRunTime, context.Session.Session.Providers.Selected)
         {
             Tensors = tensors,
         };
+    }
+
+    private PlannedSession SessionFor(IReadOnlyList<AttributionMethod> methods, IReadOnlyList<string>? taps)
+    {
+        taps ??= [];
+        if (_lastPlan is { } last && Same(last.Methods, methods) && Same(last.Taps, taps))
+            return last.Session;
+        var extra = taps.Count > 0 ? RunNeeds.ForTaps([.. taps]) : RunNeeds.None;
+        var session = _planner.For(methods.Aggregate(extra, (all, m) => all.Merge(m.Needs(this))));
+        _lastPlan = ([.. methods], [.. taps], session);
+        return session;
+    }
+
+    // Element by element, without allocating: the caller may have changed a list it passes again.
+    private static bool Same<T>(T[] known, IReadOnlyList<T> asked) where T : class
+    {
+        if (known.Length != asked.Count)
+            return false;
+        for (int i = 0; i < known.Length; i++)
+        {
+            if (!Equals(known[i], asked[i]))
+                return false;
+        }
+        return true;
     }
 
     /// <summary>
@@ -139,11 +174,17 @@ public sealed class Explainer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(needs);
         ArgumentNullException.ThrowIfNull(target);
+        return Run(input, _planner.For(needs), target);
+    }
+
+    private ExplainContext Run(ReadOnlySpan<float> input, PlannedSession session, ExplanationTarget target)
+    {
         if (input.Length != InputSize)
             throw new GlassboxException($"The input has {input.Length} values; the model takes {Channels}×{Height}×{Width} = {InputSize}.");
         target.Validate(Classes, Labels);
-        var planned = _planner.For(needs);
-        return ExplainContext.Create(this, planned, input, target);
+        if (!_contexts.TryGetValue(session, out var context))
+            _contexts[session] = context = new ExplainContext(this, session);
+        return context.Reset(input, target);
     }
 
     public void Dispose() => _planner.Dispose();

@@ -49,9 +49,10 @@ public class MnistExplainTests
             AssertClose(context.Gradient("relu4"), relu4.Values.AsSpan(sample * 3136, 3136).ToArray());
             AssertClose(context.Gradient("input"), pixels.Values.AsSpan(sample * 784, 784).ToArray());
 
-            // Grad-CAM from PyTorch's gradient and our activations equals ours.
+            // Grad-CAM from PyTorch's gradient and our activations equals ours (the context is read before the
+            // explainer runs again, which may refill it).
+            var activations = context.Tensor("relu4").ToArray();
             var ours = explainer.Explain(input.Values.AsSpan(sample * 784, 784), [new GradCam()], ExplanationTarget.Class(targets[sample])).Maps[0];
-            var activations = context.Tensor("relu4");
             var reference = new float[49];
             for (int c = 0; c < 64; c++)
             {
@@ -77,6 +78,63 @@ public class MnistExplainTests
 
         explainer.Explain(Digit(Cnn.Value, 1), methods);
         Assert.That(explainer.Planner.SessionCount, Is.EqualTo(1), "a second input reuses the session");
+    }
+
+    [Test]
+    public void A_result_keeps_its_values_when_the_explainer_refills_its_buffers_for_the_next_input()
+    {
+        using var explainer = Explainer.Create(Cnn.Value, Options);
+        IReadOnlyList<AttributionMethod> methods = [new GradCam(), new GradientTimesInput()];
+        string[] taps = ["relu2"];
+        var first = explainer.Explain(Digit(Cnn.Value, 0), methods, taps: taps);
+        var kept = (first.Scores.ToArray(), first.Probabilities.ToArray(), first.Maps.Select(m => m.Values.ToArray()).ToList(), first.Tensors["relu2"].ToArray());
+        var second = explainer.Explain(Digit(Cnn.Value, 1), methods, taps: taps);
+
+        Assert.That(second.PredictedClass, Is.Not.EqualTo(first.PredictedClass), "test digits 0 and 1 are a 7 and a 2");
+        Assert.That(first.Scores.ToArray(), Is.EqualTo(kept.Item1));
+        Assert.That(first.Probabilities.ToArray(), Is.EqualTo(kept.Item2));
+        Assert.That(first.Maps.Select(m => m.Values).ToList(), Is.EqualTo(kept.Item3));
+        Assert.That(first.Tensors["relu2"], Is.EqualTo(kept.Item4));
+        Assert.That(second.Tensors["relu2"], Is.Not.EqualTo(kept.Item4));
+        var again = explainer.Explain(Digit(Cnn.Value, 0), methods, taps: taps);
+        Assert.That(again.Maps.Select(m => m.Values).ToList(), Is.EqualTo(kept.Item3), "and the same input gives the same maps, bit for bit");
+    }
+
+    [Test]
+    public void A_list_of_methods_changed_between_calls_is_planned_again()
+    {
+        using var explainer = Explainer.Create(Cnn.Value, Options);
+        var methods = new List<AttributionMethod> { new GradCam() };
+        var taps = new List<string>();
+        Assert.That(explainer.Explain(Digit(Cnn.Value, 0), methods, taps: taps).Maps, Has.Length.EqualTo(1));
+        methods.Add(new VanillaGradient());
+        taps.Add("relu1");
+        var result = explainer.Explain(Digit(Cnn.Value, 0), methods, taps: taps);
+        Assert.That(result.Maps.Select(m => m.Method), Is.EqualTo(new[] { "grad-cam", "gradient" }), "the input gradient the added method needs was planned");
+        Assert.That(result.Tensors.Keys, Is.EqualTo(new[] { "relu1" }));
+    }
+
+    [Test]
+    public void A_live_explanation_allocates_only_what_its_result_holds()
+    {
+        using var explainer = Explainer.Create(Cnn.Value, Options);
+        IReadOnlyList<AttributionMethod> methods = [new GradCam()];
+        string[] taps = ["relu2"];
+        var input = Digit(Cnn.Value, 0);
+        for (int i = 0; i < 20; i++)
+            explainer.Explain(input, methods, taps: taps);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        ExplainResult result = null!;
+        for (int i = 0; i < 50; i++)
+            result = explainer.Explain(input, methods, taps: taps);
+        long perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / 50;
+
+        // What the result holds: scores, probabilities, the map and the tapped relu2 (32×28×28 floats).
+        long payload = sizeof(float) * (result.Scores.Length + result.Probabilities.Length + result.Maps[0].Values.Length + result.Tensors["relu2"].Length);
+        Assert.That(perCall, Is.GreaterThanOrEqualTo(payload));
+        // Records, headers and the map's channel weights: well under one copy of the input (3,136 bytes), so the
+        // input, the layer's activations and its gradient (12,544 bytes each) are not copied per call.
+        Assert.That(perCall - payload, Is.LessThan(3136), $"{perCall} bytes per call for a {payload}-byte result");
     }
 
     [Test]
