@@ -70,11 +70,14 @@ public static class ImageToTensor
         };
         double sx = options.Resize == ResizeMode.Stretch ? scaleX : scale, sy = options.Resize == ResizeMode.Stretch ? scaleY : scale;
         double offsetX = (w - image.Width * sx) / 2, offsetY = (h - image.Height * sy) / 2;
-        // Sampling positions depend on the column or the row alone: work them out once.
-        var columns = Positions(w, sx, offsetX, image.Width);
-        var rows = Positions(h, sy, offsetY, image.Height);
+        // Sampling positions depend on the column or the row alone: work them out once (on the stack for
+        // the sizes networks take, so a live feed prepares its frames without allocating).
+        Span<Position> columns = w <= MaxStackPositions ? stackalloc Position[w] : new Position[w];
+        Span<Position> rows = h <= MaxStackPositions ? stackalloc Position[h] : new Position[h];
+        Positions(columns, sx, offsetX, image.Width);
+        Positions(rows, sy, offsetY, image.Height);
         var pixels = image.Pixels;
-        var rgb = new float[3];
+        Span<float> rgb = stackalloc float[3];
         for (int y = 0; y < h; y++)
         {
             var row = rows[y];
@@ -120,16 +123,16 @@ public static class ImageToTensor
     /// <summary>For each output position along one axis: the two source indices (clamped), the fraction between them, and whether it lies on the image.</summary>
     private readonly record struct Position(int A, int B, float Fraction, bool Inside);
 
-    private static Position[] Positions(int count, double scale, double offset, int sourceSize)
+    private const int MaxStackPositions = 1024;
+
+    private static void Positions(Span<Position> positions, double scale, double offset, int sourceSize)
     {
-        var positions = new Position[count];
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < positions.Length; i++)
         {
             double s = (i + 0.5 - offset) / scale - 0.5;
             int s0 = (int)Math.Floor(s);
             positions[i] = new Position(Math.Clamp(s0, 0, sourceSize - 1), Math.Clamp(s0 + 1, 0, sourceSize - 1), (float)(s - s0),
                 s >= -0.5 && s <= sourceSize - 0.5);
         }
-        return positions;
     }
 }

@@ -18,13 +18,39 @@ public static class DigitPreprocess
     public static byte[] ToMnist(ReadOnlySpan<byte> ink, int width, int height, byte threshold = 24) =>
         Steps(ink, width, height, threshold).Result;
 
-    /// <summary>The intermediate results of <see cref="ToMnist"/>, for explaining it (see docs/mnist-preprocessing.md).</summary>
+    /// <summary>
+    /// <see cref="ToMnist(ReadOnlySpan{byte}, int, int, byte)"/> into <paramref name="destination"/> (28×28 bytes),
+    /// allocating nothing: what a live canvas calls on every change of its drawing.
+    /// </summary>
+    public static void ToMnist(ReadOnlySpan<byte> ink, int width, int height, Span<byte> destination, byte threshold = 24)
+    {
+        if (destination.Length < Size * Size)
+            throw new ArgumentException($"The destination holds {destination.Length} bytes; a {Size}×{Size} digit needs {Size * Size}.");
+        Span<double> fitted = stackalloc double[Box * Box];
+        Fit(ink, width, height, threshold, fitted, destination[..(Size * Size)]);
+    }
+
+    /// <summary>The intermediate results of <see cref="ToMnist(ReadOnlySpan{byte}, int, int, byte)"/>, for explaining it (see docs/mnist-preprocessing.md).</summary>
     public sealed record Trace(
         (int Left, int Top, int Width, int Height)? InkBox,
         int FittedWidth, int FittedHeight, byte[] Fitted,
         (double X, double Y) FittedCentreOfMass, (int X, int Y) Offset, byte[] Result);
 
     public static Trace Steps(ReadOnlySpan<byte> ink, int width, int height, byte threshold = 24)
+    {
+        var fitted = new double[Box * Box];
+        var result = new byte[Size * Size];
+        var fit = Fit(ink, width, height, threshold, fitted, result);
+        if (fit.InkBox is null)
+            return new Trace(null, 0, 0, [], (Size / 2.0, Size / 2.0), (0, 0), result);
+        var fittedBytes = fitted.Take(fit.Width * fit.Height).Select(v => (byte)Math.Clamp(Math.Round(v), 0, 255)).ToArray();
+        return new Trace(fit.InkBox, fit.Width, fit.Height, fittedBytes, fit.CentreOfMass, fit.Offset, result);
+    }
+
+    private readonly record struct Fitting((int Left, int Top, int Width, int Height)? InkBox, int Width, int Height, (double X, double Y) CentreOfMass, (int X, int Y) Offset);
+
+    // The steps, writing the 20×20-or-smaller fitted digit into fitted and the 28×28 result into result (cleared first).
+    private static Fitting Fit(ReadOnlySpan<byte> ink, int width, int height, byte threshold, Span<double> fitted, Span<byte> result)
     {
         if (ink.Length < width * height || width <= 0 || height <= 0)
             throw new ArgumentException($"The ink image holds {ink.Length} values; {width}×{height} needs {width * height}.");
@@ -42,15 +68,16 @@ public static class DigitPreprocess
                 }
             }
         }
-        var result = new byte[Size * Size];
+        result.Clear();
         if (right < 0)
-            return new Trace(null, 0, 0, [], (Size / 2.0, Size / 2.0), (0, 0), result);
+            return default;
         int boxWidth = right - left + 1, boxHeight = bottom - top + 1;
         double scale = (double)Box / Math.Max(boxWidth, boxHeight);
         int fitWidth = Math.Max(1, (int)Math.Round(boxWidth * scale)), fitHeight = Math.Max(1, (int)Math.Round(boxHeight * scale));
-        var fitted = AreaResample(ink, width, left, top, boxWidth, boxHeight, fitWidth, fitHeight);
+        var box = fitted[..(fitWidth * fitHeight)];
+        AreaResample(ink, width, left, top, boxWidth, boxHeight, fitWidth, fitHeight, box);
 
-        var (cx, cy) = CentreOfMass<double>(fitted, fitWidth, fitHeight);
+        var (cx, cy) = CentreOfMass<double>(box, fitWidth, fitHeight);
         int offsetX = (int)Math.Round(Size / 2.0 - cx), offsetY = (int)Math.Round(Size / 2.0 - cy);
         for (int y = 0; y < fitHeight; y++)
         {
@@ -58,11 +85,10 @@ public static class DigitPreprocess
             {
                 int tx = x + offsetX, ty = y + offsetY;
                 if (tx is >= 0 and < Size && ty is >= 0 and < Size)
-                    result[ty * Size + tx] = (byte)Math.Clamp(Math.Round(fitted[y * fitWidth + x]), 0, 255);
+                    result[ty * Size + tx] = (byte)Math.Clamp(Math.Round(box[y * fitWidth + x]), 0, 255);
             }
         }
-        var fittedBytes = fitted.Select(v => (byte)Math.Clamp(Math.Round(v), 0, 255)).ToArray();
-        return new Trace((left, top, boxWidth, boxHeight), fitWidth, fitHeight, fittedBytes, (cx, cy), (offsetX, offsetY), result);
+        return new Fitting((left, top, boxWidth, boxHeight), fitWidth, fitHeight, (cx, cy), (offsetX, offsetY));
     }
 
     /// <summary>Centre of mass in pixel-centre coordinates (x + ½, y + ½); the middle of the image when it is empty.</summary>
@@ -85,9 +111,8 @@ public static class DigitPreprocess
     }
 
     // Each target pixel averages the source area it covers, weighting partially covered source pixels.
-    private static double[] AreaResample(ReadOnlySpan<byte> source, int stride, int left, int top, int width, int height, int targetWidth, int targetHeight)
+    private static void AreaResample(ReadOnlySpan<byte> source, int stride, int left, int top, int width, int height, int targetWidth, int targetHeight, Span<double> result)
     {
-        var result = new double[targetWidth * targetHeight];
         double sx = (double)width / targetWidth, sy = (double)height / targetHeight;
         for (int ty = 0; ty < targetHeight; ty++)
         {
@@ -109,6 +134,5 @@ public static class DigitPreprocess
                 result[ty * targetWidth + tx] = area > 0 ? sum / area : 0;
             }
         }
-        return result;
     }
 }

@@ -125,13 +125,18 @@ public sealed class DrawingCanvas
         if (ink.Length != Width * Height)
             throw new ArgumentException($"The buffer holds {ink.Length} bytes; a {Width}×{Height} canvas needs {Width * Height}.");
         Array.Clear(ink);
-        foreach (var stroke in _current is null ? _strokes : _strokes.Append(_current))
-        {
-            if (stroke.Count == 1)
-                Segment(ink, stroke[0], stroke[0]);
-            for (int i = 1; i < stroke.Count; i++)
-                Segment(ink, stroke[i - 1], stroke[i]);
-        }
+        foreach (var stroke in _strokes)
+            Draw(ink, stroke);
+        if (_current is not null)
+            Draw(ink, _current);
+    }
+
+    private void Draw(byte[] ink, List<StrokePoint> stroke)
+    {
+        if (stroke.Count == 1)
+            Segment(ink, stroke[0], stroke[0]);
+        for (int i = 1; i < stroke.Count; i++)
+            Segment(ink, stroke[i - 1], stroke[i]);
     }
 
     // A round-capped segment: coverage falls from 1 to 0 over one pixel at the edge (distance-based anti-aliasing).

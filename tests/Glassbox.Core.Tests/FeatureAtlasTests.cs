@@ -35,6 +35,21 @@ public class FeatureAtlasTests
     }
 
     [Test]
+    public void The_strongest_channels_are_the_start_of_a_stable_sort_by_mean()
+    {
+        var random = new Random(5);
+        // Whole-number activations so that many channels tie, as ReLU layers full of zeros do.
+        float[] maps = Enumerable.Range(0, 64 * 9).Select(_ => (float)random.Next(0, 4)).ToArray();
+        var means = Enumerable.Range(0, 64).Select(c => maps.Skip(c * 9).Take(9).Average(v => (double)v)).ToArray();
+        var reference = Enumerable.Range(0, 64).OrderByDescending(c => means[c]).ThenBy(c => c).ToArray();
+        var strongest = new int[16];
+        FeatureAtlas.StrongestChannels(maps, 64, 3, 3, strongest);
+        Assert.That(strongest, Is.EqualTo(reference.Take(16)));
+        Assert.That(FeatureAtlas.OrderByActivation(maps, 64, 3, 3), Is.EqualTo(reference));
+        Assert.That(() => FeatureAtlas.StrongestChannels(maps, 64, 3, 3, new int[65]), Throws.ArgumentException.With.Message.Contains("has 64"));
+    }
+
+    [Test]
     public void Colormap_index_rounds_and_clamps()
     {
         Assert.That(Colormaps.IndexOf(0f), Is.Zero);

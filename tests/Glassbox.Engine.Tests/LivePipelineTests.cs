@@ -162,6 +162,47 @@ public class LivePipelineTests
     }
 
     [Test]
+    public void Frames_over_a_changing_drawing_allocate_nothing_on_the_render_thread_while_results_keep_coming()
+    {
+        using var scene = SceneFile.Parse(SceneJson(Model), ComponentRegistry.Default, "mnist.json");
+        var inference = scene.Find("Input")!.Get<CnnInference>()!;
+        var drawing = scene.Find("Input")!.Get<DrawingCanvasInput>()!;
+        drawing.AddStroke(Seven);
+        scene.Find("Stats")!.Get<StatsPanel>()!.RefreshSeconds = 1e6f;
+        var canvas = new SceneCanvas(640, 480, Glassbox.Graphics.FontBaker.Bake(Glassbox.Graphics.FontBaker.DefaultFontPath, 16f));
+        // The drawing changes before every frame: a bar under the 7, then undone (the edits themselves are
+        // the person's, made outside the frame). Each frame prepares the new drawing and submits it, and
+        // draws whatever result the inference thread has published by then.
+        var bar = CanvasEdit.Stroke([new StrokePoint(60, 260), new StrokePoint(220, 262)]);
+        long frame = 0, allocated = 0, resultsBefore = 0;
+        void Frames(int count, bool measure)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                drawing.Apply(frame % 2 == 0 ? bar : CanvasEdit.Undo);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                scene.Update(Frame(++frame));
+                canvas.Begin();
+                scene.Render(canvas);
+                if (measure)
+                    allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+                Thread.Sleep(1);
+            }
+        }
+        var timer = Stopwatch.StartNew();
+        while (inference.Worker?.Completed is not > 2 && timer.Elapsed < TimeSpan.FromSeconds(20))
+            Frames(1, measure: false);
+        Frames(20, measure: false);
+        resultsBefore = inference.Worker!.Completed;
+        Frames(200, measure: true);
+        long results = inference.Worker.Completed - resultsBefore;
+
+        Assert.That(results, Is.GreaterThan(20), "new results arrived while measuring, so the overlay, bars and grid were redrawn from them");
+        Assert.That(drawing.LastSequence, Is.GreaterThan(200), "every frame submitted its drawing");
+        Assert.That(allocated, Is.Zero, "canvas raster, MNIST preparation, submission, overlay from new results, bars, grid, stats and draw list, 200 frames");
+    }
+
+    [Test]
     public void The_latest_slot_keeps_only_the_newest_item_and_counts_the_dropped()
     {
         using var slot = new LatestSlot<string>();

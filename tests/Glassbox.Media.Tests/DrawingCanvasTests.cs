@@ -65,6 +65,25 @@ public class DrawingCanvasTests
     }
 
     [Test]
+    public void Preparing_into_a_reused_buffer_gives_the_same_digit_and_allocates_nothing()
+    {
+        var canvas = new DrawingCanvas(280, 280, brushWidth: 22f);
+        canvas.AddStroke([new(70f, 50f), new(210f, 50f), new(120f, 240f)]);
+        var ink = canvas.Rasterise();
+        var buffer = new byte[28 * 28];
+        buffer.AsSpan().Fill(99);
+        DigitPreprocess.ToMnist(ink, 280, 280, buffer);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        DigitPreprocess.ToMnist(ink, 280, 280, buffer);
+        canvas.Rasterise(ink);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(buffer, Is.EqualTo(DigitPreprocess.ToMnist(ink, 280, 280)));
+        Assert.That(allocated, Is.Zero);
+        DigitPreprocess.ToMnist(new byte[280 * 280], 280, 280, buffer);
+        Assert.That(buffer, Is.All.Zero, "an empty drawing clears what the buffer held");
+    }
+
+    [Test]
     public void An_empty_canvas_gives_an_empty_digit() =>
         Assert.That(DigitPreprocess.ToMnist(new DrawingCanvas(100, 100, 10f).Rasterise(), 100, 100), Is.All.Zero);
 

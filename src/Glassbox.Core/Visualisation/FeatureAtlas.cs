@@ -43,8 +43,15 @@ public sealed record FeatureAtlasOptions
             throw new ArgumentException($"Columns is {Columns}; use 0 (automatic) or a positive count.");
         if (Channels is { Count: 0 })
             throw new ArgumentException("Channels is empty; give at least one channel, or null for all.");
-        if (Channels is not null && Channels.Any(c => c < 0 || c >= channelCount))
-            throw new ArgumentException($"Channel {Channels.First(c => c < 0 || c >= channelCount)} does not exist; the layer has channels 0 to {channelCount - 1}.");
+        if (Channels is not null)
+        {
+            // A loop, not a query: a live feature grid validates once per result.
+            for (int i = 0; i < Channels.Count; i++)
+            {
+                if (Channels[i] < 0 || Channels[i] >= channelCount)
+                    throw new ArgumentException($"Channel {Channels[i]} does not exist; the layer has channels 0 to {channelCount - 1}.");
+            }
+        }
         return this;
     }
 }
@@ -71,16 +78,27 @@ public static class FeatureAtlas
     /// <summary>Minimum and maximum of each listed channel (per layer: all of them share the overall range).</summary>
     public static (float Min, float Max)[] Ranges(ReadOnlySpan<float> maps, int height, int width, IReadOnlyList<int> channels, MapNormalisation normalisation)
     {
-        int plane = height * width;
         var ranges = new (float Min, float Max)[channels.Count];
-        for (int t = 0; t < channels.Count; t++)
-            ranges[t] = MinMax(maps.Slice(channels[t] * plane, plane));
+        Ranges(maps, height, width, channels, channels.Count, normalisation, ranges);
+        return ranges;
+    }
+
+    // Channel t is channels[t], or t itself when channels is null (every channel in order).
+    private static void Ranges(ReadOnlySpan<float> maps, int height, int width, IReadOnlyList<int>? channels, int count, MapNormalisation normalisation, Span<(float Min, float Max)> ranges)
+    {
+        int plane = height * width;
+        for (int t = 0; t < count; t++)
+            ranges[t] = MinMax(maps.Slice((channels?[t] ?? t) * plane, plane));
         if (normalisation == MapNormalisation.PerLayer)
         {
-            float lo = ranges.Min(r => r.Min), hi = ranges.Max(r => r.Max);
-            Array.Fill(ranges, (lo, hi));
+            float lo = ranges[0].Min, hi = ranges[0].Max;
+            foreach (var (min, max) in ranges[..count])
+            {
+                lo = Math.Min(lo, min);
+                hi = Math.Max(hi, max);
+            }
+            ranges[..count].Fill((lo, hi));
         }
-        return ranges;
     }
 
     /// <summary>Smallest and largest value (min and max are exact, so any order of evaluation agrees).</summary>
@@ -119,8 +137,21 @@ public static class FeatureAtlas
     /// <summary>Channel indices by mean activation, strongest first (ties by index).</summary>
     public static int[] OrderByActivation(ReadOnlySpan<float> maps, int channels, int height, int width)
     {
+        var order = new int[channels];
+        StrongestChannels(maps, channels, height, width, order);
+        return order;
+    }
+
+    /// <summary>
+    /// The <paramref name="strongest"/>.Length channels of highest mean activation, strongest first (ties by index),
+    /// as <see cref="OrderByActivation"/> begins; allocates nothing for layers of up to 1024 channels.
+    /// </summary>
+    public static void StrongestChannels(ReadOnlySpan<float> maps, int channels, int height, int width, Span<int> strongest)
+    {
+        if (strongest.Length > channels)
+            throw new ArgumentException($"{strongest.Length} channels asked for; the layer has {channels}.");
         int plane = height * width;
-        var means = new double[channels];
+        Span<double> means = channels <= 1024 ? stackalloc double[channels] : new double[channels];
         for (int c = 0; c < channels; c++)
         {
             double sum = 0;
@@ -128,7 +159,21 @@ public static class FeatureAtlas
                 sum += v;
             means[c] = sum / plane;
         }
-        return Enumerable.Range(0, channels).OrderByDescending(c => means[c]).ThenBy(c => c).ToArray();
+        // Selection, k passes over the channels: a grid shows a few of them, and this gives the order a
+        // stable sort by mean would (NaN means last, as the default comparer orders them).
+        Span<bool> taken = channels <= 1024 ? stackalloc bool[channels] : new bool[channels];
+        taken.Clear();
+        for (int k = 0; k < strongest.Length; k++)
+        {
+            int best = -1;
+            for (int c = 0; c < channels; c++)
+            {
+                if (!taken[c] && (best < 0 || means[c] > means[best] || (double.IsNaN(means[best]) && !double.IsNaN(means[c]))))
+                    best = c;
+            }
+            strongest[k] = best;
+            taken[best] = true;
+        }
     }
 
     /// <summary>Renders the atlas into <paramref name="destination"/> (layout.Width × layout.Height RGBA8 pixels, row 0 at the top).</summary>
@@ -137,11 +182,13 @@ public static class FeatureAtlas
         options.Validate(channelCount);
         if (maps.Length < channelCount * height * width)
             throw new ArgumentException($"The maps hold {maps.Length} floats; {channelCount}×{height}×{width} needs {channelCount * height * width}.");
-        var channels = options.Channels ?? Enumerable.Range(0, channelCount).ToArray();
-        var layout = FeatureAtlasLayout.For(channels.Count, height, width, options);
+        var channels = options.Channels;
+        int tiles = channels?.Count ?? channelCount;
+        var layout = FeatureAtlasLayout.For(tiles, height, width, options);
         if (destination.Length < layout.Width * layout.Height)
             throw new ArgumentException($"The destination holds {destination.Length} pixels; the atlas is {layout.Width}×{layout.Height}.");
-        var ranges = Ranges(maps, height, width, channels, options.Normalisation);
+        Span<(float Min, float Max)> ranges = tiles <= 1024 ? stackalloc (float, float)[tiles] : new (float, float)[tiles];
+        Ranges(maps, height, width, channels, tiles, options.Normalisation, ranges);
         var rgb = Colormaps.Rgb(options.Colormap);
         int plane = height * width;
         int cellWidth = layout.TileWidth + layout.Gutter, cellHeight = layout.TileHeight + layout.Gutter;
@@ -156,9 +203,9 @@ public static class FeatureAtlas
                     int column = rx / cellWidth, row = ry / cellHeight;
                     int ix = rx - column * cellWidth, iy = ry - row * cellHeight;
                     int tile = row * layout.Columns + column;
-                    if (ix < layout.TileWidth && iy < layout.TileHeight && column < layout.Columns && tile < channels.Count)
+                    if (ix < layout.TileWidth && iy < layout.TileHeight && column < layout.Columns && tile < tiles)
                     {
-                        float v = maps[channels[tile] * plane + iy / options.Scale * width + ix / options.Scale];
+                        float v = maps[(channels?[tile] ?? tile) * plane + iy / options.Scale * width + ix / options.Scale];
                         int index = Colormaps.IndexOf(Normalise(v, ranges[tile].Min, ranges[tile].Max));
                         pixel = rgb[index * 3] | (uint)rgb[index * 3 + 1] << 8 | (uint)rgb[index * 3 + 2] << 16 | 0xFF000000u;
                     }

@@ -66,8 +66,10 @@ public static class HeatmapOverlay
                 largest = MathF.Max(largest, MathF.Abs(v));
             return largest > 0f ? (-largest, largest) : (-1f, 1f);
         }
-        var sorted = map.ToArray();
-        Array.Sort(sorted);
+        // A live overlay finds its range for every result: sorted on the stack for the maps networks give.
+        Span<float> sorted = map.Length <= 4096 ? stackalloc float[map.Length] : new float[map.Length];
+        map.CopyTo(sorted);
+        sorted.Sort();
         return (Percentile(sorted, options.LowPercentile), Percentile(sorted, options.HighPercentile));
     }
 
@@ -179,7 +181,7 @@ public static class HeatmapOverlay
         return 0f;
     }
 
-    private static float Percentile(float[] sorted, float percent)
+    private static float Percentile(ReadOnlySpan<float> sorted, float percent)
     {
         float position = percent / 100f * (sorted.Length - 1);
         int below = (int)MathF.Floor(position);

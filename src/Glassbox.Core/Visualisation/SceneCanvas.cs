@@ -16,7 +16,7 @@ public sealed class SceneCanvas(int width, int height, BakedFont font, uint clea
     private readonly Dictionary<PixelRect, int> _imageAt = [];
     private readonly Dictionary<PixelRect, BlendedOverlay> _overlays = [];
 
-    private sealed record BlendedOverlay(float[] Map, int MapWidth, int MapHeight, HeatmapOverlayOptions Options, ulong Under, RgbaImage Result);
+    private readonly record struct BlendedOverlay(float[] Map, int MapWidth, int MapHeight, HeatmapOverlayOptions Options, ulong Under, RgbaImage Result);
 
     public int Width => width;
 
@@ -54,7 +54,8 @@ public sealed class SceneCanvas(int width, int height, BakedFont font, uint clea
         // and drawn scaled like the image; over nothing, at the rectangle's size over the clear colour.
         RgbaImage? under = _imageAt.TryGetValue(rect, out int index) ? _images[index] : null;
         ulong checksum = under is null ? clearColor : Checksum(under.Pixels);
-        if (_overlays.TryGetValue(rect, out var kept) && kept.Under == checksum && kept.Options == options
+        bool known = _overlays.TryGetValue(rect, out var kept);
+        if (known && kept.Under == checksum && kept.Options == options
             && kept.MapWidth == mapWidth && kept.MapHeight == mapHeight && map.SequenceEqual(kept.Map))
         {
             DrawImage(kept.Result, x, y, w, h);
@@ -63,9 +64,9 @@ public sealed class SceneCanvas(int width, int height, BakedFont font, uint clea
         int fw = under?.Width ?? w, fh = under?.Height ?? h;
         var frame = under?.Pixels ?? Enumerable.Repeat(clearColor, w * h).ToArray();
         // A live overlay changes with every result: blend into the last one's buffers when the sizes allow.
-        var blended = kept?.Result is { } previous && previous.Width == fw && previous.Height == fh ? previous : new RgbaImage(fw, fh);
+        var blended = known && kept.Result.Width == fw && kept.Result.Height == fh ? kept.Result : new RgbaImage(fw, fh);
         HeatmapOverlay.Render(map, mapWidth, mapHeight, frame, fw, fh, fw, options, blended.Pixels);
-        var mapCopy = kept?.Map.Length == map.Length ? kept.Map : new float[map.Length];
+        var mapCopy = known && kept.Map.Length == map.Length ? kept.Map : new float[map.Length];
         map.CopyTo(mapCopy);
         _overlays[rect] = new BlendedOverlay(mapCopy, mapWidth, mapHeight, options, checksum, blended);
         DrawImage(blended, x, y, w, h);

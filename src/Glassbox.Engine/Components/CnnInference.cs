@@ -17,7 +17,10 @@ public sealed class CnnInference : Component
     private ExplanationTarget _target = ExplanationTarget.TopClass;
     private long _sequence;
     private Task<ModelPackage>? _pending;
-    private InputFrame? _lastFrame;
+    // The last input submitted, kept so a new worker (another method, a restart) explains a still drawing at once.
+    private float[] _lastInput = [];
+    private int _lastLength;
+    private TimeSpan _lastPreprocessTime;
 
     /// <summary>Model package folder or .onnx file.</summary>
     [RequiredField]
@@ -90,12 +93,19 @@ public sealed class CnnInference : Component
         Restart();
     }
 
-    /// <summary>Hands the model's input tensor to the inference thread; returns its sequence number.</summary>
-    public long Submit(float[] tensor, TimeSpan capturedAt, TimeSpan preprocessTime)
+    /// <summary>
+    /// Hands the model's input tensor to the inference thread (copied: the caller may reuse its buffer at once);
+    /// returns its sequence number. Allocates nothing once a tensor of this size has been submitted.
+    /// </summary>
+    public long Submit(ReadOnlySpan<float> tensor, TimeSpan capturedAt, TimeSpan preprocessTime)
     {
         long sequence = ++_sequence;
-        _lastFrame = new InputFrame(sequence, tensor, capturedAt, preprocessTime);
-        Worker?.Submit(_lastFrame);
+        if (_lastInput.Length < tensor.Length)
+            _lastInput = new float[tensor.Length];
+        tensor.CopyTo(_lastInput);
+        _lastLength = tensor.Length;
+        _lastPreprocessTime = preprocessTime;
+        Worker?.Submit(sequence, tensor, capturedAt, preprocessTime);
         return sequence;
     }
 
@@ -138,8 +148,8 @@ public sealed class CnnInference : Component
             Settings = settings;
             Status = null;
             // A still input (a finished drawing) is explained again by the new settings at once.
-            if (_lastFrame is { } last && last.Tensor.Length == Package.Preprocessing.Channels * Package.Preprocessing.Height * Package.Preprocessing.Width)
-                Worker.Submit(last with { CapturedAt = Now });
+            if (_sequence > 0 && _lastLength == Package.Preprocessing.Channels * Package.Preprocessing.Height * Package.Preprocessing.Width)
+                Worker.Submit(_sequence, _lastInput.AsSpan(0, _lastLength), Now, _lastPreprocessTime);
         }
         catch (GlassboxException e)
         {

@@ -16,6 +16,8 @@ public sealed class DrawingCanvasInput : Component
     private RgbaImage? _view;
     private int _version, _submitted, _inkVersion = -1;
     private byte[] _ink = [];
+    // Prepared here and copied by Submit into the inference thread's own buffer.
+    private readonly float[] _tensor = new float[DigitPreprocess.Size * DigitPreprocess.Size];
 
     public int X { get; set; } = 20;
 
@@ -90,8 +92,12 @@ public sealed class DrawingCanvasInput : Component
     /// scaled into 20×20, centred by mass in 28×28), then normalised as the package says. The live
     /// component and a replay both prepare drawings with this.
     /// </summary>
-    public static void PrepareInput(ReadOnlySpan<byte> ink, int resolution, ModelPreprocessing preprocessing, Span<float> tensor) =>
-        preprocessing.NormaliseGray(DigitPreprocess.ToMnist(ink, resolution, resolution), tensor);
+    public static void PrepareInput(ReadOnlySpan<byte> ink, int resolution, ModelPreprocessing preprocessing, Span<float> tensor)
+    {
+        Span<byte> digit = stackalloc byte[DigitPreprocess.Size * DigitPreprocess.Size];
+        DigitPreprocess.ToMnist(ink, resolution, resolution, digit);
+        preprocessing.NormaliseGray(digit, tensor);
+    }
 
     protected internal override void Awake()
     {
@@ -109,9 +115,8 @@ public sealed class DrawingCanvasInput : Component
             return;
         _submitted = _version;
         long start = Stopwatch.GetTimestamp();
-        var tensor = new float[DigitPreprocess.Size * DigitPreprocess.Size];
-        PrepareInput(Ink(), Resolution, package.Preprocessing, tensor);
-        LastSequence = inference.Submit(tensor, CnnInference.Now, Stopwatch.GetElapsedTime(start));
+        PrepareInput(Ink(), Resolution, package.Preprocessing, _tensor);
+        LastSequence = inference.Submit(_tensor, CnnInference.Now, Stopwatch.GetElapsedTime(start));
         Submitted?.Invoke(LastSequence);
     }
 

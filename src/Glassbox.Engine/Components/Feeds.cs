@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Glassbox.Engine.Live;
+using Glassbox.Inference;
 using Glassbox.Media;
 using Glassbox.Visualisation;
 
@@ -16,6 +17,9 @@ namespace Glassbox.Engine;
 public abstract class FrameFeed : Component
 {
     private CaptureThread? _capture;
+    private ModelPreprocessing? _preparedFor;
+    private ImageToTensorOptions? _options;
+    private float[] _tensor = [];
 
     public int X { get; set; } = 20;
 
@@ -76,12 +80,18 @@ public abstract class FrameFeed : Component
             return;
         long start = Stopwatch.GetTimestamp();
         var p = package.Preprocessing;
-        var tensor = new float[p.Channels * p.Height * p.Width];
+        if (!ReferenceEquals(_preparedFor, p))
+        {
+            // Made once per model: each frame is then prepared into the same tensor.
+            _preparedFor = p;
+            _options = p.ToImageOptions();
+            _tensor = new float[p.Channels * p.Height * p.Width];
+        }
         if (p.Channels == 1 && p.Height == 28 && p.Width == 28)
-            p.NormaliseGray(PaperDigit.ToMnist(image), tensor);
+            p.NormaliseGray(PaperDigit.ToMnist(image), _tensor);
         else
-            ImageToTensor.Run(image, p.ToImageOptions(), tensor);
-        inference.Submit(tensor, CnnInference.Now, Stopwatch.GetElapsedTime(start));
+            ImageToTensor.Run(image, _options!, _tensor);
+        inference.Submit(_tensor, CnnInference.Now, Stopwatch.GetElapsedTime(start));
         Submitted++;
     }
 

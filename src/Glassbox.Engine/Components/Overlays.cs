@@ -151,6 +151,11 @@ public sealed class FeatureMapGrid : Component
     private InferenceResult? _shown;
     private RgbaImage? _atlas;
     private string _caption = "";
+    // The layout, worked out once per model and layer; each result only refills the order and the atlas.
+    private (Glassbox.Explain.Explainer Explainer, string Layer, int MaxChannels, int Columns, int MaxWidth, ColormapKind Colormap)? _layoutFor;
+    private int _channels, _height, _width;
+    private int[]? _order;
+    private FeatureAtlasOptions? _options;
 
     [RequiredField]
     public string Layer { get; set; } = "";
@@ -178,24 +183,37 @@ public sealed class FeatureMapGrid : Component
         // Once per result (a model, layer or method switch explains the same frame again: a new result).
         if (!ReferenceEquals(result, _shown))
         {
-            var shape = inference.Worker!.Explainer.Model.Layers().FirstOrDefault(l => l.Output == Layer)?.Shape;
-            if (shape is not { Rank: 4 } s || s[1] < 1 || s[2] < 1 || s[3] < 1)
+            var settings = (inference.Worker!.Explainer, Layer, MaxChannels, Columns, MaxWidth, Colormap);
+            if (_layoutFor != settings)
+                Lay(settings);
+            if (_options is not { } options)
                 return;
-            int channels = (int)s[1], height = (int)s[2], width = (int)s[3];
-            _caption = $"{Layer}: {channels}×{height}×{width}";
-            var order = MaxChannels > 0 ? FeatureAtlas.OrderByActivation(maps, channels, height, width).Take(MaxChannels).ToArray() : null;
-            int tiles = order?.Length ?? channels;
-            int columns = Columns > 0 ? Math.Min(Columns, tiles) : (int)Math.Ceiling(Math.Sqrt(tiles * 1.5));
-            int scale = Math.Max(1, (MaxWidth - columns - 1) / (columns * width));
-            var options = FeatureAtlasOptions.Default with { Channels = order, Columns = columns, Scale = scale, Colormap = Colormap, Gutter = 1 };
-            var layout = FeatureAtlasLayout.For(tiles, height, width, options);
-            if (_atlas is null || _atlas.Width != layout.Width || _atlas.Height != layout.Height)
-                _atlas = new RgbaImage(layout.Width, layout.Height);
-            FeatureAtlas.Render(maps, channels, height, width, options, _atlas.Pixels);
+            if (_order is { } order)
+                FeatureAtlas.StrongestChannels(maps, _channels, _height, _width, order);
+            FeatureAtlas.Render(maps, _channels, _height, _width, options, _atlas!.Pixels);
             _shown = result;
         }
         renderer.DrawImage(_atlas!, X, Y, _atlas!.Width, _atlas.Height);
         renderer.DrawText(_caption, X, Y - 20, 0xFFFFFFFFu);
+    }
+
+    private void Lay((Glassbox.Explain.Explainer Explainer, string Layer, int MaxChannels, int Columns, int MaxWidth, ColormapKind Colormap) settings)
+    {
+        _layoutFor = settings;
+        _options = null;
+        var shape = settings.Explainer.Model.Layers().FirstOrDefault(l => l.Output == Layer)?.Shape;
+        if (shape is not { Rank: 4 } s || s[1] < 1 || s[2] < 1 || s[3] < 1)
+            return;
+        (_channels, _height, _width) = ((int)s[1], (int)s[2], (int)s[3]);
+        _caption = $"{Layer}: {_channels}×{_height}×{_width}";
+        _order = MaxChannels > 0 ? new int[Math.Min(MaxChannels, _channels)] : null;
+        int tiles = _order?.Length ?? _channels;
+        int columns = Columns > 0 ? Math.Min(Columns, tiles) : (int)Math.Ceiling(Math.Sqrt(tiles * 1.5));
+        int scale = Math.Max(1, (MaxWidth - columns - 1) / (columns * _width));
+        _options = FeatureAtlasOptions.Default with { Channels = _order, Columns = columns, Scale = scale, Colormap = Colormap, Gutter = 1 };
+        var layout = FeatureAtlasLayout.For(tiles, _height, _width, _options);
+        if (_atlas is null || _atlas.Width != layout.Width || _atlas.Height != layout.Height)
+            _atlas = new RgbaImage(layout.Width, layout.Height);
     }
 }
 

@@ -4,10 +4,6 @@ using Glassbox.Inference;
 
 namespace Glassbox.Engine.Live;
 
-/// <summary>One input for the network: the model's input tensor and where it came from.</summary>
-/// <param name="Sequence">Increases with every frame of a source; the overlay is matched to it.</param>
-public sealed record InputFrame(long Sequence, float[] Tensor, TimeSpan CapturedAt, TimeSpan PreprocessTime);
-
 /// <summary>What one run found, with the stage times the stats panel shows.</summary>
 public sealed record InferenceResult(long Sequence, ExplainResult Explanation, TimeSpan PreprocessTime, TimeSpan ExplainTime, TimeSpan Latency);
 
@@ -40,12 +36,18 @@ public sealed class InferenceWorker : IDisposable
     private readonly IReadOnlyList<AttributionMethod> _methods;
     private readonly ExplanationTarget _target;
     private readonly IReadOnlyList<string> _taps;
-    private readonly LatestSlot<InputFrame> _inputs = new();
+    private readonly LatestSlot<InputBuffer> _inputs = new();
+    // Three input buffers, reused: one the thread runs, one waiting, one to fill. Which is which is decided
+    // under this lock, the same one the thread takes the waiting buffer under.
+    private readonly InputBuffer[] _buffers = [new(), new(), new()];
+    private readonly object _ownership = new();
+    private InputBuffer? _running;
     private readonly LatestSlot<InferenceResult> _results = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Stopwatch _clock;
     private readonly WatchedThread _thread;
     private volatile string? _lastError;
+    private long _allocatedBytes;
 
     /// <param name="taps">Intermediate tensors to return with each result (feature maps to show).</param>
     /// <param name="clock">The clock frames are stamped with, to measure latency; a new one if null.</param>
@@ -70,6 +72,12 @@ public sealed class InferenceWorker : IDisposable
 
     public long Completed => _results.Published;
 
+    /// <summary>
+    /// Managed bytes the thread allocated explaining frames so far (what each result holds, with the taps the
+    /// scene asked for, and nothing else once the sessions are planned): a benchmark divides it by <see cref="Completed"/>.
+    /// </summary>
+    public long AllocatedBytes => Interlocked.Read(ref _allocatedBytes);
+
     public string? LastError => _lastError;
 
     /// <summary>
@@ -84,8 +92,31 @@ public sealed class InferenceWorker : IDisposable
     /// </summary>
     public bool InputWaiting => _inputs.HasWaiting;
 
-    /// <summary>Hands a frame to the worker; never blocks.</summary>
-    public void Submit(InputFrame frame) => _inputs.Publish(frame);
+    /// <summary>
+    /// Hands a frame to the worker, copying <paramref name="tensor"/> into a buffer the worker owns (the caller may
+    /// reuse its own at once); never blocks and, once the buffers have the tensor's size, allocates nothing.
+    /// Call it from one thread.
+    /// </summary>
+    /// <param name="sequence">Increases with every frame of a source; the result carries it, and the overlay is matched to it.</param>
+    /// <param name="capturedAt">When the frame was captured, on the worker's clock (latency is measured from it).</param>
+    public void Submit(long sequence, ReadOnlySpan<float> tensor, TimeSpan capturedAt, TimeSpan preprocessTime)
+    {
+        InputBuffer? target = null;
+        lock (_ownership)
+        {
+            var waiting = _inputs.Waiting;
+            foreach (var buffer in _buffers)
+            {
+                if (!ReferenceEquals(buffer, _running) && !ReferenceEquals(buffer, waiting))
+                {
+                    target = buffer;
+                    break;
+                }
+            }
+        }
+        target!.Fill(sequence, tensor, capturedAt, preprocessTime);
+        _inputs.Publish(target);
+    }
 
     /// <summary>
     /// Stops the thread. The loop checks for the stop at least every 50 ms and a run in progress finishes
@@ -114,20 +145,49 @@ public sealed class InferenceWorker : IDisposable
         {
             _thread.Beat();
             _inputs.Wait(TimeSpan.FromMilliseconds(50), token);
-            if (_inputs.TryTake() is not { } frame)
+            InputBuffer? frame;
+            lock (_ownership)
+                frame = _running = _inputs.TryTake();
+            if (frame is null)
                 continue;
             try
             {
-                long start = Stopwatch.GetTimestamp();
-                var explanation = _explainer.Explain(frame.Tensor, _methods, _target, _taps);
+                long start = Stopwatch.GetTimestamp(), allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+                var explanation = _explainer.Explain(frame.Tensor.AsSpan(0, frame.Length), _methods, _target, _taps);
                 var explainTime = Stopwatch.GetElapsedTime(start);
                 _results.Publish(new InferenceResult(frame.Sequence, explanation, frame.PreprocessTime, explainTime, _clock.Elapsed - frame.CapturedAt));
+                Interlocked.Add(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
                 _lastError = null;
             }
             catch (GlassboxException e)
             {
                 _lastError = e.Message;
             }
+        }
+    }
+
+    /// <summary>One frame for the network: the model's input tensor and where it came from.</summary>
+    private sealed class InputBuffer
+    {
+        public long Sequence { get; private set; }
+
+        public float[] Tensor { get; private set; } = [];
+
+        public int Length { get; private set; }
+
+        public TimeSpan CapturedAt { get; private set; }
+
+        public TimeSpan PreprocessTime { get; private set; }
+
+        public void Fill(long sequence, ReadOnlySpan<float> tensor, TimeSpan capturedAt, TimeSpan preprocessTime)
+        {
+            if (Tensor.Length < tensor.Length)
+                Tensor = new float[tensor.Length];
+            tensor.CopyTo(Tensor);
+            Length = tensor.Length;
+            Sequence = sequence;
+            CapturedAt = capturedAt;
+            PreprocessTime = preprocessTime;
         }
     }
 }

@@ -21,6 +21,9 @@ public sealed class LatestSlot<T> : IDisposable where T : class
     /// <summary>True while an item waits that the consumer has not taken.</summary>
     public bool HasWaiting => Volatile.Read(ref _item) is not null;
 
+    /// <summary>The item waiting to be taken, if any, left in place.</summary>
+    public T? Waiting => Volatile.Read(ref _item);
+
     /// <summary>The newest item published, taken or not; null before the first.</summary>
     public T? Latest => Volatile.Read(ref _latest);
 

@@ -93,6 +93,17 @@ internal static class NetStandardPolyfills
         public static bool IsMacOS() => RuntimeInformation.IsOSPlatform(OSPlatform.OSX);
     }
 
+    extension<T>(Span<T> span)
+    {
+        /// <summary>Sorts in place (through an array: the netstandard2.1 span has no Sort).</summary>
+        public void Sort()
+        {
+            var array = span.ToArray();
+            Array.Sort(array);
+            array.CopyTo(span);
+        }
+    }
+
     extension(Array)
     {
         /// <summary>The largest index count of a byte array, as .NET defines it.</summary>
