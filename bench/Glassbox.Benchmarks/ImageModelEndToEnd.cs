@@ -69,14 +69,25 @@ internal static class ImageModelEndToEnd
             Thread.Sleep(1);
         }
 
+        long renderBytes = 0, measuredFrames = 0, inferenceBytesBefore = 0, resultsBefore = 0;
         while (run.Count < results && clock.Elapsed < TimeSpan.FromMinutes(10))
         {
+            long before = GC.GetAllocatedBytesForCurrentThread();
             DrawFrame();
+            if (warmUp <= 0)
+            {
+                renderBytes += GC.GetAllocatedBytesForCurrentThread() - before;
+                measuredFrames++;
+            }
             if (inference.Latest is { } result && result.Sequence != lastSequence)
             {
                 lastSequence = result.Sequence;
                 if (warmUp-- > 0)
+                {
+                    if (warmUp == 0)
+                        (inferenceBytesBefore, resultsBefore) = (inference.Worker!.AllocatedBytes, inference.Worker.Completed);
                     continue;
+                }
                 preprocess.Add(result.PreprocessTime.TotalMilliseconds);
                 run.Add(result.Explanation.SharedRunTime.TotalMilliseconds);
                 explain.Add(result.ExplainTime.TotalMilliseconds);
@@ -85,6 +96,8 @@ internal static class ImageModelEndToEnd
         }
         // The floor under the same load: the scene keeps capturing and drawing while the plain forward runs
         // on a thread of its own (llvmpipe draws with the same two cores the model runs on).
+        double inferenceBytesPerResult = (inference.Worker!.AllocatedBytes - inferenceBytesBefore) / (double)Math.Max(1, inference.Worker.Completed - resultsBefore);
+        double renderBytesPerFrame = renderBytes / (double)Math.Max(1, measuredFrames);
         inference.Enabled = false;
         var loaded = ForwardFloor(package, threads, DrawFrame);
         gpu?.Dispose();
@@ -102,6 +115,7 @@ internal static class ImageModelEndToEnd
             md.AppendLine(EndToEnd.Inv($"| {stage} | {P(values):0.000} | {EndToEnd.Percentile(values, 0.95):0.000} |"));
         md.AppendLine();
         md.AppendLine(EndToEnd.Inv($"Pipeline overhead {P(overhead) / P(run):P1} of the run (target ≤ 10%). Grad-CAM shared run {P(run) / P(loaded):0.00}× the plain forward under the same load (target ≤ 1.3×), {P(run) / P(forward):0.00}× the idle one; explain {P(explain) / P(loaded):0.00}× the loaded forward."));
+        md.AppendLine(EndToEnd.Inv($"Managed bytes allocated: render thread {renderBytesPerFrame:0} per frame (capture hand-over, preparation, overlay, draw), inference thread {inferenceBytesPerResult:0} per result (the result itself)."));
         Console.WriteLine(md.ToString());
         EndToEnd.WriteResults($"e2e-{model}", md.ToString(), new
         {
@@ -112,6 +126,8 @@ internal static class ImageModelEndToEnd
             overhead_of_run = P(overhead) / P(run),
             run_vs_forward_loaded = P(run) / P(loaded),
             run_vs_forward_idle = P(run) / P(forward),
+            render_thread_bytes_per_frame = renderBytesPerFrame,
+            inference_thread_bytes_per_result = inferenceBytesPerResult,
         });
         return 0;
     }
