@@ -27,8 +27,7 @@ public sealed class AttributionOverlay : Component
         var result = Scene.Active<CnnInference>().FirstOrDefault()?.Latest;
         if (result is null)
             return;
-        var map = FindMap(result.Explanation.Maps);
-        if (map is null)
+        if (Find(result.Explanation.Maps, Method) is not { } map)
             return;
         // The options are a record: made again only when a setting changes, not every frame.
         var colormap = map.Signed ? ColormapKind.Diverging : Colormap;
@@ -37,11 +36,12 @@ public sealed class AttributionOverlay : Component
         renderer.DrawHeatmap(map.Values, map.Width, map.Height, X, Y, Size, Size, _options);
     }
 
-    private Glassbox.Explain.AttributionMap? FindMap(System.Collections.Immutable.ImmutableArray<Glassbox.Explain.AttributionMap> maps)
+    /// <summary>The map of <paramref name="method"/>, or the first for an empty name (a loop: this runs every frame).</summary>
+    internal static Glassbox.Explain.AttributionMap? Find(System.Collections.Immutable.ImmutableArray<Glassbox.Explain.AttributionMap> maps, string method)
     {
         foreach (var map in maps)
         {
-            if (Method.Length == 0 || map.Method == Method)
+            if (method.Length == 0 || map.Method == method)
                 return map;
         }
         return null;
@@ -236,10 +236,13 @@ public sealed class AttentionOverlay : Component
 
     protected internal override void Render(IRenderer renderer)
     {
-        var map = Scene.Active<CnnInference>().FirstOrDefault()?.Latest?.Explanation.Maps.FirstOrDefault(m => m.Method == "attention-rollout");
-        if (map is null)
+        var result = Scene.Active<CnnInference>().FirstOrDefault()?.Latest;
+        if (result is null || AttributionOverlay.Find(result.Explanation.Maps, "attention-rollout") is not { } map)
             return;
-        var options = HeatmapOverlayOptions.Default with { Opacity = Opacity, Colormap = Colormap, Upsampling = Upsampling.Bicubic };
-        renderer.DrawHeatmap(map.Values, map.Width, map.Height, X, Y, Size, Size, options);
+        if (_options is not { } o || o.Opacity != Opacity || o.Colormap != Colormap)
+            _options = HeatmapOverlayOptions.Default with { Opacity = Opacity, Colormap = Colormap, Upsampling = Upsampling.Bicubic };
+        renderer.DrawHeatmap(map.Values, map.Width, map.Height, X, Y, Size, Size, _options);
     }
+
+    private HeatmapOverlayOptions? _options;
 }
