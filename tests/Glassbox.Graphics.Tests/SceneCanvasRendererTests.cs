@@ -18,13 +18,17 @@ public class SceneCanvasRendererTests
             paper.Pixels[i] = RgbaImage.Pack((byte)(i * 7), (byte)(255 - i), 200);
         float[] map = [0f, 1f, 2f, 3f, 2f, 1f, 0f, 1f, 4f];
 
-        // Two frames: the second reuses the first one's textures with new contents.
-        for (int frame = 0; frame < 2; frame++)
+        // Three frames: the second reuses the first one's textures with new contents (the overlays blended again
+        // on the GPU), the third repeats the second (the overlays' textures kept as they are). One overlay lies
+        // over an image, at the image's resolution; one over the clear colour, with a contour.
+        for (int frame = 0; frame < 3; frame++)
         {
+            int step = Math.Min(frame, 1);
             canvas.Begin();
             canvas.DrawImage(paper, 10, 10, 140, 140);
-            canvas.DrawHeatmap(map, 3, 3, 10, 10, 140, 140, HeatmapOverlayOptions.Default with { Opacity = 0.5f + frame * 0.2f, Upsampling = Upsampling.Bicubic });
-            canvas.FillRect(170, 20, 100 + frame * 30, 16, 0xFF3CB4F0u);
+            canvas.DrawHeatmap(map, 3, 3, 10, 10, 140, 140, HeatmapOverlayOptions.Default with { Opacity = 0.5f + step * 0.2f, Upsampling = Upsampling.Bicubic });
+            canvas.DrawHeatmap(map, 3, 3, 170, 100, 60 + step * 10, 60, HeatmapOverlayOptions.Default with { Opacity = 0.8f, ContourLevel = 0.5f });
+            canvas.FillRect(170, 20, 100 + step * 30, 16, 0xFF3CB4F0u);
             canvas.DrawText($"frame {frame}: 7 (98.1%)", 170, 60, 0xFFFFFFFFu);
             renderer.Render(canvas);
             var gpu = renderer.Target.Read();

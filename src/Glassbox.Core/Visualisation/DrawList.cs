@@ -115,32 +115,48 @@ public static class DrawListRasterizer
 {
     public static void Render(DrawList list, RgbaImage target, IReadOnlyList<RgbaImage> images, BakedFont? font)
     {
-        foreach (var command in list.Commands)
+        // Plain loops over each command's clipped rectangle: a headless live loop draws every frame with this.
+        var commands = list.Commands;
+        for (int i = 0; i < commands.Count; i++)
         {
+            var command = commands[i];
+            var r = command.Rect;
+            int x0 = Math.Max(0, r.X), y0 = Math.Max(0, r.Y);
+            int x1 = Math.Min(target.Width, r.Right), y1 = Math.Min(target.Height, r.Bottom);
             switch (command.Kind)
             {
                 case DrawCommandKind.Fill:
-                    ForEachPixel(target, command.Rect, (x, y) => target[x, y] = BlendOver(target[x, y], command.Color, (command.Color >> 24) / 255f));
+                    float alpha = (command.Color >> 24) / 255f;
+                    for (int y = y0; y < y1; y++)
+                    {
+                        for (int x = x0; x < x1; x++)
+                            target[x, y] = BlendOver(target[x, y], command.Color, alpha);
+                    }
                     break;
                 case DrawCommandKind.Image:
                     var image = images[command.Image];
-                    var d = command.Rect;
-                    ForEachPixel(target, d, (x, y) =>
+                    for (int y = y0; y < y1; y++)
                     {
-                        int sx = (int)((2L * (x - d.X) + 1) * image.Width / (2L * d.Width));
-                        int sy = (int)((2L * (y - d.Y) + 1) * image.Height / (2L * d.Height));
-                        target[x, y] = image[sx, sy];
-                    });
+                        int sy = (int)((2L * (y - r.Y) + 1) * image.Height / (2L * r.Height));
+                        for (int x = x0; x < x1; x++)
+                        {
+                            int sx = (int)((2L * (x - r.X) + 1) * image.Width / (2L * r.Width));
+                            target[x, y] = image[sx, sy];
+                        }
+                    }
                     break;
                 case DrawCommandKind.Glyph:
                     if (font is null)
                         throw new InvalidOperationException("The list draws text but no font was given.");
-                    var g = command.Rect;
-                    ForEachPixel(target, g, (x, y) =>
+                    float glyphAlpha = (command.Color >> 24) / 255f;
+                    for (int y = y0; y < y1; y++)
                     {
-                        float coverage = font.Coverage[(command.SourceY + y - g.Y) * font.AtlasWidth + command.SourceX + x - g.X] / 255f;
-                        target[x, y] = BlendOver(target[x, y], command.Color, coverage * ((command.Color >> 24) / 255f));
-                    });
+                        for (int x = x0; x < x1; x++)
+                        {
+                            float coverage = font.Coverage[(command.SourceY + y - r.Y) * font.AtlasWidth + command.SourceX + x - r.X] / 255f;
+                            target[x, y] = BlendOver(target[x, y], command.Color, coverage * glyphAlpha);
+                        }
+                    }
                     break;
             }
         }
@@ -157,16 +173,5 @@ public static class DrawListRasterizer
             return (uint)MathF.Floor(mixed * 255f + 0.5f) << shift;
         }
         return Channel(0) | Channel(8) | Channel(16) | (destination & 0xFF000000u);
-    }
-
-    private static void ForEachPixel(RgbaImage target, PixelRect rect, Action<int, int> draw)
-    {
-        int x0 = Math.Max(0, rect.X), y0 = Math.Max(0, rect.Y);
-        int x1 = Math.Min(target.Width, rect.Right), y1 = Math.Min(target.Height, rect.Bottom);
-        for (int y = y0; y < y1; y++)
-        {
-            for (int x = x0; x < x1; x++)
-                draw(x, y);
-        }
     }
 }
