@@ -272,4 +272,68 @@ public class AnalyticMethodTests
         double row0Sum = 0.5 * (0.1 + 1) + 0.5 * 0.9;
         Assert.That(kept[..2], Is.EqualTo(new[] { 0.5 * 1.1 / row0Sum, 0.5 * 0.9 / row0Sum }).Within(1e-7));
     }
+
+    [Test]
+    public void Rollout_discards_the_weakest_weights_in_value_then_index_order_with_ties([Values(1, 3)] int layers)
+    {
+        // Three heads over 17 tokens with values on a coarse grid, so hundreds of weights tie at the threshold,
+        // and an odd layer count so the product ends in the scratch buffer.
+        var random = new Random(11);
+        const int heads = 3, tokens = 17;
+        var attention = Enumerable.Range(0, layers)
+            .Select(_ => Enumerable.Range(0, heads * tokens * tokens).Select(_ => random.Next(0, 5) / 4f).ToArray()).ToList();
+        foreach (var fusion in new[] { HeadFusion.Mean, HeadFusion.Max, HeadFusion.Min })
+        {
+            foreach (float ratio in new[] { 0f, 0.5f, 0.9f })
+                Assert.That(AttentionRollout.Rollout(attention, heads, tokens, fusion, ratio), Is.EqualTo(ReferenceRollout(attention, heads, tokens, fusion, ratio)), $"{fusion}, {ratio}");
+        }
+    }
+
+    // Attention rollout as first written: the discarded weights chosen by a stable sort of their indices.
+    private static double[] ReferenceRollout(IReadOnlyList<float[]> layers, int heads, int n, HeadFusion fusion, float discardRatio)
+    {
+        var result = new double[n * n];
+        for (int i = 0; i < n; i++)
+            result[i * n + i] = 1;
+        foreach (var attention in layers)
+        {
+            var fused = new double[n * n];
+            for (int i = 0; i < n * n; i++)
+            {
+                double value = attention[i];
+                for (int h = 1; h < heads; h++)
+                    value = fusion switch { HeadFusion.Max => Math.Max(value, attention[h * n * n + i]), HeadFusion.Min => Math.Min(value, attention[h * n * n + i]), _ => value + attention[h * n * n + i] };
+                fused[i] = fusion == HeadFusion.Mean ? value / heads : value;
+            }
+            foreach (int i in Enumerable.Range(0, n * n).OrderBy(i => fused[i]).ThenBy(i => i).Take((int)(n * n * discardRatio)).ToList())
+            {
+                if (i != 0)
+                    fused[i] = 0;
+            }
+            for (int r = 0; r < n; r++)
+            {
+                double rowSum = 0;
+                for (int c = 0; c < n; c++)
+                {
+                    fused[r * n + c] = 0.5 * (fused[r * n + c] + (r == c ? 1 : 0));
+                    rowSum += fused[r * n + c];
+                }
+                for (int c = 0; c < n; c++)
+                    fused[r * n + c] /= rowSum;
+            }
+            var next = new double[n * n];
+            for (int r = 0; r < n; r++)
+            {
+                for (int c = 0; c < n; c++)
+                {
+                    double sum = 0;
+                    for (int k = 0; k < n; k++)
+                        sum += fused[r * n + k] * result[k * n + c];
+                    next[r * n + c] = sum;
+                }
+            }
+            result = next;
+        }
+        return [.. result.Take(n), .. result];
+    }
 }

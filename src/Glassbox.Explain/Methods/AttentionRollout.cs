@@ -1,3 +1,4 @@
+using System.Buffers;
 using Glassbox.Inference.Planning;
 
 namespace Glassbox.Explain.Methods;
@@ -49,43 +50,72 @@ public sealed class AttentionRollout : AttributionMethod
 
     public override AttributionMap Compute(ExplainContext context)
     {
+        var layout = LayoutFor(context);
+        int tokens = layout.Tokens;
+        for (int l = 0; l < layout.Tensors.Count; l++)
+            layout.Layers[l] = context.Tensor(layout.Tensors[l]);
+        var product = ArrayPool<double>.Shared.Rent(tokens * tokens);
+        try
+        {
+            RolloutInto(layout.Layers, layout.Heads, tokens, Fusion, DiscardRatio, product.AsSpan(0, tokens * tokens));
+            float[] map;
+            if (layout.ClassToken)
+            {
+                map = new float[tokens - 1];
+                for (int j = 1; j < tokens; j++)
+                    map[j - 1] = (float)product[j];
+            }
+            else
+            {
+                // No class token: how much all tokens together draw on each patch.
+                map = new float[tokens];
+                for (int i = 0; i < tokens; i++)
+                {
+                    for (int j = 0; j < tokens; j++)
+                        map[j] += (float)(product[i * tokens + j] / tokens);
+                }
+            }
+            float max = map.Max();
+            if (max > 0f)
+            {
+                for (int i = 0; i < map.Length; i++)
+                    map[i] /= max;
+            }
+            return MapOf(context, map, layout.Side, layout.Side, layout.Tensors[^1]) with { Details = layout.Details };
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(product);
+        }
+    }
+
+    // What a model's attention looks like, found once per explainer: a live loop explains every frame with it.
+    private sealed record Layout(Explainer Explainer, IReadOnlyList<string> Tensors, int Heads, int Tokens, int Side, bool ClassToken, float[][] Layers,
+                                 System.Collections.Immutable.ImmutableDictionary<string, string> Details);
+
+    private Layout? _layout;
+
+    private Layout LayoutFor(ExplainContext context)
+    {
+        // Read once: another thread explaining with another explainer may swap it; each keeps its own.
+        if (_layout is { } known && ReferenceEquals(known.Explainer, context.Explainer))
+            return known;
         var tensors = AttentionTensors(context.Explainer);
         var shape = context.ShapeOf(tensors[0]);
         int heads = (int)shape[0], tokens = (int)shape[1];
-        var rollout = Rollout(tensors.Select(context.Tensor).ToList(), heads, tokens, Fusion, DiscardRatio);
-
         // A class token exists when the patches make a square without it.
         int side = (int)Math.Round(Math.Sqrt(tokens - 1));
-        float[] map;
-        if (side * side == tokens - 1)
-        {
-            map = new float[tokens - 1];
-            for (int j = 1; j < tokens; j++)
-                map[j - 1] = (float)rollout[j];
-        }
-        else
+        bool classToken = side * side == tokens - 1;
+        if (!classToken)
         {
             side = (int)Math.Round(Math.Sqrt(tokens));
             if (side * side != tokens)
                 throw new GlassboxException($"{tokens} tokens do not form a square grid of patches, with or without a class token; the map cannot be laid out.");
-            // No class token: how much all tokens together draw on each patch.
-            map = new float[tokens];
-            for (int i = 0; i < tokens; i++)
-            {
-                for (int j = 0; j < tokens; j++)
-                    map[j] += (float)(rollout[tokens + i * tokens + j] / tokens);
-            }
         }
-        float max = map.Max();
-        if (max > 0f)
-        {
-            for (int i = 0; i < map.Length; i++)
-                map[i] /= max;
-        }
-        return MapOf(context, map, side, side, tensors[^1]) with
-        {
-            Details = Perturbation.Details(("head_fusion", Fusion.ToString().ToLowerInvariant()), ("discard_ratio", DiscardRatio), ("layers", tensors.Count)),
-        };
+        var details = Perturbation.Details(("head_fusion", Fusion.ToString().ToLowerInvariant()), ("discard_ratio", DiscardRatio), ("layers", tensors.Count));
+        var layout = new Layout(context.Explainer, tensors, heads, tokens, side, classToken, new float[tensors.Count][], details);
+        _layout = layout;
+        return layout;
     }
 
     /// <summary>
@@ -94,67 +124,109 @@ public sealed class AttentionRollout : AttributionMethod
     /// </summary>
     internal static double[] Rollout(IReadOnlyList<float[]> layers, int heads, int tokens, HeadFusion fusion, float discardRatio)
     {
-        int n = tokens;
-        var result = Identity(n);
-        var fused = new double[n * n];
-        var next = new double[n * n];
-        foreach (var attention in layers)
-        {
-            for (int i = 0; i < n * n; i++)
-            {
-                double value = attention[i];
-                for (int h = 1; h < heads; h++)
-                {
-                    double v = attention[h * n * n + i];
-                    value = fusion switch { HeadFusion.Max => Math.Max(value, v), HeadFusion.Min => Math.Min(value, v), _ => value + v };
-                }
-                fused[i] = fusion == HeadFusion.Mean ? value / heads : value;
-            }
-            int discard = (int)(n * n * discardRatio);
-            if (discard > 0)
-            {
-                // The weakest weights go, except the class token's attention to itself (index 0), as in the reference code.
-                var order = Enumerable.Range(0, n * n).OrderBy(i => fused[i]).ThenBy(i => i).Take(discard);
-                foreach (int i in order)
-                {
-                    if (i != 0)
-                        fused[i] = 0;
-                }
-            }
-            for (int r = 0; r < n; r++)
-            {
-                double rowSum = 0;
-                for (int c = 0; c < n; c++)
-                {
-                    fused[r * n + c] = 0.5 * (fused[r * n + c] + (r == c ? 1 : 0));
-                    rowSum += fused[r * n + c];
-                }
-                for (int c = 0; c < n; c++)
-                    fused[r * n + c] /= rowSum;
-            }
-            for (int r = 0; r < n; r++)
-            {
-                for (int c = 0; c < n; c++)
-                {
-                    double sum = 0;
-                    for (int k = 0; k < n; k++)
-                        sum += fused[r * n + k] * result[k * n + c];
-                    next[r * n + c] = sum;
-                }
-            }
-            (result, next) = (next, result);
-        }
-        var output = new double[n + n * n];
-        Array.Copy(result, 0, output, 0, n);
-        Array.Copy(result, 0, output, n, n * n);
+        var product = new double[tokens * tokens];
+        RolloutInto(layers, heads, tokens, fusion, discardRatio, product);
+        var output = new double[tokens + tokens * tokens];
+        product.AsSpan(0, tokens).CopyTo(output);
+        product.CopyTo(output.AsSpan(tokens));
         return output;
     }
 
-    private static double[] Identity(int n)
+    /// <summary>The tokens × tokens rollout into <paramref name="product"/>; its scratch is rented, so a live loop allocates nothing.</summary>
+    private static void RolloutInto(IReadOnlyList<float[]> layers, int heads, int tokens, HeadFusion fusion, float discardRatio, Span<double> product)
     {
-        var m = new double[n * n];
-        for (int i = 0; i < n; i++)
-            m[i * n + i] = 1;
-        return m;
+        int n = tokens;
+        var pool = ArrayPool<double>.Shared;
+        double[] fused = pool.Rent(n * n), next = pool.Rent(n * n), sorted = pool.Rent(n * n);
+        try
+        {
+            var result = product;
+            result.Clear();
+            for (int i = 0; i < n; i++)
+                result[i * n + i] = 1;
+            Span<double> other = next.AsSpan(0, n * n);
+            bool inProduct = true;
+            for (int l = 0; l < layers.Count; l++)
+            {
+                var attention = layers[l];
+                for (int i = 0; i < n * n; i++)
+                {
+                    double value = attention[i];
+                    for (int h = 1; h < heads; h++)
+                    {
+                        double v = attention[h * n * n + i];
+                        value = fusion switch { HeadFusion.Max => Math.Max(value, v), HeadFusion.Min => Math.Min(value, v), _ => value + v };
+                    }
+                    fused[i] = fusion == HeadFusion.Mean ? value / heads : value;
+                }
+                int discard = (int)(n * n * discardRatio);
+                if (discard > 0)
+                    DiscardWeakest(fused.AsSpan(0, n * n), discard, sorted.AsSpan(0, n * n));
+                for (int r = 0; r < n; r++)
+                {
+                    double rowSum = 0;
+                    for (int c = 0; c < n; c++)
+                    {
+                        fused[r * n + c] = 0.5 * (fused[r * n + c] + (r == c ? 1 : 0));
+                        rowSum += fused[r * n + c];
+                    }
+                    for (int c = 0; c < n; c++)
+                        fused[r * n + c] /= rowSum;
+                }
+                for (int r = 0; r < n; r++)
+                {
+                    for (int c = 0; c < n; c++)
+                    {
+                        double sum = 0;
+                        for (int k = 0; k < n; k++)
+                            sum += fused[r * n + k] * result[k * n + c];
+                        other[r * n + c] = sum;
+                    }
+                }
+                var swap = result;
+                result = other;
+                other = swap;
+                inProduct = !inProduct;
+            }
+            // An odd number of layers leaves the product in the scratch buffer.
+            if (!inProduct)
+                result.CopyTo(product);
+        }
+        finally
+        {
+            pool.Return(fused);
+            pool.Return(next);
+            pool.Return(sorted);
+        }
     }
+
+    /// <summary>
+    /// Zeroes the <paramref name="discard"/> weakest weights, the weakest being the first in (value, index) order,
+    /// except the class token's attention to itself (index 0), as in the reference code: the count is found from
+    /// the sorted values, so no index order is sorted.
+    /// </summary>
+    private static void DiscardWeakest(Span<double> fused, int discard, Span<double> sorted)
+    {
+        fused.CopyTo(sorted);
+        sorted.Sort();
+        double threshold = sorted[discard - 1];
+        int below = 0;
+        foreach (double v in fused)
+        {
+            if (Less(v, threshold))
+                below++;
+        }
+        int equalToDiscard = discard - below;
+        for (int i = 0; i < fused.Length; i++)
+        {
+            bool dropped = Less(fused[i], threshold) || (Same(fused[i], threshold) && equalToDiscard-- > 0);
+            if (dropped && i != 0)
+                fused[i] = 0;
+        }
+    }
+
+    // Ordered as the default comparer orders doubles: NaN first.
+    private static bool Less(double a, double b) => a < b || (double.IsNaN(a) && !double.IsNaN(b));
+
+    private static bool Same(double a, double b) => a == b || (double.IsNaN(a) && double.IsNaN(b));
 }
