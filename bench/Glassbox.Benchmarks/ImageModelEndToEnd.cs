@@ -24,13 +24,18 @@ internal static class ImageModelEndToEnd
     {
         int results = EndToEnd.Argument(args, "--frames", 200);
         int threads = EndToEnd.Argument(args, "--threads", 2);
+        // --ep webgpu | cuda | auto on a machine with a GPU: the floor and the live run use the same preference,
+        // and the providers' report says which one ran (a provider that cannot open falls back to the CPU).
+        string ep = Array.IndexOf(args, "--ep") is var e and >= 0 && e + 1 < args.Length ? args[e + 1] : "cpu";
+        var providers = ExecutionProviders.ParsePreference(ep);
         string package = WritePackage(model);
 
-        var forward = ForwardFloor(package, threads, null);
+        var (forward, providerReport) = ForwardFloor(package, threads, providers, null);
+        Console.WriteLine(providerReport);
         using var scene = new Scene($"e2e-{model}");
         var input = scene.CreateEntity("Input");
         var feed = input.Add(new VideoFeed { Pattern = "ball", Width = 320, Height = 240, Fps = 120, X = 0, Y = 0, DisplayWidth = 448, DisplayHeight = 336 });
-        var inference = input.Add(new CnnInference { Model = package, Ep = "cpu", Threads = threads, Methods = ["grad-cam"], WatchdogSeconds = 0 });
+        var inference = input.Add(new CnnInference { Model = package, Ep = ep, Threads = threads, Methods = ["grad-cam"], WatchdogSeconds = 0 });
         input.Add(new AttributionOverlay { X = 0, Y = 0, Size = 336 });
         scene.CreateEntity("Bars").Add(new Glassbox.Engine.ProbabilityBars { X = 460, Y = 10, Width = 160, BarHeight = 4 });
         if (inference.Status is { } problem)
@@ -39,6 +44,7 @@ internal static class ImageModelEndToEnd
         GlContext? gl = GlContext.DisplayAvailable ? GlContext.CreateOffscreen() : null;
         var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
         var gpu = gl is null ? null : new SceneCanvasRenderer(gl, ShaderLibrary.FindDefault(), font, 640, 360);
+        string renderer = gl is null ? "CPU rasteriser" : $"GPU offscreen: {gl.Renderer}";
         var canvas = gpu?.CreateCanvas() ?? new SceneCanvas(640, 360, font);
 
         var preprocess = new List<double>();
@@ -96,10 +102,11 @@ internal static class ImageModelEndToEnd
         }
         // The floor under the same load: the scene keeps capturing and drawing while the plain forward runs
         // on a thread of its own (llvmpipe draws with the same two cores the model runs on).
+        string liveProvider = inference.Latest?.Explanation.Provider.DisplayName() ?? "-";
         double inferenceBytesPerResult = (inference.Worker!.AllocatedBytes - inferenceBytesBefore) / (double)Math.Max(1, inference.Worker.Completed - resultsBefore);
         double renderBytesPerFrame = renderBytes / (double)Math.Max(1, measuredFrames);
         inference.Enabled = false;
-        var loaded = ForwardFloor(package, threads, DrawFrame);
+        var (loaded, _) = ForwardFloor(package, threads, providers, DrawFrame);
         gpu?.Dispose();
         gl?.Dispose();
 
@@ -107,7 +114,7 @@ internal static class ImageModelEndToEnd
         var overhead = preprocess.Zip(explain, run).Select(t => t.First + (t.Second - t.Third)).ToList();
         var md = new StringBuilder();
         md.AppendLine(EndToEnd.Inv($"# End-to-end live pipeline on {model} (random weights), {run.Count} results")).AppendLine();
-        md.AppendLine(EndToEnd.Inv($"videotestsrc 320×240 → 3×224×224 tensor → Grad-CAM (layer auto) → overlay, {(gl is null ? "CPU rasteriser" : "GPU offscreen")}; CPU provider, {threads} intra-op threads; {Environment.ProcessorCount} CPUs")).AppendLine();
+        md.AppendLine(EndToEnd.Inv($"videotestsrc 320×240 → 3×224×224 tensor → Grad-CAM (layer auto) → overlay, {renderer}; {liveProvider} provider (floor: {providerReport.Selected.DisplayName()}), {threads} intra-op threads; {Environment.ProcessorCount} CPUs; ONNX Runtime {providerReport.OnnxRuntimeVersion}")).AppendLine();
         md.AppendLine("| stage | p50 (ms) | p95 (ms) |").AppendLine("|---|---:|---:|");
         foreach (var (stage, values) in new[] { ("preprocess: frame → tensor (render thread)", preprocess), ("shared run: forward + gradient", run), ("explain: run + Grad-CAM map + copies", explain),
                                                  ("pipeline overhead: preprocess + explain − run", overhead), ("latency: frame captured → result", latency), ("floor: plain ORT forward run, idle", forward),
@@ -121,6 +128,8 @@ internal static class ImageModelEndToEnd
         {
             model,
             threads,
+            execution_provider = liveProvider,
+            floor_execution_provider = providerReport.Selected.DisplayName(),
             results = run.Count,
             p50 = new { preprocess = P(preprocess), run = P(run), explain = P(explain), overhead = P(overhead), latency = P(latency), forward_idle = P(forward), forward_loaded = P(loaded) },
             overhead_of_run = P(overhead) / P(run),
@@ -158,10 +167,10 @@ internal static class ImageModelEndToEnd
     }
 
     /// <summary>Plain forward runs on a thread of their own; <paramref name="frame"/>, if given, runs the live loop meanwhile on this one.</summary>
-    private static List<double> ForwardFloor(string package, int threads, Action? frame)
+    private static (List<double> Times, ProviderReport Providers) ForwardFloor(string package, int threads, IReadOnlyList<ExecutionProvider> providers, Action? frame)
     {
         var loaded = ModelPackage.Load(package);
-        using var session = ModelSession.Open(loaded.Model, InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = threads });
+        using var session = ModelSession.Open(loaded.Model, InferenceOptions.Default with { Providers = providers, IntraOpThreads = threads });
         using var run = session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
         var times = new List<double>();
         var runs = Task.Run(() =>
@@ -182,6 +191,6 @@ internal static class ImageModelEndToEnd
                 frame();
         }
         runs.GetAwaiter().GetResult();
-        return times;
+        return (times, session.Providers);
     }
 }
