@@ -64,8 +64,9 @@ public sealed class SceneCanvasRenderer : IDisposable
         _overlayAt.Clear();
         for (int i = 0; i < images.Count; i++)
             _overlayAt.Add(null);
-        foreach (var overlay in canvas.Overlays)
-            _overlayAt[overlay.ImageIndex] = overlay;
+        var overlays = canvas.Overlays;
+        for (int i = 0; i < overlays.Count; i++)
+            _overlayAt[overlays[i].ImageIndex] = overlays[i];
         for (int i = 0; i < images.Count; i++)
         {
             if (i == _textures.Count)

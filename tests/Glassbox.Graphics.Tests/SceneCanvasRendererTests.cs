@@ -38,4 +38,36 @@ public class SceneCanvasRendererTests
         }
         Assert.That(gl.DebugErrorCount, Is.Zero, string.Join("; ", gl.DebugMessages.Select(m => m.Text)));
     }
+
+    [Test]
+    public void Drawing_frames_with_a_changing_overlay_allocates_nothing()
+    {
+        using var gl = GlContext.CreateOffscreen();
+        var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
+        using var renderer = new SceneCanvasRenderer(gl, new ShaderLibrary(RepoPaths.Shaders), font, 320, 200);
+        var canvas = renderer.CreateCanvas();
+        var paper = new RgbaImage(28, 28);
+        var map = new float[49];
+        var options = HeatmapOverlayOptions.Default with { Upsampling = Upsampling.Bicubic };
+        void Frame(int frame)
+        {
+            // A new map every frame, as a live explanation gives: the overlay is blended again each time.
+            map[frame % 49] += 1f;
+            paper.Pixels[frame % paper.Pixels.Length] ^= 0x00FFFFFFu;
+            canvas.Begin();
+            canvas.DrawImage(paper, 10, 10, 140, 140);
+            canvas.DrawHeatmap(map, 7, 7, 10, 10, 140, 140, options);
+            canvas.FillRect(170, 20, 100, 16, 0xFF3CB4F0u);
+            canvas.DrawText("7 (98.1%)", 170, 60, 0xFFFFFFFFu);
+            renderer.Render(canvas);
+        }
+        for (int i = 0; i < 20; i++)
+            Frame(i);
+        gl.Finish();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 20; i < 120; i++)
+            Frame(i);
+        gl.Finish();
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero, "100 frames: upload, overlay pass, texture copy, draw list");
+    }
 }
