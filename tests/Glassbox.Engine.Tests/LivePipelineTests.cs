@@ -205,6 +205,44 @@ public class LivePipelineTests
     }
 
     [Test]
+    public void A_paused_network_keeps_its_last_result_on_show_and_explains_the_latest_drawing_when_resumed()
+    {
+        using var scene = SceneFile.Parse(SceneJson(Model), ComponentRegistry.Default, "mnist.json");
+        var inference = scene.Find("Input")!.Get<CnnInference>()!;
+        var drawing = scene.Find("Input")!.Get<DrawingCanvasInput>()!;
+        long frame = 0;
+        bool RunUntil(Func<bool> done)
+        {
+            var timer = Stopwatch.StartNew();
+            while (!done() && timer.Elapsed < TimeSpan.FromSeconds(20))
+            {
+                scene.Update(Frame(++frame));
+                Thread.Sleep(2);
+            }
+            return done();
+        }
+        drawing.AddStroke(Seven);
+        Assert.That(RunUntil(() => inference.Latest?.Sequence == drawing.LastSequence), "the 7 is explained");
+        var shown = inference.Latest!;
+        Assert.That(shown.Explanation.PredictedClass, Is.EqualTo(7));
+
+        inference.Paused = true;
+        drawing.Clear();
+        drawing.AddStroke([new StrokePoint(140, 40), new StrokePoint(140, 240)]);
+        for (int i = 0; i < 30; i++)
+        {
+            scene.Update(Frame(++frame));
+            Thread.Sleep(5);
+        }
+        Assert.That(drawing.LastSequence, Is.GreaterThan(shown.Sequence), "the new drawing was handed over");
+        Assert.That(inference.Latest, Is.SameAs(shown), "and kept, not explained, while paused");
+
+        inference.Paused = false;
+        Assert.That(RunUntil(() => inference.Latest?.Sequence == drawing.LastSequence), "resumed: the latest drawing is explained at once");
+        Assert.That(inference.Latest!.Explanation.PredictedClass, Is.EqualTo(1));
+    }
+
+    [Test]
     public void The_latest_slot_keeps_only_the_newest_item_and_counts_the_dropped()
     {
         using var slot = new LatestSlot<string>();

@@ -21,6 +21,8 @@ public sealed class CnnInference : Component
     private float[] _lastInput = [];
     private int _lastLength;
     private TimeSpan _lastPreprocessTime;
+    private long _explained;
+    private bool _paused;
 
     /// <summary>Model package folder or .onnx file.</summary>
     [RequiredField]
@@ -45,6 +47,23 @@ public sealed class CnnInference : Component
 
     /// <summary>Seconds one run may take before the inference thread is taken as stuck and replaced; 0 turns the watchdog off.</summary>
     public float WatchdogSeconds { get; set; } = 10f;
+
+    /// <summary>
+    /// While true, inputs are kept but not explained: the last result stays on show (a guide can talk over a frozen
+    /// explanation) and the network's cores are free. Set false again, the latest input is explained at once.
+    /// </summary>
+    public bool Paused
+    {
+        get => _paused;
+        set
+        {
+            if (_paused == value)
+                return;
+            _paused = value;
+            if (!value && _sequence > _explained && Worker is { } worker)
+                SubmitLast(worker);
+        }
+    }
 
     /// <summary>Times the watchdog replaced a stuck inference thread.</summary>
     public int WatchdogRestarts { get; private set; }
@@ -105,8 +124,18 @@ public sealed class CnnInference : Component
         tensor.CopyTo(_lastInput);
         _lastLength = tensor.Length;
         _lastPreprocessTime = preprocessTime;
-        Worker?.Submit(sequence, tensor, capturedAt, preprocessTime);
+        if (!_paused && Worker is { } worker)
+        {
+            worker.Submit(sequence, tensor, capturedAt, preprocessTime);
+            _explained = sequence;
+        }
         return sequence;
+    }
+
+    private void SubmitLast(InferenceWorker worker)
+    {
+        worker.Submit(_sequence, _lastInput.AsSpan(0, _lastLength), Now, _lastPreprocessTime);
+        _explained = _sequence;
     }
 
     protected internal override void Awake()
@@ -147,9 +176,10 @@ public sealed class CnnInference : Component
             Worker = new InferenceWorker(Explainer.Create(Package, settings.ToExplainerOptions()), _methods, _target, taps, SharedClock);
             Settings = settings;
             Status = null;
+            _explained = 0;
             // A still input (a finished drawing) is explained again by the new settings at once.
-            if (_sequence > 0 && _lastLength == Package.Preprocessing.Channels * Package.Preprocessing.Height * Package.Preprocessing.Width)
-                Worker.Submit(_sequence, _lastInput.AsSpan(0, _lastLength), Now, _lastPreprocessTime);
+            if (!_paused && _sequence > 0 && _lastLength == Package.Preprocessing.Channels * Package.Preprocessing.Height * Package.Preprocessing.Width)
+                SubmitLast(Worker);
         }
         catch (GlassboxException e)
         {

@@ -74,9 +74,9 @@ public abstract class FrameFeed : Component
             return;
         Current = image;
         var inference = Scene.Active<CnnInference>().FirstOrDefault();
-        // While a prepared frame still waits for the network, this one is shown but not prepared: it would
-        // replace the waiting one unexplained, and preparing it takes the cores the network runs on.
-        if (inference?.Package is not { } package || inference.Worker is { InputWaiting: true })
+        // While a prepared frame still waits for the network (or the network is paused), this one is shown but not
+        // prepared: it would replace the waiting one unexplained, and preparing it takes the cores the network runs on.
+        if (inference?.Package is not { } package || inference.Paused || inference.Worker is { InputWaiting: true })
             return;
         long start = Stopwatch.GetTimestamp();
         var p = package.Preprocessing;
