@@ -64,11 +64,12 @@ public class MnistExplainBenchmarks
 }
 
 /// <summary>
-/// ResNet-18 at 224², CPU, 2 threads: Grad-CAM through the explainer (one run finds the top class
-/// and its gradient at layer4, then the map) against the plain forward run. Target ≤ 1.3×.
+/// The ImageNet-sized models at 224² with random weights (ResNet-18 and MobileNetV2, exported by
+/// tools/models/export_benchmark_models.py), CPU, 2 threads: Grad-CAM through the explainer (one run finds the
+/// top class and its gradient at the last spatial layer, then the map) against the plain forward run. Target ≤ 1.3×.
 /// </summary>
 [MemoryDiagnoser]
-public class ResNetExplainBenchmarks
+public class ImageModelExplainBenchmarks
 {
     private ModelSession _plain = null!;
     private SessionRun _plainRun = null!;
@@ -76,10 +77,13 @@ public class ResNetExplainBenchmarks
     private float[] _input = null!;
     private readonly AttributionMethod[] _gradCam = [new GradCam()];
 
+    [Params("resnet18", "mobilenetv2")]
+    public string Model { get; set; } = "";
+
     [GlobalSetup]
     public void Setup()
     {
-        var model = Glassbox.Onnx.OnnxModel.Load(BenchModels.Path("resnet18.onnx"));
+        var model = Glassbox.Onnx.OnnxModel.Load(BenchModels.Path($"{Model}.onnx"));
         var inference = InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 2 };
         _plain = ModelSession.Open(model, inference);
         _plainRun = _plain.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
@@ -98,7 +102,7 @@ public class ResNetExplainBenchmarks
         _plain.Dispose();
     }
 
-    [Benchmark(Baseline = true, Description = "ResNet-18 forward")]
+    [Benchmark(Baseline = true, Description = "forward (floor)")]
     public void Forward() => _plainRun.Execute();
 
     [Benchmark(Description = "Grad-CAM via the explainer (run + map)")]

@@ -100,12 +100,13 @@ internal static class ImageModelEndToEnd
                 latency.Add(result.Latency.TotalMilliseconds);
             }
         }
-        // The floor under the same load: the scene keeps capturing and drawing while the plain forward runs
-        // on a thread of its own (llvmpipe draws with the same two cores the model runs on).
+        // The floor under the same load: the scene keeps capturing and drawing, the last result's overlay and bars
+        // on show, while the plain forward runs on a thread of its own (llvmpipe draws with the same two cores the
+        // model runs on). The network is paused, not switched off, so the scene draws what it drew live.
         string liveProvider = inference.Latest?.Explanation.Provider.DisplayName() ?? "-";
         double inferenceBytesPerResult = (inference.Worker!.AllocatedBytes - inferenceBytesBefore) / (double)Math.Max(1, inference.Worker.Completed - resultsBefore);
         double renderBytesPerFrame = renderBytes / (double)Math.Max(1, measuredFrames);
-        inference.Enabled = false;
+        inference.Paused = true;
         var (loaded, _) = ForwardFloor(package, threads, providers, DrawFrame);
         gpu?.Dispose();
         gl?.Dispose();
