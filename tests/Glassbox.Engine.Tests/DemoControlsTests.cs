@@ -56,6 +56,13 @@ public class DemoControlsTests
         RunUntil(() => inference.Package?.Name == "mnist-vit" && inference.Latest?.Explanation.Maps[0].Method == "attention-rollout", "V: the ViT, explained by attention rollout");
         Assert.That(inference.Latest!.Explanation.PredictedClass, Is.EqualTo(7));
         Assert.That(controls.Summary, Does.StartWith("mnist-vit · attention-rollout"));
+
+        scene.SendKey('p');
+        RunUntil(() => controls.Summary.EndsWith("· paused (P resumes)", StringComparison.Ordinal), "P pauses the network and says so");
+        Assert.That(inference.Paused, Is.True);
+        scene.SendKey('p');
+        RunUntil(() => !controls.Summary.Contains("paused", StringComparison.Ordinal), "and P again resumes it");
+        Assert.That(inference.Paused, Is.False);
         Assert.That(scene.SendKey('q'), Is.False, "keys without a meaning are left to the host");
     }
 }

@@ -52,6 +52,9 @@ public sealed class DemoControls : Component, IKeyHandler
                 inference.Reconfigure(model: Models[_model], methods: [Methods[0]], layer: "auto");
                 _switchingModel = true;
                 break;
+            case 'p' when inference is not null:
+                inference.Paused = !inference.Paused;
+                break;
             case 'c':
                 foreach (var c in Scene.Active<DrawingCanvasInput>())
                     c.Clear();
@@ -90,9 +93,17 @@ public sealed class DemoControls : Component, IKeyHandler
                 grid.Layer = first ?? grid.Layer;
             inference.Reconfigure(methods: [MethodsFor(inference)[0]]);
         }
-        var source = Scene.Active<DrawingCanvasInput>().Any() ? "canvas" : "live feed";
-        Summary = $"{inference.Package?.Name ?? inference.Model} · {string.Join(", ", inference.Methods)} · layer {inference.Layer} · {source}{(inference.Reconfiguring ? " · loading…" : "")}";
+        bool canvas = Scene.Active<DrawingCanvasInput>().Any();
+        // Made again only when something it says changes: this runs every frame.
+        var shown = (inference.Package, inference.Model, inference.Methods, inference.Layer, canvas, inference.Reconfiguring, inference.Paused);
+        if (shown == _shown)
+            return;
+        _shown = shown;
+        Summary = $"{inference.Package?.Name ?? inference.Model} · {string.Join(", ", inference.Methods)} · layer {inference.Layer} · {(canvas ? "canvas" : "live feed")}" +
+                  $"{(inference.Reconfiguring ? " · loading…" : "")}{(inference.Paused ? " · paused (P resumes)" : "")}";
     }
+
+    private (Glassbox.Inference.ModelPackage?, string, string[], string, bool, bool, bool)? _shown;
 
     protected internal override void Render(Glassbox.Visualisation.IRenderer renderer)
     {
