@@ -26,7 +26,7 @@ public sealed class GlEmbedding : IDisposable
     [
         "draw and read framebuffer bindings", "viewport", "current program", "vertex array binding",
         "active texture unit, and the 2D texture bound on unit 0 and on the active unit",
-        "pixel-unpack buffer binding", "shader-storage buffer binding (generic, and indexed binding 0 with its range)",
+        "pixel-unpack buffer binding", "shader-storage buffer bindings (generic, and indexed bindings 0 to 4 with their ranges)",
         "unpack and pack alignment", "blend function (separate RGB and alpha)", "colour write mask", "clear colour",
         "GL_BLEND, GL_SCISSOR_TEST, GL_DEPTH_TEST, GL_STENCIL_TEST, GL_CULL_FACE and GL_FRAMEBUFFER_SRGB (disabled while Glassbox draws)",
     ];

@@ -15,14 +15,24 @@ internal readonly unsafe struct GlStateGuard
     private readonly Gl _gl;
     private readonly int _drawFramebuffer, _readFramebuffer, _program, _vertexArray, _activeTexture, _unpackBuffer, _storageBuffer;
     private readonly int _unpackAlignment, _packAlignment, _blendSrcRgb, _blendDstRgb, _blendSrcAlpha, _blendDstAlpha;
-    private readonly int _storageBinding0, _textureUnit0, _textureActiveUnit, _switchesOn;
-    private readonly long _storageStart0, _storageSize0;
+    private readonly int _textureUnit0, _textureActiveUnit, _switchesOn;
     // Fixed-size values: saving and restoring state allocates nothing, frame after frame.
     private readonly Four<int> _viewport, _colorMask;
     private readonly Four<float> _clearColor;
+    private readonly StorageBindings<int> _storageBuffers;
+    private readonly StorageBindings<long> _storageStarts, _storageSizes;
+
+    /// <summary>Indexed storage-buffer binding points Glassbox binds: 0 for the draw list, 0 to 4 for the overlay pass.</summary>
+    internal const int StorageBindingCount = 5;
 
     [System.Runtime.CompilerServices.InlineArray(4)]
     private struct Four<T>
+    {
+        private T _element;
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(StorageBindingCount)]
+    private struct StorageBindings<T>
     {
         private T _element;
     }
@@ -43,13 +53,18 @@ internal readonly unsafe struct GlStateGuard
         _blendDstRgb = gl.GetInteger(Gl.BlendDstRgb);
         _blendSrcAlpha = gl.GetInteger(Gl.BlendSrcAlpha);
         _blendDstAlpha = gl.GetInteger(Gl.BlendDstAlpha);
-        int binding;
-        gl.GetIntegeri_v(Gl.ShaderStorageBufferBinding, 0, &binding);
-        _storageBinding0 = binding;
-        long start, size;
-        gl.GetInteger64i_v(Gl.ShaderStorageBufferStart, 0, &start);
-        gl.GetInteger64i_v(Gl.ShaderStorageBufferSize, 0, &size);
-        (_storageStart0, _storageSize0) = (start, size);
+        StorageBindings<int> buffers = default;
+        StorageBindings<long> starts = default, sizes = default;
+        for (int i = 0; i < StorageBindingCount; i++)
+        {
+            int binding;
+            long start, size;
+            gl.GetIntegeri_v(Gl.ShaderStorageBufferBinding, (uint)i, &binding);
+            gl.GetInteger64i_v(Gl.ShaderStorageBufferStart, (uint)i, &start);
+            gl.GetInteger64i_v(Gl.ShaderStorageBufferSize, (uint)i, &size);
+            (buffers[i], starts[i], sizes[i]) = (binding, start, size);
+        }
+        (_storageBuffers, _storageStarts, _storageSizes) = (buffers, starts, sizes);
         Four<int> viewport = default, colorMask = default;
         Four<float> clearColor = default;
         gl.GetIntegerv(Gl.ViewportState, (int*)&viewport);
@@ -89,10 +104,13 @@ internal readonly unsafe struct GlStateGuard
         gl.ActiveTexture((uint)_activeTexture);
         gl.BindTexture(Gl.Texture2D, (uint)_textureActiveUnit);
         gl.BindBuffer(Gl.PixelUnpackBuffer, (uint)_unpackBuffer);
-        if (_storageSize0 > 0)
-            gl.BindBufferRange(Gl.ShaderStorageBuffer, 0, (uint)_storageBinding0, (nint)_storageStart0, (nint)_storageSize0);
-        else
-            gl.BindBufferBase(Gl.ShaderStorageBuffer, 0, (uint)_storageBinding0);
+        for (int i = 0; i < StorageBindingCount; i++)
+        {
+            if (_storageSizes[i] > 0)
+                gl.BindBufferRange(Gl.ShaderStorageBuffer, (uint)i, (uint)_storageBuffers[i], (nint)_storageStarts[i], (nint)_storageSizes[i]);
+            else
+                gl.BindBufferBase(Gl.ShaderStorageBuffer, (uint)i, (uint)_storageBuffers[i]);
+        }
         // Binding an indexed target also sets the generic one, so the generic binding goes back last.
         gl.BindBuffer(Gl.ShaderStorageBuffer, (uint)_storageBuffer);
         gl.PixelStorei(Gl.UnpackAlignment, _unpackAlignment);

@@ -27,16 +27,22 @@ public unsafe class GlEmbeddingTests
         gl.GetIntegerv(Gl.ViewportState, viewport);
         gl.GetIntegerv(Gl.ColorWritemask, mask);
         gl.GetFloatv(Gl.ColorClearValue, clear);
-        int storage0;
-        long start0, size0;
-        gl.GetIntegeri_v(Gl.ShaderStorageBufferBinding, 0, &storage0);
-        gl.GetInteger64i_v(Gl.ShaderStorageBufferStart, 0, &start0);
-        gl.GetInteger64i_v(Gl.ShaderStorageBufferSize, 0, &size0);
+        // Indexed storage bindings 0–4: the draw list binds 0, the overlay pass 0 to 4.
+        var storage = new List<string>();
+        for (uint index = 0; index < 5; index++)
+        {
+            int buffer;
+            long start, size;
+            gl.GetIntegeri_v(Gl.ShaderStorageBufferBinding, index, &buffer);
+            gl.GetInteger64i_v(Gl.ShaderStorageBufferStart, index, &start);
+            gl.GetInteger64i_v(Gl.ShaderStorageBufferSize, index, &size);
+            storage.Add($"ssbo[{index}] {buffer} +{start} ({size})");
+        }
         uint[] switches = [Gl.Blend, Gl.ScissorTest, Gl.DepthTest, Gl.StencilTest, Gl.CullFace, Gl.FramebufferSrgb];
         return string.Join(", ",
             $"draw fb {I(Gl.DrawFramebufferBinding)}", $"read fb {I(Gl.ReadFramebufferBinding)}", $"program {I(Gl.CurrentProgram)}",
             $"vao {I(Gl.VertexArrayBinding)}", $"active unit {active - Gl.Texture0}", $"texture on it {activeBinding}", $"texture on unit 0 {unit0}",
-            $"unpack buffer {I(Gl.PixelUnpackBufferBinding)}", $"ssbo {I(Gl.ShaderStorageBufferBinding)}", $"ssbo[0] {storage0} +{start0} ({size0})",
+            $"unpack buffer {I(Gl.PixelUnpackBufferBinding)}", $"ssbo {I(Gl.ShaderStorageBufferBinding)}", string.Join(", ", storage),
             $"alignment {I(Gl.UnpackAlignment)}/{I(Gl.PackAlignment)}",
             $"blend {I(Gl.BlendSrcRgb):X} {I(Gl.BlendDstRgb):X} {I(Gl.BlendSrcAlpha):X} {I(Gl.BlendDstAlpha):X}",
             $"viewport {viewport[0]} {viewport[1]} {viewport[2]} {viewport[3]}", $"mask {mask[0]}{mask[1]}{mask[2]}{mask[3]}",
@@ -68,6 +74,9 @@ public unsafe class GlEmbeddingTests
         gl.ActiveTexture(Gl.Texture0 + 3);
         gl.BindTexture(Gl.Texture2D, otherTexture.Id);
         gl.BindBufferRange(Gl.ShaderStorageBuffer, 0, engineBuffer.Id, 256, 512);
+        gl.BindBufferBase(Gl.ShaderStorageBuffer, 1, engineBuffer.Id);
+        gl.BindBufferRange(Gl.ShaderStorageBuffer, 3, engineBuffer.Id, 512, 256);
+        gl.BindBufferBase(Gl.ShaderStorageBuffer, 4, engineBuffer.Id);
         gl.BindBuffer(Gl.ShaderStorageBuffer, engineBuffer.Id);
         gl.PixelStorei(Gl.UnpackAlignment, 8);
         gl.PixelStorei(Gl.PackAlignment, 2);
