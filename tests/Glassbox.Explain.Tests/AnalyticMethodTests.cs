@@ -289,6 +289,27 @@ public class AnalyticMethodTests
         }
     }
 
+    [Test]
+    public void The_live_rollout_applies_the_layers_to_one_row_and_matches_the_whole_product()
+    {
+        var random = new Random(3);
+        const int heads = 4, tokens = 50;
+        var attention = Enumerable.Range(0, 4).Select(_ => Enumerable.Range(0, heads * tokens * tokens).Select(_ => (float)random.NextDouble()).ToArray()).ToList();
+        var full = AttentionRollout.Rollout(attention, heads, tokens, HeadFusion.Mean, 0.9f);
+        var product = full.AsSpan(tokens).ToArray();
+
+        var classRow = new double[tokens];
+        var e0 = new double[tokens];
+        e0[0] = 1;
+        AttentionRollout.RolloutRow(attention, heads, tokens, HeadFusion.Mean, 0.9f, e0, classRow);
+        Assert.That(classRow, Is.EqualTo(product.Take(tokens)).Within(1e-12).Percent, "the class token's row");
+
+        var meanRow = new double[tokens];
+        AttentionRollout.RolloutRow(attention, heads, tokens, HeadFusion.Mean, 0.9f, Enumerable.Repeat(1.0 / tokens, tokens).ToArray(), meanRow);
+        var columnMeans = Enumerable.Range(0, tokens).Select(c => Enumerable.Range(0, tokens).Sum(r => product[r * tokens + c]) / tokens);
+        Assert.That(meanRow, Is.EqualTo(columnMeans).Within(1e-12).Percent, "without a class token, the mean of the rows");
+    }
+
     // Attention rollout as first written: the discarded weights chosen by a stable sort of their indices.
     private static double[] ReferenceRollout(IReadOnlyList<float[]> layers, int heads, int n, HeadFusion fusion, float discardRatio)
     {

@@ -54,27 +54,21 @@ public sealed class AttentionRollout : AttributionMethod
         int tokens = layout.Tokens;
         for (int l = 0; l < layout.Tensors.Count; l++)
             layout.Layers[l] = context.Tensor(layout.Tensors[l]);
-        var product = ArrayPool<double>.Shared.Rent(tokens * tokens);
+        // The map is one row vector times the rollout: the class token's row (e₀ᵀ·P), or without a class token
+        // the mean of all rows (1ᵀ·P / n), so the layers are applied to that vector instead of multiplied together.
+        var pool = ArrayPool<double>.Shared;
+        double[] start = pool.Rent(tokens), row = pool.Rent(tokens);
         try
         {
-            RolloutInto(layout.Layers, layout.Heads, tokens, Fusion, DiscardRatio, product.AsSpan(0, tokens * tokens));
-            float[] map;
+            var weights = start.AsSpan(0, tokens);
+            weights.Fill(layout.ClassToken ? 0 : 1.0 / tokens);
             if (layout.ClassToken)
-            {
-                map = new float[tokens - 1];
-                for (int j = 1; j < tokens; j++)
-                    map[j - 1] = (float)product[j];
-            }
-            else
-            {
-                // No class token: how much all tokens together draw on each patch.
-                map = new float[tokens];
-                for (int i = 0; i < tokens; i++)
-                {
-                    for (int j = 0; j < tokens; j++)
-                        map[j] += (float)(product[i * tokens + j] / tokens);
-                }
-            }
+                weights[0] = 1;
+            RolloutRow(layout.Layers, layout.Heads, tokens, Fusion, DiscardRatio, weights, row.AsSpan(0, tokens));
+            int first = layout.ClassToken ? 1 : 0;
+            var map = new float[tokens - first];
+            for (int j = 0; j < map.Length; j++)
+                map[j] = (float)row[first + j];
             float max = map.Max();
             if (max > 0f)
             {
@@ -85,7 +79,8 @@ public sealed class AttentionRollout : AttributionMethod
         }
         finally
         {
-            ArrayPool<double>.Shared.Return(product);
+            pool.Return(start);
+            pool.Return(row);
         }
     }
 
@@ -132,12 +127,12 @@ public sealed class AttentionRollout : AttributionMethod
         return output;
     }
 
-    /// <summary>The tokens × tokens rollout into <paramref name="product"/>; its scratch is rented, so a live loop allocates nothing.</summary>
+    /// <summary>The tokens × tokens rollout into <paramref name="product"/> (the whole matrix, which tests check).</summary>
     private static void RolloutInto(IReadOnlyList<float[]> layers, int heads, int tokens, HeadFusion fusion, float discardRatio, Span<double> product)
     {
         int n = tokens;
         var pool = ArrayPool<double>.Shared;
-        double[] fused = pool.Rent(n * n), next = pool.Rent(n * n), sorted = pool.Rent(n * n);
+        double[] fused = pool.Rent(n * n), next = pool.Rent(n * n), scratch = pool.Rent(n * n);
         try
         {
             var result = product;
@@ -148,31 +143,7 @@ public sealed class AttentionRollout : AttributionMethod
             bool inProduct = true;
             for (int l = 0; l < layers.Count; l++)
             {
-                var attention = layers[l];
-                for (int i = 0; i < n * n; i++)
-                {
-                    double value = attention[i];
-                    for (int h = 1; h < heads; h++)
-                    {
-                        double v = attention[h * n * n + i];
-                        value = fusion switch { HeadFusion.Max => Math.Max(value, v), HeadFusion.Min => Math.Min(value, v), _ => value + v };
-                    }
-                    fused[i] = fusion == HeadFusion.Mean ? value / heads : value;
-                }
-                int discard = (int)(n * n * discardRatio);
-                if (discard > 0)
-                    DiscardWeakest(fused.AsSpan(0, n * n), discard, sorted.AsSpan(0, n * n));
-                for (int r = 0; r < n; r++)
-                {
-                    double rowSum = 0;
-                    for (int c = 0; c < n; c++)
-                    {
-                        fused[r * n + c] = 0.5 * (fused[r * n + c] + (r == c ? 1 : 0));
-                        rowSum += fused[r * n + c];
-                    }
-                    for (int c = 0; c < n; c++)
-                        fused[r * n + c] /= rowSum;
-                }
+                FuseLayer(layers[l], heads, n, fusion, discardRatio, fused.AsSpan(0, n * n), scratch.AsSpan(0, n * n));
                 for (int r = 0; r < n; r++)
                 {
                     for (int c = 0; c < n; c++)
@@ -196,20 +167,85 @@ public sealed class AttentionRollout : AttributionMethod
         {
             pool.Return(fused);
             pool.Return(next);
-            pool.Return(sorted);
+            pool.Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="weights"/>ᵀ · P into <paramref name="row"/>: P = F_L ⋯ F_1, so the vector meets the last layer
+    /// first, n² multiplications a layer instead of n³. Its scratch is rented: a live loop allocates nothing.
+    /// </summary>
+    internal static void RolloutRow(IReadOnlyList<float[]> layers, int heads, int tokens, HeadFusion fusion, float discardRatio, ReadOnlySpan<double> weights, Span<double> row)
+    {
+        int n = tokens, count = layers.Count;
+        var pool = ArrayPool<double>.Shared;
+        double[] fused = pool.Rent(count * n * n), scratch = pool.Rent(n * n), next = pool.Rent(n);
+        try
+        {
+            for (int l = 0; l < count; l++)
+                FuseLayer(layers[l], heads, n, fusion, discardRatio, fused.AsSpan(l * n * n, n * n), scratch.AsSpan(0, n * n));
+            weights.CopyTo(row);
+            for (int l = count - 1; l >= 0; l--)
+            {
+                var layer = fused.AsSpan(l * n * n, n * n);
+                var product = next.AsSpan(0, n);
+                product.Clear();
+                for (int k = 0; k < n; k++)
+                {
+                    double w = row[k];
+                    var from = layer.Slice(k * n, n);
+                    for (int c = 0; c < n; c++)
+                        product[c] += w * from[c];
+                }
+                product.CopyTo(row);
+            }
+        }
+        finally
+        {
+            pool.Return(fused);
+            pool.Return(scratch);
+            pool.Return(next);
+        }
+    }
+
+    /// <summary>One layer's heads fused, its weakest weights dropped, the residual added and rows renormalised: (A + I) / 2.</summary>
+    private static void FuseLayer(float[] attention, int heads, int n, HeadFusion fusion, float discardRatio, Span<double> fused, Span<double> scratch)
+    {
+        for (int i = 0; i < n * n; i++)
+        {
+            double value = attention[i];
+            for (int h = 1; h < heads; h++)
+            {
+                double v = attention[h * n * n + i];
+                value = fusion switch { HeadFusion.Max => Math.Max(value, v), HeadFusion.Min => Math.Min(value, v), _ => value + v };
+            }
+            fused[i] = fusion == HeadFusion.Mean ? value / heads : value;
+        }
+        int discard = (int)(n * n * discardRatio);
+        if (discard > 0)
+            DiscardWeakest(fused, discard, scratch);
+        for (int r = 0; r < n; r++)
+        {
+            double rowSum = 0;
+            for (int c = 0; c < n; c++)
+            {
+                fused[r * n + c] = 0.5 * (fused[r * n + c] + (r == c ? 1 : 0));
+                rowSum += fused[r * n + c];
+            }
+            for (int c = 0; c < n; c++)
+                fused[r * n + c] /= rowSum;
         }
     }
 
     /// <summary>
     /// Zeroes the <paramref name="discard"/> weakest weights, the weakest being the first in (value, index) order,
-    /// except the class token's attention to itself (index 0), as in the reference code: the count is found from
-    /// the sorted values, so no index order is sorted.
+    /// except the class token's attention to itself (index 0), as in the reference code: the threshold value is
+    /// selected, then the ties at it are taken in index order, so nothing is sorted.
     /// </summary>
-    private static void DiscardWeakest(Span<double> fused, int discard, Span<double> sorted)
+    private static void DiscardWeakest(Span<double> fused, int discard, Span<double> scratch)
     {
-        fused.CopyTo(sorted);
-        sorted.Sort();
-        double threshold = sorted[discard - 1];
+        fused.CopyTo(scratch);
+        double threshold = Select(scratch, discard - 1);
         int below = 0;
         foreach (double v in fused)
         {
@@ -223,6 +259,40 @@ public sealed class AttentionRollout : AttributionMethod
             if (dropped && i != 0)
                 fused[i] = 0;
         }
+    }
+
+    /// <summary>
+    /// The value that would sit at <paramref name="k"/> were <paramref name="values"/> sorted (Hoare's selection, the
+    /// middle element as pivot; the order of the rest is left scrambled). The value is the same whatever the algorithm.
+    /// </summary>
+    private static double Select(Span<double> values, int k)
+    {
+        int left = 0, right = values.Length - 1;
+        while (left < right)
+        {
+            double pivot = values[left + (right - left) / 2];
+            int i = left, j = right;
+            while (i <= j)
+            {
+                while (Less(values[i], pivot))
+                    i++;
+                while (Less(pivot, values[j]))
+                    j--;
+                if (i <= j)
+                {
+                    (values[i], values[j]) = (values[j], values[i]);
+                    i++;
+                    j--;
+                }
+            }
+            if (k <= j)
+                right = j;
+            else if (k >= i)
+                left = i;
+            else
+                return values[k];
+        }
+        return values[k];
     }
 
     // Ordered as the default comparer orders doubles: NaN first.
