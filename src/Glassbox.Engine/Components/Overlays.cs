@@ -86,7 +86,7 @@ public sealed class StatsPanel : Component
     private readonly List<string> _lines = [];
     private TimeSpan _refreshed = TimeSpan.MinValue;
     private InferenceResult? _shownResult;
-    private string? _shownProblem;
+    private object? _shownProblem;
     private double _fps;
 
     public int X { get; set; } = 20;
@@ -113,7 +113,8 @@ public sealed class StatsPanel : Component
     {
         var inference = Scene.Active<CnnInference>().FirstOrDefault();
         var result = inference?.Latest;
-        string? problem = inference?.Status ?? inference?.Worker?.LastError ?? Scene.LastError?.ToString();
+        // The problem's source is compared, not its text: a scene error's text is made anew on every ToString.
+        object? problem = (object?)inference?.Status ?? (object?)inference?.Worker?.LastError ?? Scene.LastError;
         var now = Scene.Time.Elapsed;
         bool due = _refreshed == TimeSpan.MinValue || now - _refreshed >= TimeSpan.FromSeconds(RefreshSeconds);
         if (due || (result is null) != (_shownResult is null) || !ReferenceEquals(problem, _shownProblem))
@@ -125,7 +126,7 @@ public sealed class StatsPanel : Component
             renderer.DrawText(_lines[i], X, Y + i * 20, 0xFFFFFFFF);
     }
 
-    private void Refresh(CnnInference? inference, InferenceResult? r, string? problem)
+    private void Refresh(CnnInference? inference, InferenceResult? r, object? problem)
     {
         _lines.Clear();
         _lines.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"FPS {_fps:0}"));
@@ -135,8 +136,8 @@ public sealed class StatsPanel : Component
                 $"preprocess {r.PreprocessTime.TotalMilliseconds:0.00} ms, run {r.Explanation.SharedRunTime.TotalMilliseconds:0.00} ms, explain {r.ExplainTime.TotalMilliseconds:0.00} ms, latency {r.Latency.TotalMilliseconds:0} ms"));
             _lines.Add($"{r.Explanation.Provider.DisplayName()}, frame {r.Sequence}, dropped {inference!.Worker?.DroppedFrames ?? 0}");
         }
-        if (problem is not null)
-            _lines.Add(problem);
+        if (problem?.ToString() is { } text)
+            _lines.Add(text);
         _shownResult = r;
         _shownProblem = problem;
     }

@@ -39,7 +39,7 @@ public sealed class InferenceWorker : IDisposable
     private readonly LatestSlot<InputBuffer> _inputs = new();
     // Three input buffers, reused: one the thread runs, one waiting, one to fill. Which is which is decided
     // under this lock, the same one the thread takes the waiting buffer under.
-    private readonly InputBuffer[] _buffers = [new(), new(), new()];
+    private readonly InputBuffer[] _buffers;
     private readonly object _ownership = new();
     private InputBuffer? _running;
     private readonly LatestSlot<InferenceResult> _results = new();
@@ -58,6 +58,8 @@ public sealed class InferenceWorker : IDisposable
         _target = target;
         _taps = taps ?? [];
         _clock = clock ?? Stopwatch.StartNew();
+        // Sized for the model now, so which of them a frame lands in never decides whether a frame allocates.
+        _buffers = [new(explainer.InputSize), new(explainer.InputSize), new(explainer.InputSize)];
         _thread = new WatchedThread("Glassbox inference", RunFrames, ReleaseResources);
         _thread.Start();
     }
@@ -167,11 +169,11 @@ public sealed class InferenceWorker : IDisposable
     }
 
     /// <summary>One frame for the network: the model's input tensor and where it came from.</summary>
-    private sealed class InputBuffer
+    private sealed class InputBuffer(int size)
     {
         public long Sequence { get; private set; }
 
-        public float[] Tensor { get; private set; } = [];
+        public float[] Tensor { get; private set; } = new float[size];
 
         public int Length { get; private set; }
 
