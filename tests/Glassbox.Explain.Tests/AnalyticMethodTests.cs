@@ -255,93 +255,108 @@ public class AnalyticMethodTests
     {
         // Two tokens, one head, uniform attention: (A + I)/2 = [[.75, .25], [.25, .75]].
         float[] uniform = [0.5f, 0.5f, 0.5f, 0.5f];
-        var one = AttentionRollout.Rollout([uniform], heads: 1, tokens: 2, HeadFusion.Mean, discardRatio: 0f);
-        Assert.That(one[..2], Is.EqualTo(new[] { 0.75, 0.25 }).Within(1e-12));
-        var two = AttentionRollout.Rollout([uniform, uniform], heads: 1, tokens: 2, HeadFusion.Mean, discardRatio: 0f);
-        Assert.That(two[..2], Is.EqualTo(new[] { 0.625, 0.375 }).Within(1e-12));
+        Assert.That(ClassRow([uniform], heads: 1, tokens: 2, HeadFusion.Mean, discardRatio: 0f), Is.EqualTo(new[] { 0.75, 0.25 }).Within(1e-12));
+        Assert.That(ClassRow([uniform, uniform], heads: 1, tokens: 2, HeadFusion.Mean, discardRatio: 0f), Is.EqualTo(new[] { 0.625, 0.375 }).Within(1e-12));
 
         // Two heads fused by max, then min: [[1, 0], [0, 1]] and [[0, 1], [1, 0]].
         float[] heads = [1, 0, 0, 1, 0, 1, 1, 0];
         // Max gives all ones: (W + I)/2 = [[1, .5], [.5, 1]], row 0 renormalised to [2/3, 1/3]; min gives zeros, so only the residual.
-        Assert.That(AttentionRollout.Rollout([heads], 2, 2, HeadFusion.Max, 0f)[..2], Is.EqualTo(new[] { 2.0 / 3, 1.0 / 3 }).Within(1e-12));
-        Assert.That(AttentionRollout.Rollout([heads], 2, 2, HeadFusion.Min, 0f)[..2], Is.EqualTo(new[] { 1.0, 0.0 }).Within(1e-12));
+        Assert.That(ClassRow([heads], 2, 2, HeadFusion.Max, 0f), Is.EqualTo(new[] { 2.0 / 3, 1.0 / 3 }).Within(1e-12));
+        Assert.That(ClassRow([heads], 2, 2, HeadFusion.Min, 0f), Is.EqualTo(new[] { 1.0, 0.0 }).Within(1e-12));
 
         // Discarding the weakest half of [[.1, .9], [.3, .7]] keeps index 0 and the two largest.
         float[] skewed = [0.1f, 0.9f, 0.3f, 0.7f];
-        var kept = AttentionRollout.Rollout([skewed], 1, 2, HeadFusion.Mean, 0.5f);
         double row0Sum = 0.5 * (0.1 + 1) + 0.5 * 0.9;
-        Assert.That(kept[..2], Is.EqualTo(new[] { 0.5 * 1.1 / row0Sum, 0.5 * 0.9 / row0Sum }).Within(1e-7));
+        Assert.That(ClassRow([skewed], 1, 2, HeadFusion.Mean, 0.5f), Is.EqualTo(new[] { 0.5 * 1.1 / row0Sum, 0.5 * 0.9 / row0Sum }).Within(1e-7));
     }
 
     [Test]
-    public void Rollout_discards_the_weakest_weights_in_value_then_index_order_with_ties([Values(1, 3)] int layers)
+    public void Rollout_discards_the_weakest_weights_in_value_then_index_order_with_ties()
     {
-        // Three heads over 17 tokens with values on a coarse grid, so hundreds of weights tie at the threshold,
-        // and an odd layer count so the product ends in the scratch buffer.
+        // Three heads over 17 tokens with values on a coarse grid, so hundreds of weights tie at the threshold.
         var random = new Random(11);
         const int heads = 3, tokens = 17;
-        var attention = Enumerable.Range(0, layers)
-            .Select(_ => Enumerable.Range(0, heads * tokens * tokens).Select(_ => random.Next(0, 5) / 4f).ToArray()).ToList();
+        var attention = Enumerable.Range(0, heads * tokens * tokens).Select(_ => random.Next(0, 5) / 4f).ToArray();
+        var fused = new double[tokens * tokens];
+        var scratch = new double[tokens * tokens];
         foreach (var fusion in new[] { HeadFusion.Mean, HeadFusion.Max, HeadFusion.Min })
         {
             foreach (float ratio in new[] { 0f, 0.5f, 0.9f })
-                Assert.That(AttentionRollout.Rollout(attention, heads, tokens, fusion, ratio), Is.EqualTo(ReferenceRollout(attention, heads, tokens, fusion, ratio)), $"{fusion}, {ratio}");
+            {
+                AttentionRollout.FuseLayer(attention, heads, tokens, fusion, ratio, fused, scratch);
+                Assert.That(fused, Is.EqualTo(ReferenceFuse(attention, heads, tokens, fusion, ratio)), $"{fusion}, {ratio}");
+            }
         }
     }
 
     [Test]
-    public void The_live_rollout_applies_the_layers_to_one_row_and_matches_the_whole_product()
+    public void The_live_rollout_applies_the_layers_to_one_row_and_matches_the_whole_product([Values(1, 4)] int layers)
     {
         var random = new Random(3);
         const int heads = 4, tokens = 50;
-        var attention = Enumerable.Range(0, 4).Select(_ => Enumerable.Range(0, heads * tokens * tokens).Select(_ => (float)random.NextDouble()).ToArray()).ToList();
-        var full = AttentionRollout.Rollout(attention, heads, tokens, HeadFusion.Mean, 0.9f);
-        var product = full.AsSpan(tokens).ToArray();
+        var attention = Enumerable.Range(0, layers).Select(_ => Enumerable.Range(0, heads * tokens * tokens).Select(_ => (float)random.NextDouble()).ToArray()).ToList();
+        foreach (var fusion in new[] { HeadFusion.Mean, HeadFusion.Max, HeadFusion.Min })
+        {
+            var product = ReferenceProduct(attention, heads, tokens, fusion, 0.9f);
+            Assert.That(ClassRow(attention, heads, tokens, fusion, 0.9f), Is.EqualTo(product.Take(tokens)).Within(1e-12).Percent, $"{fusion}: the class token's row");
 
-        var classRow = new double[tokens];
-        var e0 = new double[tokens];
-        e0[0] = 1;
-        AttentionRollout.RolloutRow(attention, heads, tokens, HeadFusion.Mean, 0.9f, e0, classRow);
-        Assert.That(classRow, Is.EqualTo(product.Take(tokens)).Within(1e-12).Percent, "the class token's row");
-
-        var meanRow = new double[tokens];
-        AttentionRollout.RolloutRow(attention, heads, tokens, HeadFusion.Mean, 0.9f, Enumerable.Repeat(1.0 / tokens, tokens).ToArray(), meanRow);
-        var columnMeans = Enumerable.Range(0, tokens).Select(c => Enumerable.Range(0, tokens).Sum(r => product[r * tokens + c]) / tokens);
-        Assert.That(meanRow, Is.EqualTo(columnMeans).Within(1e-12).Percent, "without a class token, the mean of the rows");
+            var meanRow = new double[tokens];
+            AttentionRollout.RolloutRow(attention, heads, tokens, fusion, 0.9f, Enumerable.Repeat(1.0 / tokens, tokens).ToArray(), meanRow);
+            var columnMeans = Enumerable.Range(0, tokens).Select(c => Enumerable.Range(0, tokens).Sum(r => product[r * tokens + c]) / tokens);
+            Assert.That(meanRow, Is.EqualTo(columnMeans).Within(1e-12).Percent, $"{fusion}: without a class token, the mean of the rows");
+        }
     }
 
-    // Attention rollout as first written: the discarded weights chosen by a stable sort of their indices.
-    private static double[] ReferenceRollout(IReadOnlyList<float[]> layers, int heads, int n, HeadFusion fusion, float discardRatio)
+    // Row 0 of the rollout, as the live method computes it.
+    private static double[] ClassRow(IReadOnlyList<float[]> layers, int heads, int tokens, HeadFusion fusion, float discardRatio)
+    {
+        var e0 = new double[tokens];
+        e0[0] = 1;
+        var row = new double[tokens];
+        AttentionRollout.RolloutRow(layers, heads, tokens, fusion, discardRatio, e0, row);
+        return row;
+    }
+
+    // One layer as first written: heads fused, the discarded weights chosen by a stable sort of their indices,
+    // the residual added and rows renormalised.
+    private static double[] ReferenceFuse(float[] attention, int heads, int n, HeadFusion fusion, float discardRatio)
+    {
+        var fused = new double[n * n];
+        for (int i = 0; i < n * n; i++)
+        {
+            double value = attention[i];
+            for (int h = 1; h < heads; h++)
+                value = fusion switch { HeadFusion.Max => Math.Max(value, attention[h * n * n + i]), HeadFusion.Min => Math.Min(value, attention[h * n * n + i]), _ => value + attention[h * n * n + i] };
+            fused[i] = fusion == HeadFusion.Mean ? value / heads : value;
+        }
+        foreach (int i in Enumerable.Range(0, n * n).OrderBy(i => fused[i]).ThenBy(i => i).Take((int)(n * n * discardRatio)).ToList())
+        {
+            if (i != 0)
+                fused[i] = 0;
+        }
+        for (int r = 0; r < n; r++)
+        {
+            double rowSum = 0;
+            for (int c = 0; c < n; c++)
+            {
+                fused[r * n + c] = 0.5 * (fused[r * n + c] + (r == c ? 1 : 0));
+                rowSum += fused[r * n + c];
+            }
+            for (int c = 0; c < n; c++)
+                fused[r * n + c] /= rowSum;
+        }
+        return fused;
+    }
+
+    // The whole product F_L ⋯ F_1, as first written.
+    private static double[] ReferenceProduct(IReadOnlyList<float[]> layers, int heads, int n, HeadFusion fusion, float discardRatio)
     {
         var result = new double[n * n];
         for (int i = 0; i < n; i++)
             result[i * n + i] = 1;
         foreach (var attention in layers)
         {
-            var fused = new double[n * n];
-            for (int i = 0; i < n * n; i++)
-            {
-                double value = attention[i];
-                for (int h = 1; h < heads; h++)
-                    value = fusion switch { HeadFusion.Max => Math.Max(value, attention[h * n * n + i]), HeadFusion.Min => Math.Min(value, attention[h * n * n + i]), _ => value + attention[h * n * n + i] };
-                fused[i] = fusion == HeadFusion.Mean ? value / heads : value;
-            }
-            foreach (int i in Enumerable.Range(0, n * n).OrderBy(i => fused[i]).ThenBy(i => i).Take((int)(n * n * discardRatio)).ToList())
-            {
-                if (i != 0)
-                    fused[i] = 0;
-            }
-            for (int r = 0; r < n; r++)
-            {
-                double rowSum = 0;
-                for (int c = 0; c < n; c++)
-                {
-                    fused[r * n + c] = 0.5 * (fused[r * n + c] + (r == c ? 1 : 0));
-                    rowSum += fused[r * n + c];
-                }
-                for (int c = 0; c < n; c++)
-                    fused[r * n + c] /= rowSum;
-            }
+            var fused = ReferenceFuse(attention, heads, n, fusion, discardRatio);
             var next = new double[n * n];
             for (int r = 0; r < n; r++)
             {
@@ -355,6 +370,6 @@ public class AnalyticMethodTests
             }
             result = next;
         }
-        return [.. result.Take(n), .. result];
+        return result;
     }
 }

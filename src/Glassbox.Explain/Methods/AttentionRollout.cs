@@ -114,64 +114,6 @@ public sealed class AttentionRollout : AttributionMethod
     }
 
     /// <summary>
-    /// Row 0 of the rollout (tokens values), followed by the whole tokens × tokens product.
-    /// Each layer's attention is [heads, tokens, tokens].
-    /// </summary>
-    internal static double[] Rollout(IReadOnlyList<float[]> layers, int heads, int tokens, HeadFusion fusion, float discardRatio)
-    {
-        var product = new double[tokens * tokens];
-        RolloutInto(layers, heads, tokens, fusion, discardRatio, product);
-        var output = new double[tokens + tokens * tokens];
-        product.AsSpan(0, tokens).CopyTo(output);
-        product.CopyTo(output.AsSpan(tokens));
-        return output;
-    }
-
-    /// <summary>The tokens × tokens rollout into <paramref name="product"/> (the whole matrix, which tests check).</summary>
-    private static void RolloutInto(IReadOnlyList<float[]> layers, int heads, int tokens, HeadFusion fusion, float discardRatio, Span<double> product)
-    {
-        int n = tokens;
-        var pool = ArrayPool<double>.Shared;
-        double[] fused = pool.Rent(n * n), next = pool.Rent(n * n), scratch = pool.Rent(n * n);
-        try
-        {
-            var result = product;
-            result.Clear();
-            for (int i = 0; i < n; i++)
-                result[i * n + i] = 1;
-            Span<double> other = next.AsSpan(0, n * n);
-            bool inProduct = true;
-            for (int l = 0; l < layers.Count; l++)
-            {
-                FuseLayer(layers[l], heads, n, fusion, discardRatio, fused.AsSpan(0, n * n), scratch.AsSpan(0, n * n));
-                for (int r = 0; r < n; r++)
-                {
-                    for (int c = 0; c < n; c++)
-                    {
-                        double sum = 0;
-                        for (int k = 0; k < n; k++)
-                            sum += fused[r * n + k] * result[k * n + c];
-                        other[r * n + c] = sum;
-                    }
-                }
-                var swap = result;
-                result = other;
-                other = swap;
-                inProduct = !inProduct;
-            }
-            // An odd number of layers leaves the product in the scratch buffer.
-            if (!inProduct)
-                result.CopyTo(product);
-        }
-        finally
-        {
-            pool.Return(fused);
-            pool.Return(next);
-            pool.Return(scratch);
-        }
-    }
-
-    /// <summary>
     /// <paramref name="weights"/>ᵀ · P into <paramref name="row"/>: P = F_L ⋯ F_1, so the vector meets the last layer
     /// first, n² multiplications a layer instead of n³. Its scratch is rented: a live loop allocates nothing.
     /// </summary>
@@ -209,7 +151,7 @@ public sealed class AttentionRollout : AttributionMethod
     }
 
     /// <summary>One layer's heads fused, its weakest weights dropped, the residual added and rows renormalised: (A + I) / 2.</summary>
-    private static void FuseLayer(float[] attention, int heads, int n, HeadFusion fusion, float discardRatio, Span<double> fused, Span<double> scratch)
+    internal static void FuseLayer(float[] attention, int heads, int n, HeadFusion fusion, float discardRatio, Span<double> fused, Span<double> scratch)
     {
         for (int i = 0; i < n * n; i++)
         {
