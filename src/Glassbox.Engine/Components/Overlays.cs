@@ -27,13 +27,20 @@ public sealed class AttributionOverlay : Component
         var result = Scene.Active<CnnInference>().FirstOrDefault()?.Latest;
         if (result is null)
             return;
-        if (Find(result.Explanation.Maps, Method) is not { } map)
-            return;
-        // The options are a record: made again only when a setting changes, not every frame.
-        var colormap = map.Signed ? ColormapKind.Diverging : Colormap;
-        if (_options is not { } o || o.Opacity != Opacity || o.Colormap != colormap || o.Symmetric != map.Signed)
-            _options = HeatmapOverlayOptions.Default with { Opacity = Opacity, Colormap = colormap, Symmetric = map.Signed, Upsampling = Upsampling.Bicubic };
-        renderer.DrawHeatmap(map.Values, map.Width, map.Height, X, Y, Size, Size, _options);
+        if (Find(result.Explanation.Maps, Method) is { } map)
+            Draw(renderer, map, Opacity, Colormap, X, Y, Size, ref _options);
+    }
+
+    /// <summary>
+    /// Draws <paramref name="map"/> over the square at (x, y), a signed map with the diverging colormap. The options
+    /// are a record, kept in <paramref name="options"/> and made again only when a setting changes, not every frame.
+    /// </summary>
+    internal static void Draw(IRenderer renderer, Glassbox.Explain.AttributionMap map, float opacity, ColormapKind colormap, int x, int y, int size, ref HeatmapOverlayOptions? options)
+    {
+        var shown = map.Signed ? ColormapKind.Diverging : colormap;
+        if (options is not { } o || o.Opacity != opacity || o.Colormap != shown || o.Symmetric != map.Signed)
+            options = HeatmapOverlayOptions.Default with { Opacity = opacity, Colormap = shown, Symmetric = map.Signed, Upsampling = Upsampling.Bicubic };
+        renderer.DrawHeatmap(map.Values, map.Width, map.Height, x, y, size, size, options);
     }
 
     /// <summary>The map of <paramref name="method"/>, or the first for an empty name (a loop: this runs every frame).</summary>
@@ -238,11 +245,8 @@ public sealed class AttentionOverlay : Component
     protected internal override void Render(IRenderer renderer)
     {
         var result = Scene.Active<CnnInference>().FirstOrDefault()?.Latest;
-        if (result is null || AttributionOverlay.Find(result.Explanation.Maps, "attention-rollout") is not { } map)
-            return;
-        if (_options is not { } o || o.Opacity != Opacity || o.Colormap != Colormap)
-            _options = HeatmapOverlayOptions.Default with { Opacity = Opacity, Colormap = Colormap, Upsampling = Upsampling.Bicubic };
-        renderer.DrawHeatmap(map.Values, map.Width, map.Height, X, Y, Size, Size, _options);
+        if (result is not null && AttributionOverlay.Find(result.Explanation.Maps, "attention-rollout") is { } map)
+            AttributionOverlay.Draw(renderer, map, Opacity, Colormap, X, Y, Size, ref _options);
     }
 
     private HeatmapOverlayOptions? _options;
