@@ -319,4 +319,45 @@ public class RecordingTests
         Assert.That(recorder.Recording!.Inputs, Has.Count.EqualTo(1), "the session is still being recorded");
         Assert.That(misnamed.Recording, Is.Null, "a recorder whose settings were refused records nothing");
     }
+
+    [Test]
+    public void Periodic_saves_are_written_off_the_render_thread_and_their_failures_are_reported()
+    {
+        using var scene = new Scene("recorder");
+        string file = Path.Combine(_folder, "periodic.gbrec");
+        var recorder = scene.CreateEntity("Recorder").Add(new SessionRecorder { Path = file, SaveSeconds = 0.05f });
+        var canvas = scene.CreateEntity("Input").Add(new DrawingCanvasInput());
+        scene.Update(Frame(1));
+        canvas.AddStroke([new StrokePoint(1, 1), new StrokePoint(9, 9)]);
+        var timer = System.Diagnostics.Stopwatch.StartNew();
+        long frame = 1;
+        while (!File.Exists(file) && timer.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            scene.Update(Frame(++frame));
+            Thread.Sleep(10);
+        }
+        // The file is whole when it appears (written to a temporary one first), with the stroke drawn before it.
+        Assert.That(SessionRecording.Load(file).Inputs.Select(i => i.Kind), Is.EqualTo(new[] { RecordedInputKind.Stroke }));
+        canvas.Clear();
+
+        // A save that fails in the background is reported on a later frame, and tried again.
+        File.Delete(file);
+        Directory.CreateDirectory(file);
+        timer.Restart();
+        while (recorder.LastError is null && timer.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            scene.Update(Frame(++frame));
+            Thread.Sleep(10);
+        }
+        Assert.That(recorder.LastError, Does.StartWith($"The recording could not be written to '{file}':"));
+        Directory.Delete(file);
+        timer.Restart();
+        while (recorder.LastError is not null && timer.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            scene.Update(Frame(++frame));
+            Thread.Sleep(10);
+        }
+        Assert.That(recorder.LastError, Is.Null, "the next save, once the path is free again, succeeds");
+        Assert.That(SessionRecording.Load(file).Inputs.Select(i => i.Kind), Is.EqualTo(new[] { RecordedInputKind.Stroke, RecordedInputKind.Clear }));
+    }
 }

@@ -7,7 +7,8 @@ namespace Glassbox.Engine.Recording;
 /// Records the scene's session to <see cref="Path"/>: every edit of the first drawing canvas and every
 /// key, with times, and every result of the first <see cref="CnnInference"/> made from the canvas, with
 /// the settings it ran with, its probabilities and maps. The file is written every
-/// <see cref="SaveSeconds"/> and when the scene ends, so a crash loses seconds, not the session.
+/// <see cref="SaveSeconds"/> off the render thread (a long session's file takes tens of milliseconds to
+/// serialise and compress) and when the scene ends, so a crash loses seconds, not the session.
 /// Named "Recorder" in scene files.
 /// </summary>
 public sealed class SessionRecorder : Component
@@ -20,6 +21,8 @@ public sealed class SessionRecorder : Component
     private Live.InferenceResult? _lastResult;
     private TimeSpan _lastSave;
     private bool _dirty;
+    // A periodic save in progress, writing a copy of the lists: its error, or null, when it ends.
+    private Task<string?>? _saving;
 
     /// <summary>The .gbrec file to write; relative paths are taken from the scene's folder.</summary>
     [RequiredField]
@@ -79,8 +82,20 @@ public sealed class SessionRecorder : Component
             if (_submissions.TryPeek(out var submitted) && submitted.Sequence == result.Sequence)
                 Add(result, settings, submitted.Inputs);
         }
-        if (_dirty && SaveSeconds > 0f && _clock.Elapsed - _lastSave >= TimeSpan.FromSeconds(SaveSeconds))
-            Save();
+        if (_saving is { IsCompleted: true } saved)
+        {
+            _saving = null;
+            LastError = saved.Result;
+            _dirty |= LastError is not null;
+        }
+        if (_dirty && _saving is null && SaveSeconds > 0f && _clock.Elapsed - _lastSave >= TimeSpan.FromSeconds(SaveSeconds))
+        {
+            _lastSave = _clock.Elapsed;
+            _dirty = false;
+            var snapshot = _recording!.Snapshot();
+            string path = Scene.ResolvePath(Path);
+            _saving = Task.Run(() => Write(snapshot, path));
+        }
     }
 
     protected internal override void OnDestroy()
@@ -100,16 +115,24 @@ public sealed class SessionRecorder : Component
     {
         if (_recording is null)
             return;
+        // A periodic save still writing would otherwise finish after this one with older contents.
+        _saving?.Wait();
+        _saving = null;
         _lastSave = _clock.Elapsed;
+        LastError = Write(_recording, Scene.ResolvePath(Path));
+        _dirty = LastError is not null;
+    }
+
+    private string? Write(SessionRecording recording, string path)
+    {
         try
         {
-            _recording.Save(Scene.ResolvePath(Path));
-            _dirty = false;
-            LastError = null;
+            recording.Save(path);
+            return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            LastError = $"The recording could not be written to '{Path}': {e.Message}";
+            return $"The recording could not be written to '{Path}': {e.Message}";
         }
     }
 

@@ -36,6 +36,9 @@ public sealed class SessionRecording
 
     public List<RecordedResult> Results { get; init; } = [];
 
+    /// <summary>A copy of the lists as they are now (their entries are immutable and shared), for writing while recording goes on.</summary>
+    internal SessionRecording Snapshot() => new() { Info = Info, Inputs = [.. Inputs], Results = [.. Results] };
+
     /// <summary>Writes the recording (to a temporary file first, so a crash never leaves half a file).</summary>
     public void Save(string path)
     {
