@@ -11,6 +11,8 @@ namespace Glassbox.Engine;
 /// </summary>
 public sealed class HealthFile : Component
 {
+    // One instance: options cache what they learn of a type, and a new one learns it again on every write.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     private TimeSpan _lastWrite = TimeSpan.MinValue;
     private TimeSpan _started;
     private long _frames, _framesAtLastWrite;
@@ -64,7 +66,7 @@ public sealed class HealthFile : Component
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(target))!);
             string temporary = target + ".tmp";
-            File.WriteAllText(temporary, JsonSerializer.Serialize(health, new JsonSerializerOptions { WriteIndented = true }));
+            File.WriteAllText(temporary, JsonSerializer.Serialize(health, Indented));
             File.Move(temporary, target, overwrite: true);
             Writes++;
         }
