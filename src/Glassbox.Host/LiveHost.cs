@@ -188,13 +188,10 @@ public sealed class LiveHost : IDisposable
                 if (_drawingOn?.ToCanvas(x, y) is { } start)
                     _drawingOn.BeginStroke(start);
                 break;
-            case PointerMoved when _drawingOn is null:
-                _lastPointerMove = _clock.Elapsed;
-                break;
-            case PointerMoved moved when _drawingOn is not null:
+            case PointerMoved moved:
                 _lastPointerMove = _clock.Elapsed;
                 var (mx, my) = ToScene(moved.X, moved.Y);
-                if (_drawingOn.ToCanvas(mx, my) is { } point)
+                if (_drawingOn?.ToCanvas(mx, my) is { } point)
                     _drawingOn.ContinueStroke(point);
                 break;
             case PointerButton { Button: 0, Pressed: false }:
