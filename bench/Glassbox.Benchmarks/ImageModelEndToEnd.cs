@@ -30,7 +30,7 @@ internal static class ImageModelEndToEnd
         var providers = ExecutionProviders.ParsePreference(ep);
         string package = WritePackage(model);
 
-        var (forward, providerReport) = ForwardFloor(package, threads, providers, null);
+        var (forward, providerReport) = EndToEnd.ForwardFloor(package, threads, providers, runs: 70, warmUp: 10);
         Console.WriteLine(providerReport);
         using var scene = new Scene($"e2e-{model}");
         var input = scene.CreateEntity("Input");
@@ -107,7 +107,7 @@ internal static class ImageModelEndToEnd
         double inferenceBytesPerResult = (inference.Worker!.AllocatedBytes - inferenceBytesBefore) / (double)Math.Max(1, inference.Worker.Completed - resultsBefore);
         double renderBytesPerFrame = renderBytes / (double)Math.Max(1, measuredFrames);
         inference.Paused = true;
-        var (loaded, _) = ForwardFloor(package, threads, providers, DrawFrame);
+        var (loaded, _) = EndToEnd.ForwardFloor(package, threads, providers, runs: 70, warmUp: 10, DrawFrame);
         gpu?.Dispose();
         gl?.Dispose();
 
@@ -165,33 +165,5 @@ internal static class ImageModelEndToEnd
         };
         File.WriteAllText(Path.Combine(folder, ModelPackage.ManifestFileName), JsonSerializer.Serialize(manifest));
         return folder;
-    }
-
-    /// <summary>Plain forward runs on a thread of their own; <paramref name="frame"/>, if given, runs the live loop meanwhile on this one.</summary>
-    private static (List<double> Times, ProviderReport Providers) ForwardFloor(string package, int threads, IReadOnlyList<ExecutionProvider> providers, Action? frame)
-    {
-        var loaded = ModelPackage.Load(package);
-        using var session = ModelSession.Open(loaded.Model, InferenceOptions.Default with { Providers = providers, IntraOpThreads = threads });
-        using var run = session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
-        var times = new List<double>();
-        var runs = Task.Run(() =>
-        {
-            for (int i = 0; i < 80; i++)
-            {
-                long t = Stopwatch.GetTimestamp();
-                run.Execute();
-                if (i >= 10)
-                    times.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
-            }
-        });
-        while (!runs.IsCompleted)
-        {
-            if (frame is null)
-                runs.Wait();
-            else
-                frame();
-        }
-        runs.GetAwaiter().GetResult();
-        return (times, session.Providers);
     }
 }
