@@ -17,7 +17,9 @@ public sealed class CnnInference : Component
     private ExplanationTarget _target = ExplanationTarget.TopClass;
     private long _sequence;
     private Task<ModelPackage>? _pending;
-    // The last input submitted, kept so a new worker (another method, a restart) explains a still drawing at once.
+    // The last input submitted, so a new worker (another method, a restart) or a resume explains a still drawing
+    // at once. While a worker holds it (its own copy) this component copies it only when that worker is let go.
+    private InferenceWorker? _lastHeldBy;
     private float[] _lastInput = [];
     private int _lastLength;
     private TimeSpan _lastPreprocessTime;
@@ -119,17 +121,38 @@ public sealed class CnnInference : Component
     public long Submit(ReadOnlySpan<float> tensor, TimeSpan capturedAt, TimeSpan preprocessTime)
     {
         long sequence = ++_sequence;
-        if (_lastInput.Length < tensor.Length)
-            _lastInput = new float[tensor.Length];
-        tensor.CopyTo(_lastInput);
-        _lastLength = tensor.Length;
         _lastPreprocessTime = preprocessTime;
         if (!_paused && Worker is { } worker)
         {
             worker.Submit(sequence, tensor, capturedAt, preprocessTime);
             _explained = sequence;
+            _lastHeldBy = worker;
+        }
+        else
+        {
+            Keep(tensor);
         }
         return sequence;
+    }
+
+    private void Keep(ReadOnlySpan<float> tensor)
+    {
+        if (_lastInput.Length < tensor.Length)
+            _lastInput = new float[tensor.Length];
+        tensor.CopyTo(_lastInput);
+        _lastLength = tensor.Length;
+        _lastHeldBy = null;
+    }
+
+    // Lets the worker go, keeping the last input it was given.
+    private InferenceWorker? Detach()
+    {
+        var old = Worker;
+        if (old is not null && ReferenceEquals(_lastHeldBy, old))
+            Keep(old.LastSubmitted);
+        Worker = null;
+        Settings = null;
+        return old;
     }
 
     private void SubmitLast(InferenceWorker worker)
@@ -217,10 +240,7 @@ public sealed class CnnInference : Component
     /// <summary>Replaces the worker with one for the current settings; the old one stops in the background.</summary>
     public void Restart()
     {
-        var old = Worker;
-        Worker = null;
-        Settings = null;
-        if (old is not null)
+        if (Detach() is { } old)
             Task.Run(old.Dispose);
         if (IsActive)
             StartWorker();
@@ -228,8 +248,6 @@ public sealed class CnnInference : Component
 
     protected internal override void OnDisable()
     {
-        Worker?.Dispose();
-        Worker = null;
-        Settings = null;
+        Detach()?.Dispose();
     }
 }

@@ -42,6 +42,7 @@ public sealed class InferenceWorker : IDisposable
     private readonly InputBuffer[] _buffers;
     private readonly object _ownership = new();
     private InputBuffer? _running;
+    private InputBuffer? _lastSubmitted;
     private readonly LatestSlot<InferenceResult> _results = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Stopwatch _clock;
@@ -117,8 +118,15 @@ public sealed class InferenceWorker : IDisposable
             }
         }
         target!.Fill(sequence, tensor, capturedAt, preprocessTime);
+        _lastSubmitted = target;
         _inputs.Publish(target);
     }
+
+    /// <summary>
+    /// The tensor of the last <see cref="Submit"/>, as the worker keeps it; read it on the submitting thread (the
+    /// next Submit may reuse its buffer).
+    /// </summary>
+    internal ReadOnlySpan<float> LastSubmitted => _lastSubmitted is { } last ? last.Tensor.AsSpan(0, last.Length) : default;
 
     /// <summary>
     /// Stops the thread. The loop checks for the stop at least every 50 ms and a run in progress finishes
