@@ -14,8 +14,11 @@ namespace Glassbox.Onnx.Gradients;
 /// </summary>
 public sealed class GradientGraph
 {
-    /// <summary>The oldest opset the rules are written for (Squeeze, ReduceSum and Split take axes as inputs from 13).</summary>
-    public const long MinimumOpset = 13;
+    /// <summary>
+    /// The oldest opset a model may use. Graphs older than 13 (the opset the rules are written for)
+    /// are upgraded on the derivation's copy first; the user's model is untouched.
+    /// </summary>
+    public const long MinimumOpset = OpsetUpgrade.Oldest;
 
     // ScatterElements with reduction="add" (the MaxPool rule) needs 16; older models are lifted to it.
     private const long EmittedOpset = 16;
@@ -74,11 +77,9 @@ public sealed class GradientGraph
             if (!model.HasTensor(name))
                 throw new OnnxModelException($"Model '{model.Source}' has no tensor named '{name}'. Pick one from the layer listing.");
         }
-        long opset = model.Opsets.GetValueOrDefault("ai.onnx", 0);
-        if (opset < MinimumOpset)
-            throw new OnnxModelException($"Model '{model.Source}' uses opset {opset}; gradient graphs need opset {MinimumOpset} or newer. Convert it (onnx.version_converter.convert_version(model, 13)) or re-export it.");
-
         var proto = model.CopyForEditing();
+        OpsetUpgrade.Apply(proto, model.Source);
+        long opset = proto.OpsetImport.FirstOrDefault(o => o.Domain.Length == 0 || o.Domain == "ai.onnx")?.Version ?? 0;
         var graph = proto.Graph;
         var nodes = TopologicalOrder(graph, model.Source);
         graph.Node.Clear();
@@ -213,6 +214,8 @@ public sealed class GradientGraph
 
         foreach (var import in proto.OpsetImport.Where(o => o.Domain.Length == 0 || o.Domain == "ai.onnx"))
             import.Version = Math.Max(import.Version, EmittedOpset);
+        // Opset 16 needs IR version 8; older files (IR 3 listed initializers as inputs) read the same at 8.
+        proto.IrVersion = Math.Max(proto.IrVersion, 8);
         var derived = OnnxModel.FromProto(proto, model.Source);
         return new GradientGraph(derived, output, seed, topClassWeight, gradientOutputs.ToImmutable(), graph.Node.Count - before, timer.Elapsed);
     }
@@ -266,14 +269,26 @@ public sealed class GradientGraph
 
     private static string NameOf(NodeProto node) => node.Name.Length > 0 ? node.Name : $"{node.OpType}→{node.Output.FirstOrDefault()}";
 
+    /// <summary>
+    /// The seed has the output's shape. Its free dimensions are all named (the output's names, else
+    /// "output:axis"), so a run can give their sizes.
+    /// </summary>
     private static ValueInfoProto SeedInfo(string name, ValueInfoProto? output, TensorShape? shape)
     {
         var info = new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } };
         var known = output?.Type?.TensorType?.Shape;
-        if (known is not null)
+        if (known is not null && known.Dim.Count > 0)
             info.Type.TensorType.Shape = known.Clone();
         else if (shape is not null)
             info.Type.TensorType.Shape = ShapeProto(shape);
+        else
+            return info;
+        var dims = info.Type.TensorType.Shape.Dim;
+        for (int i = 0; i < dims.Count; i++)
+        {
+            if (dims[i].ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && string.IsNullOrEmpty(dims[i].DimParam))
+                dims[i] = new TensorShapeProto.Types.Dimension { DimParam = $"{output?.Name ?? name}:{i}" };
+        }
         return info;
     }
 

@@ -29,11 +29,17 @@ internal sealed class RuleContext(NodeProto node, string nodeName, GraphBuilder 
 
     public GradientRuleException Fail(string message) => new($"{node.OpType} node '{nodeName}': {message}.");
 
-    /// <summary>Sums a broadcast gradient back to the shape of the input it came from.</summary>
+    /// <summary>
+    /// Sums a broadcast gradient back to the shape of the input it came from. Which axes were
+    /// broadcast is decided from the static shapes where they tell (a size-1 axis, or two free sizes
+    /// known to be equal), and at run time from the two shapes where they do not.
+    /// </summary>
     public string ReduceTo(string gradient, string output, string input)
     {
-        var target = ShapeOf(input, "to undo broadcasting");
-        var from = ShapeOf(output, "to undo broadcasting");
+        var target = shapes[input];
+        var from = shapes[output];
+        if (target is null || from is null || from.Rank < target.Rank)
+            return ReduceToAtRunTime(gradient, output, input, target is null || from is null ? null : from.Rank - target.Rank);
         int lead = from.Rank - target.Rank;
         var keepAxes = new List<long>();
         for (int i = 0; i < target.Rank; i++)
@@ -41,9 +47,24 @@ internal sealed class RuleContext(NodeProto node, string nodeName, GraphBuilder 
             long t = target[i], f = from[i + lead];
             if (t == 1 && f != 1)
                 keepAxes.Add(i + lead);
+            else if (t == TensorShape.Dynamic && f != 1 && (f >= 0 || target.SymbolAt(i) is null || target.SymbolAt(i) != from.SymbolAt(i + lead)))
+                return ReduceToAtRunTime(gradient, output, input, lead);
         }
         var g = B.ReduceSum(gradient, keepAxes.ToArray(), keepDims: true);
         return lead > 0 ? B.ReduceSum(g, Enumerable.Range(0, lead).Select(i => (long)i).ToArray(), keepDims: false) : g;
+    }
+
+    // Reduce over the axes where the input's size (padded with leading 1s) is 1 and the output's is not.
+    public string ReduceToAtRunTime(string gradient, string output, string input, int? lead)
+    {
+        int leading = lead ?? throw Fail($"needs the ranks of '{input}' and '{output}' to undo broadcasting, which shape inference could not determine");
+        var inputShape = B.ShapeOf(input);
+        var padded = leading > 0 ? B.Op("Concat", [B.Int64s(Enumerable.Repeat(1L, leading).ToArray()), inputShape], AttrInt("axis", 0)) : inputShape;
+        var one = B.Int64s(1);
+        var broadcast = B.Op("And", B.Op("Equal", padded, one), B.Op("Not", B.Op("Equal", B.ShapeOf(output), one)));
+        var axes = B.Op("Reshape", B.Op("NonZero", broadcast), B.Int64s(-1));
+        var summed = B.Op("ReduceSum", [gradient, axes], AttrInt("keepdims", 1), AttrInt("noop_with_empty_axes", 1));
+        return B.Op("Reshape", summed, inputShape);
     }
 
     /// <summary>Where(condition, dY, 0): the gradient passes only where the condition holds.</summary>
@@ -57,7 +78,7 @@ internal sealed class RuleContext(NodeProto node, string nodeName, GraphBuilder 
 internal sealed class GradientRuleException(string message) : Exception(message);
 
 /// <summary>Backward rules, one per op type: given dL/dY, emit the nodes that compute dL/dX.</summary>
-internal static class GradientRules
+internal static partial class GradientRules
 {
     public delegate string?[] Rule(RuleContext c);
 
@@ -77,14 +98,15 @@ internal static class GradientRules
     public static bool IsDifferentiableInput(string op, int input) => op switch
     {
         "Reshape" or "Expand" or "Squeeze" or "Unsqueeze" or "ReduceSum" or "ReduceMean" or "Split" or "Tile" or "Upsample" => input == 0,
+        "ReduceMax" or "ReduceMin" or "ReduceL2" => input == 0,
         "Slice" or "Pad" or "Clip" or "Dropout" or "Resize" => input == 0,
-        "Gather" => input == 0,
+        "Gather" or "GatherElements" => input == 0,
         "Where" => input != 0,
         "Pow" => input == 0,
         _ => true,
     };
 
-    public static readonly Dictionary<string, Rule> Rules = new(StringComparer.Ordinal)
+    public static readonly Dictionary<string, Rule> Rules = WithWildRules(new(StringComparer.Ordinal)
     {
         ["Identity"] = c => [c.B.Op("Identity", c.DY)],
         ["Dropout"] = c => [c.B.Op("Identity", c.DY)],
@@ -231,7 +253,13 @@ internal static class GradientRules
         ["Pad"] = Pad,
         ["ReduceSum"] = c => Reduce(c, mean: false),
         ["ReduceMean"] = c => Reduce(c, mean: true),
-    };
+    });
+
+    private static Dictionary<string, Rule> WithWildRules(Dictionary<string, Rule> rules)
+    {
+        AddWildRules(rules);
+        return rules;
+    }
 
     private static string?[] ReshapeBack(RuleContext c) => [c.B.Op("Reshape", c.DY, c.B.ShapeOf(c.X(0)))];
 
@@ -311,8 +339,11 @@ internal static class GradientRules
         var keep = new List<long>();
         for (int i = 0; i < operandRank - 2; i++)
         {
-            if (target[i] == 1 && output[i + lead] != 1)
+            long t = target[i], f = output[i + lead];
+            if (t == 1 && f != 1)
                 keep.Add(i + lead);
+            else if (t == TensorShape.Dynamic && f != 1 && (f >= 0 || target.SymbolAt(i) is null || target.SymbolAt(i) != output.SymbolAt(i + lead)))
+                return c.ReduceToAtRunTime(gradient, gradient, operand, lead);
         }
         var g = c.B.ReduceSum(gradient, keep.ToArray(), keepDims: true);
         return lead > 0 ? c.B.ReduceSum(g, Enumerable.Range(0, lead).Select(i => (long)i).ToArray(), keepDims: false) : g;
@@ -340,8 +371,11 @@ internal static class GradientRules
         return result;
     }
 
-    /// <summary>Explicit begin/end pads of a Conv or pooling node, resolving auto_pad from the static sizes.</summary>
-    private static (long[] Begin, long[] End, long[] Kernel, long[] Strides, long[] Dilations) Window(RuleContext c, TensorShape x, TensorShape y, long[] kernel)
+    /// <summary>
+    /// Explicit begin/end pads of a Conv or pooling node, resolving auto_pad from the static sizes.
+    /// Null pads when auto_pad SAME with a stride above 1 meets a size known only at run time.
+    /// </summary>
+    private static (long[]? Begin, long[]? End, long[] Kernel, long[] Strides, long[] Dilations) Window(RuleContext c, TensorShape x, TensorShape y, long[] kernel)
     {
         int spatial = x.Rank - 2;
         var strides = Attr.Ints(c.Node, "strides") ?? Enumerable.Repeat(1L, spatial).ToArray();
@@ -355,7 +389,10 @@ internal static class GradientRules
             long effective = dilations[i] * (kernel[i] - 1) + 1;
             if (autoPad is "SAME_UPPER" or "SAME_LOWER")
             {
-                long total = Math.Max(0, (y[i + 2] - 1) * strides[i] + effective - x[i + 2]);
+                // Stride 1 keeps the size, so the total padding is the window's reach at any size.
+                if (strides[i] != 1 && (y[i + 2] < 0 || x[i + 2] < 0))
+                    return (null, null, kernel, strides, dilations);
+                long total = strides[i] == 1 ? effective - 1 : Math.Max(0, (y[i + 2] - 1) * strides[i] + effective - x[i + 2]);
                 begin[i] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
                 end[i] = total - begin[i];
             }
@@ -368,12 +405,55 @@ internal static class GradientRules
         return (begin, end, kernel, strides, dilations);
     }
 
+    /// <summary>
+    /// dX of a strided window op (Conv, AveragePool) as a transposed convolution of dY with
+    /// <paramref name="weights"/>: with static sizes, one ConvTranspose whose output_padding lands
+    /// exactly on the input; with free sizes, a ConvTranspose cropped and padded onto the input's
+    /// size read at run time, which is the same numbers for every size.
+    /// </summary>
+    private static string TransposeOntoInput(RuleContext c, string gradient, string weights, TensorShape x, TensorShape y, long[] kernel, long group)
+    {
+        int spatial = x.Rank - 2;
+        if (Enumerable.Range(2, spatial).All(i => x[i] >= 0 && y[i] >= 0))
+            return c.B.Op("ConvTranspose", [gradient, weights], TransposedWindow(c, x, y, kernel, group));
+        var b = c.B;
+        var (begin, _, k, strides, dilations) = Window(c, x, y, kernel);
+        var spatialAxes = b.Int64s(Enumerable.Range(2, spatial).Select(i => (long)i).ToArray());
+        var inputSize = b.Op("Slice", b.ShapeOf(c.X(0)), b.Int64s(2), b.Int64s(long.MaxValue));
+        // Transposed without cropping the end: the last window may reach into the end padding or stop short of the input's end.
+        string start;
+        string full;
+        if (begin is not null)
+        {
+            full = b.Op("ConvTranspose", [gradient, weights], AttrInts("kernel_shape", k), AttrInts("strides", strides), AttrInts("dilations", dilations),
+                AttrInts("pads", begin.Concat(new long[spatial])), AttrInt("group", group));
+            start = b.Int64s(new long[spatial]);
+        }
+        else
+        {
+            // SAME with a stride: the padding depends on the size, total = max(0, (out − 1)·s + d(k − 1) + 1 − in).
+            full = b.Op("ConvTranspose", [gradient, weights], AttrInts("kernel_shape", k), AttrInts("strides", strides), AttrInts("dilations", dilations), AttrInt("group", group));
+            var outputSize = b.Op("Slice", b.ShapeOf(c.Y()), b.Int64s(2), b.Int64s(long.MaxValue));
+            var reach = b.Int64s(Enumerable.Range(0, spatial).Select(i => dilations[i] * (k[i] - 1) + 1).ToArray());
+            var total = b.Op("Max", b.Sub(b.Add(b.Mul(b.Sub(outputSize, b.Int64s(1)), b.Int64s(strides)), reach), inputSize), b.Int64s(0));
+            var half = b.Div(total, b.Int64s(2));
+            start = Attr.String(c.Node, "auto_pad", "NOTSET") == "SAME_UPPER" ? half : b.Sub(total, half);
+        }
+        full = b.Op("Slice", full, start, b.Add(start, inputSize), spatialAxes);
+        // Input rows no window reached (the remainder of a stride) get no gradient: pad the end up to the input's size.
+        var missing = b.Sub(inputSize, b.Op("Slice", b.ShapeOf(full), b.Int64s(2), b.Int64s(long.MaxValue)));
+        var pads = b.Op("Concat", [b.Int64s(new long[x.Rank + 2]), missing], AttrInt("axis", 0));
+        return b.Op("Pad", full, pads);
+    }
+
     /// <summary>ConvTranspose attributes that map dY (size of y) back onto exactly the size of x.</summary>
     private static AttributeProto[] TransposedWindow(RuleContext c, TensorShape x, TensorShape y, long[] kernel, long group)
     {
         if (Enumerable.Range(2, x.Rank - 2).Any(i => x[i] < 0 || y[i] < 0))
             throw c.Fail($"needs static spatial sizes (input {x}, output {y}); fix the input size of the model");
         var (begin, end, k, strides, dilations) = Window(c, x, y, kernel);
+        if (begin is null || end is null)
+            throw c.Fail("needs static spatial sizes for auto_pad SAME with a stride");
         int spatial = x.Rank - 2;
         var outputPadding = new long[spatial];
         for (int i = 0; i < spatial; i++)
@@ -402,7 +482,7 @@ internal static class GradientRules
         if (FlippedConvolution(c, x, y, w, kernel, group) is { } fast)
             return [fast];
         // ConvTranspose reads the weight as [C_in = M, C_out / group, k…]: the forward weight as it is.
-        return [c.B.Op("ConvTranspose", [c.DY, c.X(1)], TransposedWindow(c, x, y, kernel, group))];
+        return [TransposeOntoInput(c, c.DY, c.X(1), x, y, kernel, group)];
     }
 
     /// <summary>
@@ -417,8 +497,6 @@ internal static class GradientRules
             return null;
         if ((Attr.Ints(c.Node, "strides") ?? [1, 1]).Any(s => s != 1))
             return null;
-        if (Enumerable.Range(2, 2).Any(i => x[i] < 0 || y[i] < 0))
-            return null;
         long m = w[0], perGroup = w[1];
         bool depthwise = group > 1 && perGroup == 1 && m == group;
         if (group != 1 && !depthwise)
@@ -427,6 +505,8 @@ internal static class GradientRules
         if (weights is null)
             return null;
         var (begin, end, _, _, dilations) = Window(c, x, y, kernel);
+        if (begin is null || end is null)
+            return null;
         var pads = new long[4];
         for (int i = 0; i < 2; i++)
         {
@@ -492,11 +572,9 @@ internal static class GradientRules
     {
         var x = c.ShapeOf(c.X(0), "for the transposed window");
         var y = c.ShapeOf(c.Y(), "for the transposed window");
-        if (x[1] < 0)
-            throw c.Fail("needs a static channel count");
         var kernel = Attr.Ints(c.Node, "kernel_shape") ?? throw c.Fail("has no kernel_shape");
         var (begin, end, _, _, _) = Window(c, x, y, kernel);
-        bool padded = begin.Any(p => p != 0) || end.Any(p => p != 0) || Attr.Int(c.Node, "ceil_mode", 0) != 0;
+        bool padded = begin is null || end is null || begin.Any(p => p != 0) || end.Any(p => p != 0) || Attr.Int(c.Node, "ceil_mode", 0) != 0;
         long area = kernel.Aggregate(1L, (a, b) => a * b);
         string scaled;
         if (!padded || Attr.Int(c.Node, "count_include_pad", 0) != 0)
@@ -513,10 +591,20 @@ internal static class GradientRules
             scaled = c.B.Div(c.DY, c.B.Scale(fraction, area));
         }
         long channels = x[1];
-        if (channels < 1 || area < 1 || kernel.Any(k => k < 1) || channels * area > 1 << 24)
+        if (channels == 0 || area < 1 || kernel.Any(k => k < 1) || Math.Max(channels, 1) * area > 1 << 24)
             throw new GradientRuleException($"node '{c.Node.Name}' (AveragePool) pools {channels} channels with kernel {string.Join("×", kernel)}; a gradient needs positive sizes and at most 2^24 kernel values.");
+        if (channels < 0)
+        {
+            // Channels known only at run time: fold them into the batch and spread with one ones kernel.
+            var b = c.B;
+            var spatialShape = b.Op("Slice", b.ShapeOf(scaled), b.Int64s(2), b.Int64s(long.MaxValue));
+            var folded = b.Op("Reshape", scaled, b.Op("Concat", [b.Int64s(-1, 1), spatialShape], AttrInt("axis", 0)));
+            var one = b.Floats(Enumerable.Repeat(1f, (int)area).ToArray(), [1, 1, .. kernel]);
+            var spread = TransposeOntoInput(c, folded, one, x, y, kernel, 1);
+            return [b.Op("Reshape", spread, b.ShapeOf(c.X(0)))];
+        }
         var onesKernel = c.B.Floats(Enumerable.Repeat(1f, (int)(channels * area)).ToArray(), [channels, 1, .. kernel]);
-        return [c.B.Op("ConvTranspose", [scaled, onesKernel], TransposedWindow(c, x, y, kernel, channels))];
+        return [TransposeOntoInput(c, scaled, onesKernel, x, y, kernel, channels)];
     }
 
     private static string SpatialSize(RuleContext c, string x)
@@ -560,12 +648,12 @@ internal static class GradientRules
     private static string?[] Concat(RuleContext c)
     {
         int count = c.Node.Input.Count;
-        int rank = c.RankOf(c.Y(), "to slice the gradient");
         long axis = Attr.Int(c.Node, "axis", 0);
-        if (axis < 0)
-            axis += rank;
+        // Slice takes negative axes as they are, so an output of unknown rank (a shape known only at run time) needs nothing more.
+        if (axis < 0 && c.Shapes[c.Y()] is { } shape)
+            axis += shape.Rank;
         var result = new string?[count];
-        var sizes = Enumerable.Range(0, count).Select(i => c.Shapes[c.X(i)] is { } s && s[(int)axis] >= 0 ? s[(int)axis] : -1).ToArray();
+        var sizes = Enumerable.Range(0, count).Select(i => axis >= 0 && c.Shapes[c.X(i)] is { } s && axis < s.Rank && s[(int)axis] >= 0 ? s[(int)axis] : -1).ToArray();
         string? dynamicOffset = null;
         long staticOffset = 0;
         bool allStatic = sizes.All(s => s >= 0);
@@ -595,7 +683,7 @@ internal static class GradientRules
     }
 
     private static string SizeAlong(RuleContext c, string tensor, long axis) =>
-        c.B.Op("Slice", c.B.ShapeOf(tensor), c.B.Int64s(axis), c.B.Int64s(axis + 1));
+        c.B.Op("Slice", c.B.ShapeOf(tensor), c.B.Int64s(axis), c.B.Int64s(axis == -1 ? long.MaxValue : axis + 1));
 
     private static string?[] Split(RuleContext c)
     {
@@ -609,22 +697,55 @@ internal static class GradientRules
 
     private static string?[] Slice(RuleContext c)
     {
-        var x = c.ShapeOf(c.X(0), "to pad the gradient back");
         var starts = c.Index.Int64s(c.X(1)) ?? throw c.Fail("starts must be constant");
         var ends = c.Index.Int64s(c.X(2)) ?? throw c.Fail("ends must be constant");
         var axes = c.Node.Input.Count > 3 && c.Node.Input[3].Length > 0 ? c.Index.Int64s(c.X(3)) ?? throw c.Fail("axes must be constant") : Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
         var steps = c.Node.Input.Count > 4 && c.Node.Input[4].Length > 0 ? c.Index.Int64s(c.X(4)) ?? throw c.Fail("steps must be constant") : Enumerable.Repeat(1L, starts.Length).ToArray();
-        var pads = new long[2 * x.Rank];
+        int rank = c.RankOf(c.X(0), "to pad the gradient back");
+        var x = c.Shapes[c.X(0)]!;
+        var b = c.B;
+        var g = c.DY;
+        // Strided picks (YOLO's space-to-depth "Focus" slices x[..., ::2, ::2]): spread dY with step − 1
+        // zeros after each element, so each value sits at its offset from the slice's start.
         for (int i = 0; i < axes.Length; i++)
         {
-            int axis = (int)(axes[i] < 0 ? axes[i] + x.Rank : axes[i]);
-            if (steps[i] != 1)
-                throw c.Fail($"step {steps[i]} has no gradient rule (only step 1)");
-            var range = ShapeInference.SliceRange(starts[i], ends[i], 1, x[axis]) ?? throw c.Fail($"needs the size of sliced axis {axis}");
-            pads[axis] = range.Start;
-            pads[axis + x.Rank] = x[axis] - range.Start - range.Count;
+            int axis = (int)(axes[i] < 0 ? axes[i] + rank : axes[i]);
+            if (steps[i] == 1)
+                continue;
+            if (steps[i] < 1)
+                throw c.Fail($"step {steps[i]} has no gradient rule (positive steps only)");
+            var widened = b.Op("Unsqueeze", g, b.Int64s(axis + 1));
+            var spreadPads = new long[2 * (rank + 1)];
+            spreadPads[rank + 1 + axis + 1] = steps[i] - 1;
+            var spread = b.Op("Pad", widened, b.Int64s(spreadPads));
+            var merged = b.Op("Concat", [b.Op("Slice", b.ShapeOf(g), b.Int64s(0), b.Int64s(axis)), b.Int64s(-1), b.Op("Slice", b.ShapeOf(g), b.Int64s(axis + 1), b.Int64s(long.MaxValue))], AttrInt("axis", 0));
+            g = b.Op("Reshape", spread, merged);
         }
-        return [c.B.Op("Pad", c.DY, c.B.Int64s(pads))];
+        if (x.IsFullyKnown && steps.All(s => s == 1))
+        {
+            var pads = new long[2 * rank];
+            for (int i = 0; i < axes.Length; i++)
+            {
+                int axis = (int)(axes[i] < 0 ? axes[i] + rank : axes[i]);
+                var range = ShapeInference.SliceRange(starts[i], ends[i], 1, x[axis]) ?? throw c.Fail($"needs the size of sliced axis {axis}");
+                pads[axis] = range.Start;
+                pads[axis + rank] = x[axis] - range.Start - range.Count;
+            }
+            return [b.Op("Pad", g, b.Int64s(pads))];
+        }
+        // At run time: the clamped start of each sliced axis, then pad the end up to the input's size
+        // (cropping first what a step's spreading added past it).
+        var sliceAxes = axes.Select(a => a < 0 ? a + rank : a).ToArray();
+        var inputSizes = b.Op("Gather", [b.ShapeOf(c.X(0)), b.Int64s(sliceAxes)], AttrInt("axis", 0));
+        var rawStarts = b.Int64s(starts);
+        var wrapped = b.Op("Where", b.Op("Less", rawStarts, b.Int64s(0)), b.Add(rawStarts, inputSizes), rawStarts);
+        var clampedStarts = b.Op("Min", b.Op("Max", wrapped, b.Int64s(0)), inputSizes);
+        var room = b.Sub(inputSizes, clampedStarts);
+        g = b.Op("Slice", g, b.Int64s(new long[sliceAxes.Length]), room, b.Int64s(sliceAxes));
+        var present = b.Op("Gather", [b.ShapeOf(g), b.Int64s(sliceAxes)], AttrInt("axis", 0));
+        var begin = b.Op("ScatterElements", [b.Int64s(new long[rank]), b.Int64s(sliceAxes), clampedStarts], AttrInt("axis", 0));
+        var end = b.Op("ScatterElements", [b.Int64s(new long[rank]), b.Int64s(sliceAxes), b.Sub(room, present)], AttrInt("axis", 0));
+        return [b.Op("Pad", g, b.Op("Concat", [begin, end], AttrInt("axis", 0)))];
     }
 
     private static string?[] Gather(RuleContext c)

@@ -13,6 +13,9 @@ internal sealed class ShapeInference
     private readonly GraphIndex _index;
     private readonly long _opset;
     private readonly Dictionary<string, TensorShape> _shapes = new(StringComparer.Ordinal);
+    // Small int64 vectors computed from shapes (Shape → Gather → Concat → Reshape chains), element by
+    // element known or not, so a reshape whose target is computed at run time still gets its rank and sizes.
+    private readonly Dictionary<string, ShapeValue> _values = new(StringComparer.Ordinal);
 
     public ShapeInference(GraphIndex index, long opset)
     {
@@ -21,7 +24,12 @@ internal sealed class ShapeInference
         var graph = index.Graph;
         foreach (var init in graph.Initializer)
             _shapes[init.Name] = TensorShape.Of(init.Dims.ToArray());
-        foreach (var value in graph.Input.Concat(graph.ValueInfo))
+        foreach (var value in graph.Input)
+        {
+            if (value.Type?.TensorType?.Shape is not null && !_shapes.ContainsKey(value.Name))
+                _shapes[value.Name] = NameUnnamed(value.Name, OnnxModel.ToTensorInfo(value).Shape);
+        }
+        foreach (var value in graph.ValueInfo)
         {
             if (value.Type?.TensorType?.Shape is not null && !_shapes.ContainsKey(value.Name))
                 _shapes[value.Name] = OnnxModel.ToTensorInfo(value).Shape;
@@ -41,6 +49,13 @@ internal sealed class ShapeInference
 
     public TensorShape? this[string tensor] => _shapes.GetValueOrDefault(tensor);
 
+    /// <summary>
+    /// A graph input's free dimension without a name still names one size: give it one, so tensors
+    /// computed from it the same way share it (and rules can tell that two sizes are equal).
+    /// </summary>
+    private static TensorShape NameUnnamed(string input, TensorShape shape) =>
+        new(shape.Dimensions, Enumerable.Range(0, shape.Rank).Select(i => shape[i] == TensorShape.Dynamic ? shape.SymbolAt(i) ?? $"{input}:{i}" : null));
+
     private void Set(NodeProto node, int output, TensorShape? shape)
     {
         if (shape is not null && output < node.Output.Count && node.Output[output].Length > 0)
@@ -52,8 +67,39 @@ internal sealed class ShapeInference
     private void Infer(NodeProto node)
     {
         var x = In(node, 0);
+        PropagateValue(node, x);
         switch (node.OpType)
         {
+            case "ConvTranspose":
+                Set(node, 0, ConvTransposeShape(node, x, In(node, 1)));
+                break;
+            case "Resize":
+                Set(node, 0, ResizeShape(node, x));
+                break;
+            case "DepthToSpace" or "SpaceToDepth":
+                if (x is { Rank: 4 })
+                {
+                    long block = Attr.Int(node, "blocksize", 1), b2 = block * block;
+                    bool toSpace = node.OpType == "DepthToSpace";
+                    long Scale(long d, bool up) => d < 0 ? TensorShape.Dynamic : up ? d * block : d / block;
+                    Set(node, 0, new TensorShape(
+                        [x[0], x[1] < 0 ? TensorShape.Dynamic : toSpace ? x[1] / b2 : x[1] * b2, Scale(x[2], toSpace), Scale(x[3], toSpace)],
+                        [x.SymbolAt(0), null, null, null]));
+                }
+                break;
+            case "GatherElements":
+                Set(node, 0, In(node, 1));
+                break;
+            case "Tile":
+                if (x is not null && Value(node, 1) is { } repeats && repeats.Length == x.Rank)
+                    Set(node, 0, new TensorShape(Enumerable.Range(0, x.Rank).Select(i => x[i] >= 0 && repeats.Known(i) ? x[i] * repeats.Values[i] : TensorShape.Dynamic),
+                        Enumerable.Range(0, x.Rank).Select(i => repeats.Known(i) && repeats.Values[i] == 1 ? x.SymbolAt(i) : null)));
+                else if (x is not null)
+                    Set(node, 0, new TensorShape(Enumerable.Repeat(TensorShape.Dynamic, x.Rank)));
+                break;
+            case "Round" or "GroupNormalization" or "Softsign" or "ThresholdedRelu" or "Celu" or "Sin" or "Cos":
+                Set(node, 0, x);
+                break;
             case "Relu" or "LeakyRelu" or "Sigmoid" or "Tanh" or "Erf" or "Sqrt" or "Exp" or "Log" or "Neg" or "Abs" or "Clip"
                 or "HardSigmoid" or "HardSwish" or "Gelu" or "Softmax" or "LogSoftmax" or "Identity" or "Dropout" or "Cast"
                 or "BatchNormalization" or "LayerNormalization" or "Not" or "Floor" or "Ceil" or "Reciprocal" or "Sign"
@@ -85,7 +131,8 @@ internal sealed class ShapeInference
                 }
                 break;
             case "Reshape":
-                Set(node, 0, Reshape(x, _index.Int64s(node.Input[1]), Attr.Int(node, "allowzero", 0) != 0));
+                Set(node, 0, Reshape(x, Value(node, 1), Attr.Int(node, "allowzero", 0) != 0)
+                             ?? (In(node, 1) is { Rank: 1 } spec && spec[0] >= 0 ? new TensorShape(Enumerable.Repeat(TensorShape.Dynamic, (int)spec[0])) : null));
                 break;
             case "Transpose":
                 if (x is not null)
@@ -137,9 +184,9 @@ internal sealed class ShapeInference
                 Set(node, 0, TensorShape.Of());
                 break;
             case "ConstantOfShape":
-                var target = _index.Int64s(node.Input[0]);
+                var target = Value(node, 0);
                 if (target is not null)
-                    Set(node, 0, TensorShape.Of(target));
+                    Set(node, 0, target.AsShape());
                 else if (x is { Rank: 1 } && x[0] >= 0)
                     Set(node, 0, new TensorShape(Enumerable.Repeat(TensorShape.Dynamic, (int)x[0])));
                 break;
@@ -148,9 +195,11 @@ internal sealed class ShapeInference
                     Set(node, 0, TensorShape.Of(constant.Dims.ToArray()));
                 break;
             case "Expand":
-                var shape = _index.Int64s(node.Input[1]);
+                var shape = Value(node, 1);
                 if (shape is not null)
-                    Set(node, 0, Broadcast([x, TensorShape.Of(shape)]));
+                    Set(node, 0, Broadcast([x, shape.AsShape()]));
+                else if (x is not null && In(node, 1) is { Rank: 1 } expandSpec && expandSpec[0] >= 0)
+                    Set(node, 0, new TensorShape(Enumerable.Repeat(TensorShape.Dynamic, (int)Math.Max(expandSpec[0], x.Rank))));
                 break;
             case "Pad":
                 var pads = node.Input.Count > 1 && node.Input[1].Length > 0 ? _index.Int64s(node.Input[1]) : Attr.Ints(node, "pads");
@@ -159,6 +208,57 @@ internal sealed class ShapeInference
                         Enumerable.Range(0, x.Rank).Select(i => pads[i] == 0 && pads[i + x.Rank] == 0 ? x.SymbolAt(i) : null)));
                 break;
         }
+    }
+
+    /// <summary>The values of an int64 input, from a constant or from propagation; null when unknown.</summary>
+    private ShapeValue? Value(NodeProto node, int input)
+    {
+        if (input >= node.Input.Count || node.Input[input].Length == 0)
+            return null;
+        string name = node.Input[input];
+        if (_values.TryGetValue(name, out var value))
+            return value;
+        return _index.Int64s(name) is { Length: <= ShapeValue.MaxLength } constant ? ShapeValue.Of(constant) : null;
+    }
+
+    private void PropagateValue(NodeProto node, TensorShape? x)
+    {
+        if (node.Output.Count == 0 || node.Output[0].Length == 0)
+            return;
+        ShapeValue? result = null;
+        switch (node.OpType)
+        {
+            case "Shape":
+                if (x is not null)
+                {
+                    long start = Attr.Int(node, "start", 0), end = Attr.Int(node, "end", x.Rank);
+                    int from = (int)Math.Clamp(start < 0 ? start + x.Rank : start, 0, x.Rank);
+                    int to = (int)Math.Clamp(end < 0 ? end + x.Rank : end, 0, x.Rank);
+                    result = ShapeValue.FromShape(x, from, Math.Max(from, to));
+                }
+                break;
+            case "Identity" or "Cast" or "Squeeze" or "Unsqueeze":
+                result = Value(node, 0);
+                break;
+            case "Gather" when Value(node, 0) is { } data && _index.Int64s(node.Input[1]) is { } indices && Attr.Int(node, "axis", 0) == 0:
+                result = data.Gather(indices);
+                break;
+            case "Concat" when Attr.Int(node, "axis", 0) is 0 or -1:
+                var parts = node.Input.Where(i => i.Length > 0).Select(i => _values.GetValueOrDefault(i) ?? (_index.Int64s(i) is { } c ? ShapeValue.Of(c) : null)).ToList();
+                if (parts.All(p => p is not null))
+                    result = ShapeValue.Concat(parts!);
+                break;
+            case "Slice" when Value(node, 0) is { } sliced && _index.Int64s(node.Input[1]) is [var start0] && _index.Int64s(node.Input[2]) is [var end0]:
+                var sliceSteps = node.Input.Count > 4 && node.Input[4].Length > 0 ? _index.Int64s(node.Input[4]) : [1];
+                if (sliceSteps is [1] && SliceRange(start0, end0, 1, sliced.Length) is { } range)
+                    result = sliced.Range((int)range.Start, (int)range.Count);
+                break;
+            case "Add" or "Sub" or "Mul" or "Div" when Value(node, 0) is { } left && Value(node, 1) is { } right:
+                result = ShapeValue.Arithmetic(node.OpType, left, right);
+                break;
+        }
+        if (result is not null)
+            _values[node.Output[0]] = result;
     }
 
     private static int Axis(long axis, int rank) => (int)(axis < 0 ? axis + rank : axis);
@@ -227,15 +327,18 @@ internal sealed class ShapeInference
         string autoPad = Attr.String(node, "auto_pad", "NOTSET");
         bool ceil = Attr.Int(node, "ceil_mode", 0) != 0;
         var dims = new List<long> { x[0], channels };
+        var symbols = new List<string?> { x.SymbolAt(0), null };
         for (int i = 0; i < spatial; i++)
         {
             long input = x[i + 2];
+            long effective = dilations[i] * (kernel[i] - 1) + 1;
             if (input < 0)
             {
                 dims.Add(TensorShape.Dynamic);
+                symbols.Add(SlidingSymbol(x.SymbolAt(i + 2), autoPad, ceil, pads[i] + pads[i + spatial], effective, strides[i]));
                 continue;
             }
-            long effective = dilations[i] * (kernel[i] - 1) + 1;
+            symbols.Add(null);
             long output = autoPad switch
             {
                 "SAME_UPPER" or "SAME_LOWER" => (input + strides[i] - 1) / strides[i],
@@ -249,19 +352,98 @@ internal sealed class ShapeInference
                 output--;
             dims.Add(output);
         }
+        return new TensorShape(dims, symbols);
+    }
+
+    /// <summary>
+    /// The size a sliding window leaves of a free dimension, as a canonical expression of its name:
+    /// two tensors computed from one input by windows that keep the same arithmetic (a 3×3 stride-2
+    /// convolution with pad 1 and a 1×1 stride-2 one, say) get the same name, so a residual sum of
+    /// them is known not to broadcast.
+    /// </summary>
+    private static string? SlidingSymbol(string? input, string autoPad, bool ceil, long padding, long effective, long stride)
+    {
+        if (input is null)
+            return null;
+        if (autoPad is "SAME_UPPER" or "SAME_LOWER")
+            return stride == 1 ? input : $"ceil({input}/{stride})";
+        long shift = autoPad == "VALID" ? -effective : padding - effective;
+        if (stride == 1 && !ceil)
+            return shift + 1 == 0 ? input : $"({input}{shift + 1:+0;-0})";
+        return $"{(ceil ? "ceil" : "floor")}(({input}{shift:+0;-0;+0})/{stride})+1";
+    }
+
+    private static TensorShape? ConvTransposeShape(NodeProto node, TensorShape? x, TensorShape? w)
+    {
+        if (x is null || x.Rank < 3 || w is null || w.Rank != x.Rank)
+            return null;
+        int spatial = x.Rank - 2;
+        long group = Attr.Int(node, "group", 1);
+        var kernel = Attr.Ints(node, "kernel_shape") ?? Enumerable.Range(2, spatial).Select(i => w[i]).ToArray();
+        var strides = Attr.Ints(node, "strides") ?? Enumerable.Repeat(1L, spatial).ToArray();
+        var dilations = Attr.Ints(node, "dilations") ?? Enumerable.Repeat(1L, spatial).ToArray();
+        var pads = Attr.Ints(node, "pads") ?? new long[2 * spatial];
+        var outputPadding = Attr.Ints(node, "output_padding") ?? new long[spatial];
+        var outputShape = Attr.Ints(node, "output_shape");
+        string autoPad = Attr.String(node, "auto_pad", "NOTSET");
+        var dims = new List<long> { x[0], w[1] < 0 ? TensorShape.Dynamic : w[1] * group };
+        for (int i = 0; i < spatial; i++)
+        {
+            long input = x[i + 2];
+            long effective = dilations[i] * (kernel[i] - 1) + 1;
+            dims.Add(outputShape is not null ? outputShape[outputShape.Length - spatial + i]
+                : input < 0 ? TensorShape.Dynamic
+                : autoPad is "SAME_UPPER" or "SAME_LOWER" ? input * strides[i]
+                : strides[i] * (input - 1) + outputPadding[i] + effective - pads[i] - pads[i + spatial]);
+        }
         return new TensorShape(dims, dims.Select((_, i) => i == 0 ? x.SymbolAt(0) : null));
     }
 
-    private static TensorShape? Reshape(TensorShape? x, long[]? target, bool allowZero)
+    private TensorShape? ResizeShape(NodeProto node, TensorShape? x)
     {
-        if (target is null)
+        if (x is null)
             return null;
+        var sizes = Value(node, 3);
+        var scales = node.Input.Count > 2 && node.Input[2].Length > 0 ? _index.Floats(node.Input[2]) : null;
+        var axes = Attr.Ints(node, "axes")?.Select(a => (int)(a < 0 ? a + x.Rank : a)).ToArray() ?? Enumerable.Range(0, x.Rank).ToArray();
+        var dims = x.Dimensions.ToArray();
+        var symbols = Enumerable.Range(0, x.Rank).Select(x.SymbolAt).ToArray();
+        for (int k = 0; k < axes.Length; k++)
+        {
+            int a = axes[k];
+            if (sizes is not null && sizes.Length == axes.Length)
+            {
+                (dims[a], symbols[a]) = sizes.Known(k) ? (sizes.Values[k], null) : (TensorShape.Dynamic, sizes.Symbols[k]);
+            }
+            else if (scales is not null && scales.Length == axes.Length)
+            {
+                if (scales[k] != 1f)
+                    (dims[a], symbols[a]) = (x[a] < 0 ? TensorShape.Dynamic : (long)Math.Floor(x[a] * (double)scales[k]), null);
+            }
+            else
+            {
+                (dims[a], symbols[a]) = (TensorShape.Dynamic, null);
+            }
+        }
+        return new TensorShape(dims, symbols);
+    }
+
+    private static TensorShape? Reshape(TensorShape? x, ShapeValue? spec, bool allowZero)
+    {
+        if (spec is null)
+            return null;
+        var target = spec.Values;
         var dims = new long[target.Length];
         var symbols = new string?[target.Length];
         int inferred = -1;
         for (int i = 0; i < target.Length; i++)
         {
-            if (target[i] == 0 && !allowZero)
+            if (!spec.Known(i))
+            {
+                dims[i] = TensorShape.Dynamic;
+                symbols[i] = spec.Symbols[i];
+            }
+            else if (target[i] == 0 && !allowZero)
             {
                 if (x is null || i >= x.Rank)
                     return new TensorShape(Enumerable.Repeat(TensorShape.Dynamic, target.Length));
@@ -451,6 +633,81 @@ internal sealed class ShapeInference
         }
         return new TensorShape(dims.Select(d => d.Item1), dims.Select(d => d.Item2));
     }
+}
+
+/// <summary>
+/// A short int64 vector from a shape computation, element by element known (a value) or not
+/// (possibly with the symbolic name of the size it holds).
+/// </summary>
+internal sealed class ShapeValue
+{
+    public const int MaxLength = 16;
+
+    private ShapeValue(long[] values, bool[] known, string?[] symbols)
+    {
+        Values = values;
+        KnownMask = known;
+        Symbols = symbols;
+    }
+
+    public long[] Values { get; }
+
+    private bool[] KnownMask { get; }
+
+    public string?[] Symbols { get; }
+
+    public int Length => Values.Length;
+
+    public bool Known(int i) => KnownMask[i];
+
+    public static ShapeValue Of(long[] values) => new(values, Enumerable.Repeat(true, values.Length).ToArray(), new string?[values.Length]);
+
+    public static ShapeValue FromShape(TensorShape shape, int from, int to) =>
+        new(Enumerable.Range(from, to - from).Select(i => shape[i]).ToArray(),
+            Enumerable.Range(from, to - from).Select(i => shape[i] >= 0).ToArray(),
+            Enumerable.Range(from, to - from).Select(shape.SymbolAt).ToArray());
+
+    public ShapeValue? Gather(long[] indices)
+    {
+        var picked = indices.Select(i => i < 0 ? i + Length : i).ToArray();
+        if (picked.Any(i => i < 0 || i >= Length))
+            return null;
+        return new(picked.Select(i => Values[i]).ToArray(), picked.Select(i => KnownMask[i]).ToArray(), picked.Select(i => Symbols[i]).ToArray());
+    }
+
+    public ShapeValue Range(int start, int count) =>
+        new(Values.Skip(start).Take(count).ToArray(), KnownMask.Skip(start).Take(count).ToArray(), Symbols.Skip(start).Take(count).ToArray());
+
+    public static ShapeValue? Concat(IReadOnlyList<ShapeValue> parts) =>
+        parts.Sum(p => p.Length) > MaxLength ? null
+            : new(parts.SelectMany(p => p.Values).ToArray(), parts.SelectMany(p => p.KnownMask).ToArray(), parts.SelectMany(p => p.Symbols).ToArray());
+
+    public static ShapeValue? Arithmetic(string op, ShapeValue a, ShapeValue b)
+    {
+        int n = Math.Max(a.Length, b.Length);
+        if ((a.Length != n && a.Length != 1) || (b.Length != n && b.Length != 1))
+            return null;
+        var values = new long[n];
+        var known = new bool[n];
+        for (int i = 0; i < n; i++)
+        {
+            int ia = a.Length == 1 ? 0 : i, ib = b.Length == 1 ? 0 : i;
+            if (!a.KnownMask[ia] || !b.KnownMask[ib] || (op == "Div" && b.Values[ib] == 0))
+                continue;
+            known[i] = true;
+            values[i] = op switch
+            {
+                "Add" => a.Values[ia] + b.Values[ib],
+                "Sub" => a.Values[ia] - b.Values[ib],
+                "Mul" => a.Values[ia] * b.Values[ib],
+                _ => (long)Math.Floor((double)a.Values[ia] / b.Values[ib]),
+            };
+        }
+        return new(values, known, new string?[n]);
+    }
+
+    /// <summary>As the shape it describes (ConstantOfShape, Expand): unknown elements become free dimensions.</summary>
+    public TensorShape AsShape() => new(Values.Select((v, i) => KnownMask[i] ? v : TensorShape.Dynamic), Symbols.Select((s, i) => KnownMask[i] ? null : s));
 }
 
 /// <summary>Attribute lookups with defaults.</summary>
