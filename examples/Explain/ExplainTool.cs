@@ -25,11 +25,16 @@ internal static class ExplainTool
     public static int Run(ExplainSettings settings)
     {
         var loaded = LoadModel(settings);
+        // A model with free input sizes runs at the size its images are prepared to (--size or the manifest).
+        var inputShape = loaded.Model.Inputs[0].Shape;
+        bool freeSize = inputShape.Rank == 4 && (inputShape[2] == TensorShape.Dynamic || inputShape[3] == TensorShape.Dynamic);
         var options = ExplainerOptions.Default with
         {
             Layer = settings.Layer,
             Inference = InferenceOptions.Default with { Providers = ExecutionProviders.ParsePreference(settings.Ep), IntraOpThreads = settings.Threads },
             BlackLevel = Explainer.BlackLevelOf(loaded.Preprocessing),
+            InputWidth = freeSize ? loaded.Preprocessing.Width : null,
+            InputHeight = freeSize ? loaded.Preprocessing.Height : null,
         };
         using var explainer = Explainer.Create(loaded.Model, options, loaded.Labels);
         var target = ExplanationTarget.Parse(settings.Target, loaded.Labels);
@@ -135,10 +140,10 @@ internal static class ExplainTool
         int channels = settings.Bare.Gray ? 1 : shape[1] > 0 ? (int)shape[1] : 3;
         if (shape[1] > 0 && shape[1] != channels)
             throw new GlassboxException($"Model '{path}' takes {shape[1]} channels{(settings.Bare.Gray ? ", so drop --gray" : "; add --gray for one")}.");
-        int width = settings.Bare.Width ?? (shape[3] > 0 ? (int)shape[3] : throw new GlassboxException($"Model '{path}' does not fix its input size; give --size."));
-        int height = settings.Bare.Height ?? (int)shape[2];
-        if (shape[2] > 0 && shape[3] > 0 && (shape[2] != height || shape[3] != width))
-            throw new GlassboxException($"--size {width}x{height} does not match the model's input {shape[3]}x{shape[2]}; drop --size or give the model's.");
+        int width = settings.Bare.Width ?? (shape[3] > 0 ? (int)shape[3] : throw new GlassboxException($"Model '{path}' leaves its input size free ({shape}); give the size to run it at with --size WxH."));
+        int height = settings.Bare.Height ?? (shape[2] > 0 ? (int)shape[2] : throw new GlassboxException($"Model '{path}' leaves its input size free ({shape}); give the size to run it at with --size WxH."));
+        if ((shape[2] > 0 && shape[2] != height) || (shape[3] > 0 && shape[3] != width))
+            throw new GlassboxException($"--size {width}x{height} does not match the model's input {shape}; drop --size or give the model's.");
         var preprocessing = new ModelPreprocessing
         {
             Channels = channels,

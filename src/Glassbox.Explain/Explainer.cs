@@ -33,13 +33,14 @@ public sealed class Explainer : IDisposable
             throw new GlassboxException($"Model '{model.Source}' has {model.Inputs.Length} inputs; the explainer works with models that take one image tensor.");
         Input = model.Inputs[0];
         var shape = Input.Shape;
-        if (shape.Rank != 4 || shape[1] < 1 || shape[2] < 1 || shape[3] < 1)
-            throw new GlassboxException($"Input '{Input.Name}' of '{model.Source}' has shape {shape}; the explainer needs an image tensor, batch × channels × height × width, with known channels, height and width. Export the model with its image input (reshape inside the model if it wants a flat vector).");
+        if (shape.Rank != 4 || shape[1] < 1)
+            throw new GlassboxException($"Input '{Input.Name}' of '{model.Source}' has shape {shape}; the explainer needs an image tensor, batch × channels × height × width, with a known channel count. Export the model with its image input (reshape inside the model if it wants a flat vector).");
         if (Input.ElementType != TensorElementType.Float32)
             throw new GlassboxException($"Input '{Input.Name}' holds {Input.ElementType.OnnxName()}; the explainer needs a float32 image tensor.");
         Channels = (int)shape[1];
-        Height = (int)shape[2];
-        Width = (int)shape[3];
+        Height = SizeOf(shape, 2, options.InputHeight, "height", model.Source);
+        Width = SizeOf(shape, 3, options.InputWidth, "width", model.Source);
+        bool freeSize = shape[2] == TensorShape.Dynamic || shape[3] == TensorShape.Dynamic;
         var black = options.BlackLevel.IsDefault ? [0f] : options.BlackLevel;
         if (black.Length != 1 && black.Length != Channels)
             throw new GlassboxException($"BlackLevel has {black.Length} values; give one per input channel ({Channels}) or one for all.");
@@ -48,7 +49,23 @@ public sealed class Explainer : IDisposable
         if (outputShape.Rank != 2 || outputShape[1] < 1)
             throw new GlassboxException($"Output '{Output}' is {outputShape}; the explainer needs class scores [batch, classes].");
         Classes = (int)outputShape[1];
-        _planner = new RunPlanner(model, Output, options.Inference);
+        _planner = new RunPlanner(model, Output, options.Inference, freeSize ? TensorShape.Of(Channels, Height, Width) : null);
+    }
+
+    /// <summary>A spatial size: the model's own, or the one the options give where the model leaves it free.</summary>
+    private static int SizeOf(TensorShape shape, int axis, int? given, string what, string source)
+    {
+        long own = shape[axis];
+        if (own == TensorShape.Dynamic)
+        {
+            return given ?? throw new GlassboxException(
+                $"Model '{source}' leaves its input {what} free ({shape}); say which size to run it at: ExplainerOptions.InputWidth and InputHeight, --size WxH, or the package manifest's preprocessing.");
+        }
+        if (own < 1 || own > int.MaxValue)
+            throw new GlassboxException($"Model '{source}' has an input {what} of {own}; an image needs at least one pixel.");
+        if (given is { } g && g != own)
+            throw new GlassboxException($"Model '{source}' fixes its input {what} at {own}; {g} was asked for. Drop the size, or give the model's.");
+        return (int)own;
     }
 
     public OnnxModel Model { get; }
@@ -94,6 +111,10 @@ public sealed class Explainer : IDisposable
         options ??= ExplainerOptions.Default;
         if (options.BlackLevel.IsDefault)
             options = options with { BlackLevel = BlackLevelOf(package.Preprocessing) };
+        // A model with a free input size runs at the size its manifest prepares images to.
+        var input = package.Model.Inputs.FirstOrDefault()?.Shape;
+        if (input is { Rank: 4 } && options.InputHeight is null && options.InputWidth is null && (input[2] == TensorShape.Dynamic || input[3] == TensorShape.Dynamic))
+            options = options with { InputHeight = package.Preprocessing.Height, InputWidth = package.Preprocessing.Width };
         return Create(package.Model, options, package.Labels);
     }
 

@@ -23,6 +23,15 @@ public sealed record ExplainerOptions
     /// </summary>
     public ImmutableArray<float> BlackLevel { get; init; }
 
+    /// <summary>
+    /// Height and width to run a model whose input leaves them free (exported with dynamic axes);
+    /// null to take the model's own. A model package's preprocessing gives them when unset.
+    /// </summary>
+    public int? InputHeight { get; init; }
+
+    /// <inheritdoc cref="InputHeight"/>
+    public int? InputWidth { get; init; }
+
     /// <summary>Most perturbed inputs in one run.</summary>
     public int MaxBatch { get; init; } = 64;
 
@@ -32,6 +41,8 @@ public sealed record ExplainerOptions
             throw new GlassboxException("Layer is empty; name a tensor from the layer listing, or use \"auto\" for the last spatial feature map.");
         if (!BlackLevel.IsDefault && (BlackLevel.IsEmpty || BlackLevel.Any(v => !float.IsFinite(v))))
             throw new GlassboxException("BlackLevel needs one finite value per input channel (or one for all): the input tensor's value for a black pixel.");
+        if (InputHeight is < 1 or > 16384 || InputWidth is < 1 or > 16384)
+            throw new GlassboxException($"Input size {InputWidth}×{InputHeight} is out of range; give a width and height from 1 to 16384 pixels.");
         if (MaxBatch is < 1 or > 4096)
             throw new GlassboxException($"MaxBatch is {MaxBatch}; use 1 to 4096 (64 suits most models).");
         Inference.Validate();

@@ -106,7 +106,12 @@ public sealed class ModelSession : IDisposable
     /// </summary>
     /// <param name="outputs">Outputs to compute; null for all (model outputs and taps).</param>
     /// <param name="dimensions">Sizes for named dynamic dimensions, such as {"batch": 8}.</param>
-    public SessionRun CreateRun(IEnumerable<string>? outputs = null, IReadOnlyDictionary<string, long>? dimensions = null)
+    /// <param name="inputShapes">
+    /// Whole shapes for inputs whose free dimensions have no name (or to fix them all at once), such
+    /// as {"image": 1×3×320×160}; they must agree with every size the model fixes.
+    /// </param>
+    public SessionRun CreateRun(IEnumerable<string>? outputs = null, IReadOnlyDictionary<string, long>? dimensions = null,
+                                IReadOnlyDictionary<string, TensorShape>? inputShapes = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var wanted = outputs?.ToList() ?? Outputs.Select(o => o.Name).ToList();
@@ -119,7 +124,8 @@ public sealed class ModelSession : IDisposable
                 $"The session has no output {string.Join(", ", unknown.Select(u => $"'{u}'"))}. Its outputs are " +
                 $"{string.Join(", ", Outputs.Select(o => $"'{o.Name}'"))}; add intermediate tensors to InferenceOptions.Taps to read them.");
         }
-        return new SessionRun(this, _session, wanted, dimensions ?? ImmutableDictionary<string, long>.Empty);
+        return new SessionRun(this, _session, wanted, dimensions ?? ImmutableDictionary<string, long>.Empty,
+            inputShapes ?? ImmutableDictionary<string, TensorShape>.Empty);
     }
 
     public void Dispose()

@@ -19,7 +19,8 @@ public sealed class SessionRun : IDisposable
     private readonly Dictionary<string, BoundTensor> _outputs = new(StringComparer.Ordinal);
     private bool _disposed;
 
-    internal SessionRun(ModelSession owner, InferenceSession session, IReadOnlyList<string> outputNames, IReadOnlyDictionary<string, long> dimensions)
+    internal SessionRun(ModelSession owner, InferenceSession session, IReadOnlyList<string> outputNames, IReadOnlyDictionary<string, long> dimensions,
+                        IReadOnlyDictionary<string, TensorShape> inputShapes)
     {
         _session = session;
         _runOptions = new RunOptions();
@@ -28,7 +29,7 @@ public sealed class SessionRun : IDisposable
         {
             foreach (var input in owner.Inputs)
             {
-                var shape = input.Shape.WithDynamicDimensions(dimensions);
+                var shape = inputShapes.TryGetValue(input.Name, out var given) ? Agreeing(input, given) : input.Shape.WithDynamicDimensions(dimensions);
                 if (!shape.IsFullyKnown)
                 {
                     throw new GlassboxException(
@@ -109,6 +110,13 @@ public sealed class SessionRun : IDisposable
             var shape = value.GetTensorTypeAndShape().Shape;
             return info with { Shape = new TensorShape(shape) };
         }).ToList();
+    }
+
+    private static TensorShape Agreeing(TensorInfo input, TensorShape given)
+    {
+        bool fits = given.Rank == input.Shape.Rank && given.IsFullyKnown
+                    && Enumerable.Range(0, given.Rank).All(i => input.Shape[i] == TensorShape.Dynamic || input.Shape[i] == given[i]);
+        return fits ? given : throw new GlassboxException($"Input '{input.Name}' has shape {input.Shape}; {given} does not fit it. Give every size, keeping the ones the model fixes.");
     }
 
     private static string? FirstUnknownSymbol(TensorShape shape) =>

@@ -177,6 +177,10 @@ public class OpGradientTests
     /// <summary>Ops that models from other exporters and other tasks bring (segmentation, detection, older exporters).</summary>
     private static IEnumerable<OpCase> WildCases() =>
     [
+        new("Conv groups 4 stride 2 (RegNet, ResNeXt)", [Node("Conv", ["x", "w"], I("group", 4), List("strides", 2, 2), List("pads", 1, 1, 1, 1))], [X(1, 8, 7, 6)], [Weights("w", 8, 2, 3, 3)]),
+        new("Conv groups 2 stride 2, 16 channels a group (blocked layouts)", [Node("Conv", ["x", "w"], I("group", 2), List("strides", 2, 2), List("pads", 1, 1, 1, 1))], [X(1, 32, 7, 6)], [Weights("w", 32, 16, 3, 3)]),
+        new("Conv groups 2 stride 1, 16 channels a group (blocked layouts)", [Node("Conv", ["x", "w"], I("group", 2), List("pads", 1, 1, 1, 1))], [X(1, 32, 5, 6)], [Weights("w", 32, 16, 3, 3)]),
+        new("Conv groups 4 stride 1, 4 outputs a group", [Node("Conv", ["x", "w"], I("group", 4), List("pads", 1, 1, 1, 1))], [X(1, 8, 5, 5)], [Weights("w", 16, 2, 3, 3)]),
         new("ConvTranspose stride 2 pad 1 output_padding 1", [Node("ConvTranspose", ["x", "w", "b"], List("strides", 2, 2), List("pads", 1, 1, 1, 1), List("output_padding", 1, 1))], [X(1, 3, 4, 5)], [Weights("w", 3, 2, 3, 3), Weights("b", 2)]),
         new("ConvTranspose groups 2, dilation 2, asymmetric pads", [Node("ConvTranspose", ["x", "w"], I("group", 2), List("dilations", 2, 1), List("pads", 1, 0, 2, 1))], [X(1, 4, 4, 4)], [Weights("w", 4, 3, 3, 2)]),
         new("ConvTranspose 4×4 stride 2 (U-Net upsampling)", [Node("ConvTranspose", ["x", "w"], List("strides", 2, 2), List("pads", 1, 1, 1, 1))], [X(2, 2, 3, 4)], [Weights("w", 2, 3, 4, 4)]),

@@ -13,8 +13,13 @@ public sealed class PlannedSession : IDisposable
     private readonly ConcurrentDictionary<(int Batch, bool ScoresOnly), SessionRun> _runs = new();
     private readonly string? _fixedBatchReason;
 
-    internal PlannedSession(RunNeeds needs, string output, ModelSession session, GradientGraph? gradients, ChannelGatedModel? gate)
+    private readonly TensorShape? _sampleShape;
+    // The output's shape without the batch axis, learnt from a run when the model leaves it free (a dense output of a free-size input).
+    private TensorShape? _outputSample;
+
+    internal PlannedSession(RunNeeds needs, string output, ModelSession session, GradientGraph? gradients, ChannelGatedModel? gate, TensorShape? sampleShape)
     {
+        _sampleShape = sampleShape;
         Needs = needs;
         Output = output;
         Session = session;
@@ -67,17 +72,42 @@ public sealed class PlannedSession : IDisposable
     {
         if (batch < 1 || batch > MaxBatch)
             throw new GlassboxException($"A batch of {batch} cannot run: {_fixedBatchReason ?? "batches start at 1"}. Ask for at most {MaxBatch}.");
-        return _runs.GetOrAdd((batch, scoresOnly), key =>
+        return _runs.GetOrAdd((batch, scoresOnly), key => CreateRun(key.Batch, key.ScoresOnly));
+    }
+
+    /// <summary>The output's shape for one sample (without the batch axis), for this session's input size.</summary>
+    public TensorShape OutputSampleShape => _outputSample ??= LearnOutputSample();
+
+    private SessionRun CreateRun(int batch, bool scoresOnly)
+    {
+        var dimensions = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var input in Session.Inputs)
         {
-            int b = key.Batch;
-            var dimensions = new Dictionary<string, long>(StringComparer.Ordinal);
-            foreach (var input in Session.Inputs)
+            if (input.Shape.Rank > 0 && input.Shape[0] == TensorShape.Dynamic && input.Shape.SymbolAt(0) is { } symbol)
+                dimensions[symbol] = batch;
+        }
+        var shapes = new Dictionary<string, TensorShape>(StringComparer.Ordinal);
+        if (_sampleShape is not null)
+            shapes[Input.Name] = new TensorShape([batch, .. _sampleShape.Dimensions]);
+        if (Gradients is { } graph)
+        {
+            // The seed has the output's shape, which a free-size input decides. A scores-only run
+            // does not read it, so any size binds there (and that run is how the output's size is learnt).
+            var seed = Session.Inputs.First(i => i.Name == graph.SeedInput);
+            var resolved = seed.Shape.WithDynamicDimensions(dimensions);
+            if (!resolved.IsFullyKnown)
             {
-                if (input.Shape.Rank > 0 && input.Shape[0] == TensorShape.Dynamic && input.Shape.SymbolAt(0) is { } symbol)
-                    dimensions[symbol] = b;
+                shapes[seed.Name] = scoresOnly ? new TensorShape(resolved.Dimensions.Select(d => d == TensorShape.Dynamic ? 1 : d))
+                    : new TensorShape([batch, .. OutputSampleShape.Dimensions]);
             }
-            return Session.CreateRun(key.ScoresOnly ? [Output] : null, dimensions);
-        });
+        }
+        return Session.CreateRun(scoresOnly ? [Output] : null, dimensions, shapes);
+    }
+
+    private TensorShape LearnOutputSample()
+    {
+        var info = Run(1, scoresOnly: true).OutputInfos.First(o => o.Name == Output);
+        return TensorShape.Of(info.Shape.ToArray()[1..]);
     }
 
     public void Dispose()

@@ -17,7 +17,11 @@ public sealed class RunPlanner : IDisposable
 
     /// <param name="model">The model as loaded.</param>
     /// <param name="output">The output gradients are taken of (the class scores).</param>
-    public RunPlanner(OnnxModel model, string output, InferenceOptions? options = null)
+    /// <param name="sampleShape">
+    /// One sample of the model's input without the batch axis, such as 3×320×160: needed when the
+    /// model leaves sizes other than the batch free. Null when the model fixes them.
+    /// </param>
+    public RunPlanner(OnnxModel model, string output, InferenceOptions? options = null, TensorShape? sampleShape = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model.Outputs.All(o => o.Name != output))
@@ -27,7 +31,13 @@ public sealed class RunPlanner : IDisposable
         Model = model;
         Output = output;
         Options = (options ?? InferenceOptions.Default).Validate();
+        if (sampleShape is not null && !sampleShape.IsFullyKnown)
+            throw new GlassboxException($"The sample shape {sampleShape} has free sizes; give every size of one input sample.");
+        SampleShape = sampleShape;
     }
+
+    /// <summary>One input sample's shape when the model leaves sizes free; null when it fixes them.</summary>
+    public TensorShape? SampleShape { get; }
 
     public OnnxModel Model { get; }
 
@@ -87,6 +97,6 @@ public sealed class RunPlanner : IDisposable
             model = gradients.Model;
         }
         var session = ModelSession.Open(model, Options with { Taps = needs.Taps.ToList() });
-        return new PlannedSession(needs, Output, session, gradients, gate);
+        return new PlannedSession(needs, Output, session, gradients, gate, SampleShape);
     }
 }

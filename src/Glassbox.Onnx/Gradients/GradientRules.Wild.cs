@@ -110,7 +110,7 @@ internal static partial class GradientRules
     private static long[]? ReducedAxes(RuleContext c)
     {
         bool axesAsInput = c.Node.Input.Count > 1 && c.Node.Input[1].Length > 0;
-        var axes = axesAsInput ? c.Index.Int64s(c.X(1)) ?? throw c.Fail("axes must be constant") : Attr.Ints(c.Node, "axes") ?? [];
+        var axes = axesAsInput ? c.KnownInts(1) ?? throw c.Fail("axes must be constant") : Attr.Ints(c.Node, "axes") ?? [];
         if (axes.Length == 0)
         {
             if (Attr.Int(c.Node, "noop_with_empty_axes", 0) != 0)
@@ -223,7 +223,7 @@ internal static partial class GradientRules
             throw c.Fail("has neither scales nor sizes");
 
         var knownScales = scales is null ? null : c.Index.Floats(scales);
-        var knownSizes = sizes is null ? null : c.Index.Int64s(sizes);
+        var knownSizes = sizes is null ? null : c.Shapes.KnownInts(sizes);
         var inputShape = c.Shapes[x];
         var outputShape = c.Shapes[c.Y()];
         bool? Resized(int axis)

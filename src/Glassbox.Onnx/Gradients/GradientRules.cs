@@ -70,6 +70,9 @@ internal sealed class RuleContext(NodeProto node, string nodeName, GraphBuilder 
     /// <summary>Where(condition, dY, 0): the gradient passes only where the condition holds.</summary>
     public string Gate(string condition, string gradient) => B.Op("Where", condition, gradient, B.Float(0f));
 
+    /// <summary>An int64 input's values when known before running: a constant, or computed from static sizes.</summary>
+    public long[]? KnownInts(int input) => input < node.Input.Count && node.Input[input].Length > 0 ? shapes.KnownInts(node.Input[input]) : null;
+
     public string ConstantScalar(int input, string what) =>
         index.Floats(X(input)) is { Length: 1 } ? X(input) : throw Fail($"{what} must be a constant scalar for its gradient rule");
 }
@@ -697,10 +700,12 @@ internal static partial class GradientRules
 
     private static string?[] Slice(RuleContext c)
     {
-        var starts = c.Index.Int64s(c.X(1)) ?? throw c.Fail("starts must be constant");
-        var ends = c.Index.Int64s(c.X(2)) ?? throw c.Fail("ends must be constant");
-        var axes = c.Node.Input.Count > 3 && c.Node.Input[3].Length > 0 ? c.Index.Int64s(c.X(3)) ?? throw c.Fail("axes must be constant") : Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
-        var steps = c.Node.Input.Count > 4 && c.Node.Input[4].Length > 0 ? c.Index.Int64s(c.X(4)) ?? throw c.Fail("steps must be constant") : Enumerable.Repeat(1L, starts.Length).ToArray();
+        // Starts and ends may be computed at run time (PyTorch's chunk of a free-size tensor); axes and steps must be known.
+        var starts = c.KnownInts(1);
+        var ends = c.KnownInts(2);
+        int count = starts?.Length ?? ends?.Length ?? (c.Shapes[c.X(1)] is { Rank: 1 } s && s[0] >= 0 ? (int)s[0] : throw c.Fail("needs the number of sliced axes"));
+        var axes = c.Node.Input.Count > 3 && c.Node.Input[3].Length > 0 ? c.KnownInts(3) ?? throw c.Fail("axes must be constant") : Enumerable.Range(0, count).Select(i => (long)i).ToArray();
+        var steps = c.Node.Input.Count > 4 && c.Node.Input[4].Length > 0 ? c.KnownInts(4) ?? throw c.Fail("steps must be constant") : Enumerable.Repeat(1L, count).ToArray();
         int rank = c.RankOf(c.X(0), "to pad the gradient back");
         var x = c.Shapes[c.X(0)]!;
         var b = c.B;
@@ -721,7 +726,7 @@ internal static partial class GradientRules
             var merged = b.Op("Concat", [b.Op("Slice", b.ShapeOf(g), b.Int64s(0), b.Int64s(axis)), b.Int64s(-1), b.Op("Slice", b.ShapeOf(g), b.Int64s(axis + 1), b.Int64s(long.MaxValue))], AttrInt("axis", 0));
             g = b.Op("Reshape", spread, merged);
         }
-        if (x.IsFullyKnown && steps.All(s => s == 1))
+        if (x.IsFullyKnown && steps.All(s => s == 1) && starts is not null && ends is not null)
         {
             var pads = new long[2 * rank];
             for (int i = 0; i < axes.Length; i++)
@@ -737,7 +742,7 @@ internal static partial class GradientRules
         // (cropping first what a step's spreading added past it).
         var sliceAxes = axes.Select(a => a < 0 ? a + rank : a).ToArray();
         var inputSizes = b.Op("Gather", [b.ShapeOf(c.X(0)), b.Int64s(sliceAxes)], AttrInt("axis", 0));
-        var rawStarts = b.Int64s(starts);
+        var rawStarts = starts is not null ? b.Int64s(starts) : b.Op("Cast", [c.X(1)], AttrInt("to", (int)TensorProto.Types.DataType.Int64));
         var wrapped = b.Op("Where", b.Op("Less", rawStarts, b.Int64s(0)), b.Add(rawStarts, inputSizes), rawStarts);
         var clampedStarts = b.Op("Min", b.Op("Max", wrapped, b.Int64s(0)), inputSizes);
         var room = b.Sub(inputSizes, clampedStarts);
@@ -780,7 +785,7 @@ internal static partial class GradientRules
     {
         if (Attr.String(c.Node, "mode", "constant") != "constant")
             throw c.Fail("only constant-mode padding has a gradient rule");
-        var pads = c.Node.Input.Count > 1 && c.Node.Input[1].Length > 0 ? c.Index.Int64s(c.X(1)) ?? throw c.Fail("pads must be constant") : Attr.Ints(c.Node, "pads") ?? throw c.Fail("has no pads");
+        var pads = c.Node.Input.Count > 1 && c.Node.Input[1].Length > 0 ? c.KnownInts(1) ?? throw c.Fail("pads must be constant") : Attr.Ints(c.Node, "pads") ?? throw c.Fail("has no pads");
         if (c.Node.Input.Count > 3 && c.Node.Input[3].Length > 0)
             throw c.Fail("the axes input has no gradient rule");
         if (pads.Any(p => p < 0))
@@ -798,7 +803,7 @@ internal static partial class GradientRules
         int rank = c.RankOf(x, "to restore the reduced axes");
         bool axesAsInput = c.Node.OpType == "ReduceSum" || c.Node.Input.Count > 1;
         var axes = axesAsInput
-            ? (c.Node.Input.Count > 1 && c.Node.Input[1].Length > 0 ? c.Index.Int64s(c.X(1)) ?? throw c.Fail("axes must be constant") : [])
+            ? (c.Node.Input.Count > 1 && c.Node.Input[1].Length > 0 ? c.KnownInts(1) ?? throw c.Fail("axes must be constant") : [])
             : Attr.Ints(c.Node, "axes") ?? [];
         if (axes.Length == 0)
         {

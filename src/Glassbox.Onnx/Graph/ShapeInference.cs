@@ -49,6 +49,14 @@ internal sealed class ShapeInference
 
     public TensorShape? this[string tensor] => _shapes.GetValueOrDefault(tensor);
 
+    /// <summary>An int64 tensor's values when every one is known: a constant, or computed from static sizes (Shape → Gather → Div…).</summary>
+    public long[]? KnownInts(string tensor)
+    {
+        if (_index.Int64s(tensor) is { } constant)
+            return constant;
+        return _values.TryGetValue(tensor, out var value) && Enumerable.Range(0, value.Length).All(value.Known) ? value.Values : null;
+    }
+
     /// <summary>
     /// A graph input's free dimension without a name still names one size: give it one, so tensors
     /// computed from it the same way share it (and rules can tell that two sizes are equal).
@@ -549,21 +557,20 @@ internal sealed class ShapeInference
     {
         if (x is null)
             return null;
-        var starts = _index.Int64s(node.Input[1]);
-        var ends = _index.Int64s(node.Input[2]);
-        if (starts is null || ends is null)
-            return null;
-        var axes = node.Input.Count > 3 && node.Input[3].Length > 0 ? _index.Int64s(node.Input[3]) : Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
-        var steps = node.Input.Count > 4 && node.Input[4].Length > 0 ? _index.Int64s(node.Input[4]) : Enumerable.Repeat(1L, starts.Length).ToArray();
-        if (axes is null || steps is null)
-            return null;
+        long[]? Ints(int i) => i < node.Input.Count && node.Input[i].Length > 0 ? KnownInts(node.Input[i]) : null;
+        var starts = Ints(1);
+        var ends = Ints(2);
+        var axes = node.Input.Count > 3 && node.Input[3].Length > 0 ? Ints(3) : starts is null ? null : Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
+        var steps = node.Input.Count > 4 && node.Input[4].Length > 0 ? Ints(4) : starts is null ? null : Enumerable.Repeat(1L, starts.Length).ToArray();
         var dims = x.Dimensions.ToArray();
         var symbols = Enumerable.Range(0, x.Rank).Select(x.SymbolAt).ToArray();
+        if (axes is null)
+            return new TensorShape(Enumerable.Repeat(TensorShape.Dynamic, x.Rank));
         for (int i = 0; i < axes.Length; i++)
         {
             int axis = Axis(axes[i], x.Rank);
             symbols[axis] = null;
-            var range = SliceRange(starts[i], ends[i], steps[i], x[axis]);
+            var range = starts is null || ends is null || steps is null ? null : SliceRange(starts[i], ends[i], steps[i], x[axis]);
             dims[axis] = range is null ? TensorShape.Dynamic : range.Value.Count;
         }
         return new TensorShape(dims, symbols);
