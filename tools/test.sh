@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs every test; GL tests run under Xvfb (Mesa llvmpipe).
+# Sets up, builds and runs every test; GL tests run under Xvfb (Mesa llvmpipe). The first run also
+# exports the benchmark models and the corpus of models from the wild (about a minute, kept in artifacts/).
 # Ends with one line: "N passed, N failed, N skipped". Extra arguments go to dotnet test
 # (for example --filter "TestCategory!=Slow").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-tools/setup.sh
+# --models: PyTorch from Debian, to export the models that are too large to commit (random weights).
+tools/setup.sh --models
+tools/models/export_if_missing.sh
 dotnet build Runtime.sln -c Release -nologo -clp:NoSummary -v:q
 
 log=$(mktemp)

@@ -25,6 +25,10 @@ public sealed class ExplainContext
     private readonly Dictionary<string, float[]> _gradients = new(StringComparer.Ordinal);
     private float[] _input = [];
     private long _runTicks;
+    private TargetReadout _readout = null!;
+    private ExplanationTarget? _readoutTarget;
+    // Scratch for reading one output sample: class scores and probabilities.
+    private float[] _rowScores = [], _rowProbabilities = [];
 
     internal ExplainContext(Explainer explainer, PlannedSession session)
     {
@@ -60,7 +64,8 @@ public sealed class ExplainContext
     /// <summary>Time in runs so far, the shared one included.</summary>
     public TimeSpan RunTime => TimeSpan.FromTicks(_runTicks);
 
-    public int Classes => Explainer.Classes;
+    /// <summary>Class scores per sample for this target (a detection row's scores, a map's channels, a classifier's classes).</summary>
+    public int Classes => _readout.Classes;
 
     /// <summary>Makes this the context of <paramref name="input"/>: its shared run, into the arrays of the last one.</summary>
     internal ExplainContext Reset(ReadOnlySpan<float> input, ExplanationTarget target)
@@ -69,10 +74,29 @@ public sealed class ExplainContext
             _input = new float[input.Length];
         input.CopyTo(_input);
         Target = target;
+        // A detection's box is chosen on each input anew; other readouts depend on the target alone.
+        if (!ReferenceEquals(_readoutTarget, target) || target.Kind == TargetKind.Detection)
+        {
+            _readout = TargetReadout.For(target, Session.OutputSampleShape, Explainer.Width, Explainer.Height, Session.Output);
+            _readoutTarget = target;
+            target.Validate(_readout.Classes, Explainer.Labels);
+            _rowScores = new float[_readout.Classes];
+            _rowProbabilities = new float[_readout.Classes];
+        }
         _runTicks = 0;
         RunShared();
         return this;
     }
+
+    /// <summary>The explained score of one output sample, as a logit (sum) or a probability.</summary>
+    private float ReadScore(ReadOnlySpan<float> sample, ScoreKind kind)
+    {
+        _readout.Read(sample, _rowScores, _rowProbabilities);
+        return Target.ScoreOf(kind == ScoreKind.Logit ? _rowScores : _rowProbabilities, TargetClass);
+    }
+
+    /// <summary>The explained score of the unperturbed input, as a logit or a probability.</summary>
+    public float OriginalScore(ScoreKind kind) => Target.ScoreOf(kind == ScoreKind.Logit ? Scores : Probabilities, TargetClass);
 
     /// <summary>An intermediate tensor of the shared run (batch row 0); it must be among the needs' taps.</summary>
     public float[] Tensor(string name) =>
@@ -93,7 +117,11 @@ public sealed class ExplainContext
         return TensorShape.Of(info.Shape.ToArray()[1..]);
     }
 
-    /// <summary>The explained score in one row of class scores, after softmax for <see cref="ScoreKind.Probability"/>.</summary>
+    /// <summary>
+    /// The explained score in one row of class scores from <see cref="ScoreBatch"/>; for
+    /// <see cref="ScoreKind.Probability"/> of a classifier's row, after softmax (other outputs:
+    /// use <see cref="TargetScores"/>, which reads probabilities from the output itself).
+    /// </summary>
     public float ScoreOf(ReadOnlySpan<float> logits, ScoreKind kind)
     {
         if (kind == ScoreKind.Logit)
@@ -103,10 +131,16 @@ public sealed class ExplainContext
         return Target.ScoreOf(probabilities, TargetClass);
     }
 
-    /// <summary>Class scores of <paramref name="count"/> inputs laid end to end; writes count × classes logits.</summary>
-    public void ScoreBatch(ReadOnlySpan<float> inputs, int count, Span<float> logits)
+    /// <summary>Class scores of <paramref name="count"/> inputs laid end to end; writes count × classes logits (the target's class scores).</summary>
+    public void ScoreBatch(ReadOnlySpan<float> inputs, int count, Span<float> logits) => RunBatch(inputs, count, logits, kind: null);
+
+    /// <summary>The explained score of each of <paramref name="count"/> inputs.</summary>
+    public void TargetScores(ReadOnlySpan<float> inputs, int count, Span<float> scores, ScoreKind kind) => RunBatch(inputs, count, scores, kind);
+
+    /// <summary>Runs the inputs in chunks; writes each one's class-score row (kind null) or its explained score.</summary>
+    private void RunBatch(ReadOnlySpan<float> inputs, int count, Span<float> destination, ScoreKind? kind)
     {
-        int size = Explainer.InputSize, classes = Classes;
+        int size = Explainer.InputSize, outputSize = _readout.SampleSize, classes = Classes;
         CheckBatch(inputs.Length, count, size);
         int chunk = Math.Min(Explainer.Options.MaxBatch, Session.MaxBatch);
         for (int start = 0; start < count; start += chunk)
@@ -116,17 +150,21 @@ public sealed class ExplainContext
             inputs.Slice(start * size, n * size).CopyTo(run.Input<float>(Session.Input.Name));
             OpenGate(run, n);
             Execute(run);
-            run.Output<float>(Session.Output)[..(n * classes)].CopyTo(logits.Slice(start * classes, n * classes));
+            var outputs = run.Output<float>(Session.Output);
+            for (int i = 0; i < n; i++)
+            {
+                var sample = outputs.Slice(i * outputSize, outputSize);
+                if (kind is { } k)
+                {
+                    destination[start + i] = ReadScore(sample, k);
+                }
+                else
+                {
+                    _readout.Read(sample, _rowScores, _rowProbabilities);
+                    _rowScores.CopyTo(destination.Slice((start + i) * classes, classes));
+                }
+            }
         }
-    }
-
-    /// <summary>The explained score of each of <paramref name="count"/> inputs.</summary>
-    public void TargetScores(ReadOnlySpan<float> inputs, int count, Span<float> scores, ScoreKind kind)
-    {
-        var logits = new float[count * Classes];
-        ScoreBatch(inputs, count, logits);
-        for (int i = 0; i < count; i++)
-            scores[i] = ScoreOf(logits.AsSpan(i * Classes, Classes), kind);
     }
 
     /// <summary>
@@ -146,8 +184,9 @@ public sealed class ExplainContext
             var run = Session.Run(n);
             inputs.Slice(start * size, n * size).CopyTo(run.Input<float>(Session.Input.Name));
             var seed = run.Input<float>(graph.SeedInput);
+            int seedSize = _readout.SampleSize;
             for (int i = 0; i < n; i++)
-                Target.FillSeed(seed.Slice(i * Classes, Classes), TargetClass);
+                _readout.FillSeed(seed.Slice(i * seedSize, seedSize), TargetClass, Target.Contrast);
             if (graph.TopClassWeightInput is { } top)
                 run.Input<float>(top).Clear();
             OpenGate(run, n);
@@ -175,7 +214,13 @@ public sealed class ExplainContext
                 _input.CopyTo(batchInput.Slice(i * size, size));
             gates.Slice(start * channels, n * channels).CopyTo(run.Input<float>(gate.GateInput));
             Execute(run);
-            run.Output<float>(Session.Output)[..(n * classes)].CopyTo(logits.Slice(start * classes, n * classes));
+            var outputs = run.Output<float>(Session.Output);
+            int outputSize = _readout.SampleSize;
+            for (int i = 0; i < n; i++)
+            {
+                _readout.Read(outputs.Slice(i * outputSize, outputSize), _rowScores, _rowProbabilities);
+                _rowScores.CopyTo(logits.Slice((start + i) * classes, classes));
+            }
         }
     }
 
@@ -186,16 +231,19 @@ public sealed class ExplainContext
         if (Session.Gradients is { } graph)
         {
             var seed = run.Input<float>(graph.SeedInput);
-            if (Target.Label is { } label)
-            {
-                Target.FillSeed(seed, label);
-                run.Input<float>(graph.TopClassWeightInput!).Clear();
-            }
-            else
+            if (graph.TopClassWeightInput is { } topWeight && Target.Label is null && Target.Kind == TargetKind.Class)
             {
                 // The graph seeds its own top class: one run finds the class and explains it.
                 seed.Clear();
-                run.Input<float>(graph.TopClassWeightInput!)[0] = 1f;
+                run.Input<float>(topWeight)[0] = 1f;
+            }
+            else
+            {
+                if (graph.TopClassWeightInput is { } unused)
+                    run.Input<float>(unused).Clear();
+                // A dense output's class or detection is known only from the output: one forward run first.
+                int label = Target.Label is { } given && _readout.Resolved ? given : ResolveByForwardRun();
+                _readout.FillSeed(seed, label, Target.Contrast);
             }
         }
         OpenGate(run, 1);
@@ -203,22 +251,38 @@ public sealed class ExplainContext
         Execute(run);
         SharedRunTime = Stopwatch.GetElapsedTime(start);
 
-        if (Scores.Length != Classes)
+        int classes = _readout.Classes;
+        if (Scores.Length != classes)
         {
-            Scores = new float[Classes];
-            Probabilities = new float[Classes];
+            Scores = new float[classes];
+            Probabilities = new float[classes];
         }
-        run.Output<float>(Session.Output)[..Classes].CopyTo(Scores);
-        MapMath.Softmax(Scores, Probabilities);
+        var output = run.Output<float>(Session.Output)[.._readout.SampleSize];
+        if (!_readout.Resolved)
+            _readout.Resolve(output);
+        _readout.Read(output, Scores, Probabilities);
         TargetClass = Target.Resolve(Scores);
         TargetScore = Target.ScoreOf(Scores, TargetClass);
         foreach (var tap in Session.Needs.Taps)
             CopyInto(_tensors, tap, run.Output<float>(tap));
         if (Session.Gradients is { } gradients)
         {
-            foreach (var (tensor, output) in gradients.GradientOutputs)
-                CopyInto(_gradients, tensor, run.Output<float>(output));
+            foreach (var (tensor, output2) in gradients.GradientOutputs)
+                CopyInto(_gradients, tensor, run.Output<float>(output2));
         }
+    }
+
+    /// <summary>A forward run of the input alone, to fix the detection and the class before the gradients are seeded.</summary>
+    private int ResolveByForwardRun()
+    {
+        var probe = Session.Run(1, scoresOnly: true);
+        _input.CopyTo(probe.Input<float>(Session.Input.Name));
+        OpenGate(probe, 1);
+        Execute(probe);
+        var output = probe.Output<float>(Session.Output)[.._readout.SampleSize];
+        _readout.Resolve(output);
+        _readout.Read(output, _rowScores, _rowProbabilities);
+        return Target.Resolve(_rowScores);
     }
 
     private static void CopyInto(Dictionary<string, float[]> arrays, string name, ReadOnlySpan<float> values)

@@ -46,9 +46,16 @@ public sealed class Explainer : IDisposable
             throw new GlassboxException($"BlackLevel has {black.Length} values; give one per input channel ({Channels}) or one for all.");
         _blackLevel = Enumerable.Range(0, Channels).Select(c => black[black.Length == 1 ? 0 : c]).ToArray();
         var outputShape = model.Outputs.First(o => o.Name == Output).Shape;
-        if (outputShape.Rank != 2 || outputShape[1] < 1)
-            throw new GlassboxException($"Output '{Output}' is {outputShape}; the explainer needs class scores [batch, classes].");
-        Classes = (int)outputShape[1];
+        // Class scores [batch, classes]; a dense map [batch, classes, height, width]; detections
+        // [batch, boxes, 4 + classes] or a sequence [batch, steps, classes], which the target tells apart.
+        long classes = outputShape.Rank switch { 2 or 4 => outputShape[1], 3 => outputShape[2], _ => 0 };
+        if (classes < 1)
+        {
+            throw new GlassboxException($"Output '{Output}' is {outputShape}; the explainer reads class scores [batch, classes], a dense map [batch, classes, height, width], " +
+                                        "detections [batch, boxes, 4 + classes] or a sequence [batch, steps, classes], with the class axis of known size. Pick another output with --output.");
+        }
+        Classes = (int)classes;
+        OutputShape = outputShape;
         _planner = new RunPlanner(model, Output, options.Inference, freeSize ? TensorShape.Of(Channels, Height, Width) : null);
     }
 
@@ -85,7 +92,11 @@ public sealed class Explainer : IDisposable
 
     public int Width { get; }
 
+    /// <summary>Class scores per output sample: a classifier's classes, a dense map's channels, a sequence's classes (a detection row has 4 fewer).</summary>
     public int Classes { get; }
+
+    /// <summary>The explained output's shape as the model declares it.</summary>
+    public TensorShape OutputShape { get; }
 
     /// <summary>Elements of one input: channels × height × width.</summary>
     public int InputSize => Channels * Height * Width;
@@ -202,7 +213,6 @@ public sealed class Explainer : IDisposable
     {
         if (input.Length != InputSize)
             throw new GlassboxException($"The input has {input.Length} values; the model takes {Channels}×{Height}×{Width} = {InputSize}.");
-        target.Validate(Classes, Labels);
         if (!_contexts.TryGetValue(session, out var context))
             _contexts[session] = context = new ExplainContext(this, session);
         return context.Reset(input, target);

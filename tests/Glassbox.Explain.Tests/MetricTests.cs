@@ -58,7 +58,8 @@ public class MetricTests
         var contrast = ExplanationTarget.Parse("2-zero", labels);
         Assert.That((contrast.Label, contrast.Contrast), Is.EqualTo((2, 0)));
         Assert.That(Assert.Throws<GlassboxException>(() => ExplanationTarget.Parse("seven", labels))!.Message,
-            Is.EqualTo("Target 'seven' is not understood: use top, a class number or a label (zero, one, two), or A-B for class A against class B."));
+            Is.EqualTo("Target 'seven' is not understood: use top, a class number or a label (zero, one, two), or A-B for class A against class B; " +
+                        "for dense outputs box:X0,Y0,X1,Y1[:CLASS], detection:K[:CLASS] or step:T[:CLASS]."));
         Assert.That(Assert.Throws<GlassboxException>(() => ExplanationTarget.Parse("3").Validate(3, labels))!.Message,
             Is.EqualTo("Class 3 does not exist: the model has 3 classes, 0 to 2 (zero, one, two)."));
     }

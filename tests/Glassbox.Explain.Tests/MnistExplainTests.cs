@@ -189,7 +189,7 @@ public class MnistExplainTests
     {
         // Sin has no gradient rule; put one between the last features and the pooling.
         var edited = SinModel();
-        using var explainer = Explainer.Create(edited, Options);
+        using var explainer = Explainer.Create(edited, Options with { Layer = "relu4" });
         var input = Digit(Cnn.Value, 0);
         var e = Assert.Throws<OnnxModelException>(() => explainer.Explain(input, [new GradCam()]))!;
         Assert.That(e.Message, Does.StartWith("No gradient rule for Sin on the path from 'relu4' to 'logits'").And.Contain("Gradient-free explanations (occlusion, RISE, Score-CAM) still work"));

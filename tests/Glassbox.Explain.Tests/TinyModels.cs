@@ -40,6 +40,34 @@ internal static class TinyModels
         return Model(graph);
     }
 
+    /// <summary>
+    /// A segmentation map of free height and width: logits [batch, K, H, W] = a 1×1 convolution of
+    /// x [batch, C, H, W] with W row-major [K, C], no bias.
+    /// </summary>
+    public static OnnxModel PixelwiseLinear(float[] weights, int c, int k)
+    {
+        var graph = new GraphProto { Name = "pixelwise-linear" };
+        graph.Input.Add(Info("input", "batch", c, "height", "width"));
+        graph.Output.Add(Info("logits", "batch", k, "height", "width"));
+        graph.Initializer.Add(Floats("W", weights, k, c, 1, 1));
+        graph.Node.Add(Node("Conv", "classify", ["input", "W"], ["logits"]));
+        return Model(graph);
+    }
+
+    /// <summary>rows [batch, R, S] = Reshape(W · flatten(x)), W row-major [R·S, C·H·W]: a detection head or a sequence, linear in the input.</summary>
+    public static OnnxModel LinearRows(float[] weights, int rows, int columns, int c, int h, int w)
+    {
+        var graph = new GraphProto { Name = "linear-rows" };
+        graph.Input.Add(Info("input", "batch", c, h, w));
+        graph.Output.Add(Info("rows", "batch", rows, columns));
+        graph.Initializer.Add(Floats("W", weights, rows * columns, c * h * w));
+        graph.Initializer.Add(new TensorProto { Name = "shape", DataType = (int)TensorProto.Types.DataType.Int64, Dims = { 3 }, Int64Data = { -1, rows, columns } });
+        graph.Node.Add(Node("Flatten", "flatten", ["input"], ["flat"]));
+        graph.Node.Add(Node("Gemm", "fc", ["flat", "W"], ["scores"], Int("transB", 1)));
+        graph.Node.Add(Node("Reshape", "rows", ["scores", "shape"], ["rows"]));
+        return Model(graph);
+    }
+
     /// <summary>CPU reference of <see cref="Linear"/>.</summary>
     public static float[] LinearLogits(float[] weights, float[] bias, ReadOnlySpan<float> x)
     {

@@ -87,7 +87,7 @@ public sealed class Occlusion : SamplingMethod
         }
         var scores = new float[count];
         context.TargetScores(batch, count, scores, ScoreKind.Probability);
-        float original = context.ScoreOf(context.Scores, ScoreKind.Probability);
+        float original = context.OriginalScore(ScoreKind.Probability);
         for (int s = 0; s < count; s++)
         {
             var (top, left) = (rows[(start + s) / columns.Length], columns[(start + s) % columns.Length]);
