@@ -14,6 +14,8 @@ internal sealed record ExplainSettings
     public required IReadOnlyList<string> MethodLabels { get; init; }
     public required string Layer { get; init; }
     public required string Target { get; init; }
+    /// <summary>The output to explain; null for the model's first.</summary>
+    public string? Output { get; init; }
     public required string Ep { get; init; }
     public required int Threads { get; init; }
     public required bool Metrics { get; init; }

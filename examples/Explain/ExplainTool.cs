@@ -30,6 +30,7 @@ internal static class ExplainTool
         bool freeSize = inputShape.Rank == 4 && (inputShape[2] == TensorShape.Dynamic || inputShape[3] == TensorShape.Dynamic);
         var options = ExplainerOptions.Default with
         {
+            Output = settings.Output,
             Layer = settings.Layer,
             Inference = InferenceOptions.Default with { Providers = ExecutionProviders.ParsePreference(settings.Ep), IntraOpThreads = settings.Threads },
             BlackLevel = Explainer.BlackLevelOf(loaded.Preprocessing),
@@ -38,7 +39,8 @@ internal static class ExplainTool
         };
         using var explainer = Explainer.Create(loaded.Model, options, loaded.Labels);
         var target = ExplanationTarget.Parse(settings.Target, loaded.Labels);
-        target.Validate(explainer.Classes, loaded.Labels);
+        if (target.Kind == TargetKind.Class)
+            target.Validate(explainer.Classes, loaded.Labels);
 
         // Everything that can fail for the model as a whole fails here, once, before any image.
         var needs = settings.Methods.Aggregate(RunNeeds.None, (all, m) => all.Merge(m.Needs(explainer)));
@@ -67,7 +69,7 @@ internal static class ExplainTool
                 var tensor = LoadTensor(input, loaded, explainer);
                 var result = explainer.Explain(tensor, settings.Methods, target);
                 result = result with { Maps = [.. result.Maps.Select((m, i) => m with { Method = settings.MethodLabels[i] })] };
-                var scored = settings.Metrics ? Score(explainer, tensor, result, input) : null;
+                var scored = settings.Metrics ? Score(explainer, tensor, result, input, target) : null;
                 results.Add(writer.Write(input, tensor, result, scored));
                 if (settings.Sanity && sanityTensors.Count < SanityInputs)
                     sanityTensors.Add(tensor);
@@ -221,9 +223,9 @@ internal static class ExplainTool
     }
 
     /// <summary>Deletion/insertion and ROAD for every map and for a random map of the same input.</summary>
-    private static ScoredInput Score(Explainer explainer, float[] tensor, ExplainResult result, ExplainInput input)
+    private static ScoredInput Score(Explainer explainer, float[] tensor, ExplainResult result, ExplainInput input, ExplanationTarget target)
     {
-        var fixedTarget = result.ContrastClass is { } against ? ExplanationTarget.Versus(result.TargetClass, against) : ExplanationTarget.Class(result.TargetClass);
+        var fixedTarget = target.WithLabel(result.TargetClass);
         var context = explainer.Run(tensor, RunNeeds.None, fixedTarget);
         var random = new Random(input.MnistIndex ?? input.Stem.Aggregate(17, (h, c) => unchecked(h * 31 + c)));
         var randomMap = result.Maps[0] with

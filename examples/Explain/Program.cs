@@ -23,7 +23,13 @@ var method = new Option<string>("--method")
     DefaultValueFactory = _ => "grad-cam",
 };
 var layer = new Option<string>("--layer") { Description = "Layer for the CAM methods: a tensor name, or auto for the last spatial feature map.", DefaultValueFactory = _ => "auto" };
-var target = new Option<string>("--target") { Description = "top (the predicted class), a class number or label, or A-B for class A against class B.", DefaultValueFactory = _ => "top" };
+var target = new Option<string>("--target")
+{
+    Description = "top (the predicted class), a class number or label, or A-B for class A against class B; for dense outputs box:X0,Y0,X1,Y1[:CLASS] " +
+                  "(input pixels, a region of a segmentation or probability map), detection:K[:CLASS] (the K-th best box of a detection head) or step:T[:CLASS] (a step of a sequence).",
+    DefaultValueFactory = _ => "top",
+};
+var outputName = new Option<string>("--output") { Description = "The output to explain, by name (default: the model's first); explain inspect lists them." };
 var ep = new Option<string>("--ep") { Description = "Execution provider: auto (DirectML, WebGPU, CUDA, then CPU) or one of directml, webgpu, cuda, cpu.", DefaultValueFactory = _ => "auto" };
 ep.AcceptOnlyFromAmong("auto", "directml", "dml", "webgpu", "cuda", "cpu");
 var threads = new Option<int>("--threads") { Description = "Intra-op threads for ONNX Runtime; 0 lets it choose.", DefaultValueFactory = _ => 0 };
@@ -43,7 +49,7 @@ var invert = new Option<bool>("--invert") { Description = "Invert images first (
 
 var root = new RootCommand("Explain a CNN's decisions: heatmaps, overlays, faithfulness metrics and an HTML report.")
 {
-    inputs, mnist, model, method, layer, target, ep, threads, metrics, sanity, output, size, mean, std, gray, invert,
+    inputs, mnist, model, method, layer, target, outputName, ep, threads, metrics, sanity, output, size, mean, std, gray, invert,
 };
 root.SetAction(parse =>
 {
@@ -68,6 +74,7 @@ root.SetAction(parse =>
             MethodLabels = labels,
             Layer = parse.GetValue(layer)!,
             Target = parse.GetValue(target)!,
+            Output = parse.GetValue(outputName),
             Ep = parse.GetValue(ep)!,
             Threads = parse.GetValue(threads),
             Metrics = parse.GetValue(metrics),

@@ -48,16 +48,27 @@ public sealed class Explainer : IDisposable
         var outputShape = model.Outputs.First(o => o.Name == Output).Shape;
         // Class scores [batch, classes]; a dense map [batch, classes, height, width]; detections
         // [batch, boxes, 4 + classes] or a sequence [batch, steps, classes], which the target tells apart.
-        long classes = outputShape.Rank switch { 2 or 4 => outputShape[1], 3 => outputShape[2], _ => 0 };
+        long classes = ClassAxis(outputShape);
+        _planner = new RunPlanner(model, Output, options.Inference, freeSize ? TensorShape.Of(Channels, Height, Width) : null);
+        if (classes == TensorShape.Dynamic && outputShape.Rank is 2 or 3 or 4)
+        {
+            // The exporter left even the class axis unnamed (sizes computed at run time): one run of the plain model tells it.
+            outputShape = new TensorShape([TensorShape.Dynamic, .. _planner.For(RunNeeds.None).OutputSampleShape.Dimensions]);
+            classes = ClassAxis(outputShape);
+        }
         if (classes < 1)
         {
+            _planner.Dispose();
             throw new GlassboxException($"Output '{Output}' is {outputShape}; the explainer reads class scores [batch, classes], a dense map [batch, classes, height, width], " +
-                                        "detections [batch, boxes, 4 + classes] or a sequence [batch, steps, classes], with the class axis of known size. Pick another output with --output.");
+                                        "detections [batch, boxes, 4 + classes] or a sequence [batch, steps, classes]. Pick another output with --output.");
         }
         Classes = (int)classes;
         OutputShape = outputShape;
-        _planner = new RunPlanner(model, Output, options.Inference, freeSize ? TensorShape.Of(Channels, Height, Width) : null);
     }
+
+    // Class scores [batch, classes]; a dense map [batch, classes, height, width]; detections
+    // [batch, boxes, 4 + classes] or a sequence [batch, steps, classes], which the target tells apart.
+    private static long ClassAxis(TensorShape output) => output.Rank switch { 2 or 4 => output[1], 3 => output[2], _ => 0 };
 
     /// <summary>A spatial size: the model's own, or the one the options give where the model leaves it free.</summary>
     private static int SizeOf(TensorShape shape, int axis, int? given, string what, string source)
@@ -228,7 +239,8 @@ public sealed class Explainer : IDisposable
                 throw new GlassboxException($"Model '{Model.Source}' has no layer '{Options.Layer}'. Spatial layers: {string.Join(", ", SpatialLayers().Take(12))}.");
             return Options.Layer;
         }
-        return Model.LastSpatialLayer()?.Output
+        // The last feature map that is not itself an output: a segmentation net's own map is what is explained.
+        return Model.Layers().LastOrDefault(l => l.IsSpatial && Model.Outputs.All(o => o.Name != l.Output))?.Output
                ?? throw new GlassboxException($"Model '{Model.Source}' has no spatial feature map (rank 4, height and width above 1) for layer \"auto\"; name a layer, or use a pixel method (gradient, occlusion, RISE).");
     }
 

@@ -85,6 +85,9 @@ public sealed record ExplanationTarget
         return new(label, against);
     }
 
+    /// <summary>This target with its class fixed (the same box, detection or step), as metrics re-run what an explanation was of.</summary>
+    public ExplanationTarget WithLabel(int label) => new(CheckLabel(label), Contrast, Kind, Box, Rank);
+
     /// <summary>The explained class; null for the top class, known only after a run.</summary>
     public int? Label { get; }
 

@@ -129,4 +129,58 @@ public class ExplainToolTests
         (exit, _, error) = Explain("--mnist", "1", "--model", path, "--size", "28", "--gray", "--method", "occlusion", "--out", _out);
         Assert.That(exit, Is.EqualTo(0), error);
     }
+
+    /// <summary>
+    /// Every model of the wild corpus (tools/models/wild_corpus.py), as a user would run it: a photo,
+    /// a gradient method, a CAM method and RISE with metrics, at a size the model was not exported at
+    /// where its size is free, with the target its output calls for.
+    /// </summary>
+    [Category(TestCategories.Slow)]
+    [TestCase("densenet121", "128x96", "top")]
+    [TestCase("shufflenetv2", "160x112", "top")]
+    [TestCase("efficientnet-b0", "96", "top")]
+    [TestCase("googlenet", "96", "3")]
+    [TestCase("regnet-x-400mf", "112x80", "top")]
+    [TestCase("mobilenetv3-small", "96x128", "top")]
+    [TestCase("squeezenet1.1", "96", "top")]
+    [TestCase("lraspp-mobilenetv3", "128x96", "box:30,20,90,70")]
+    [TestCase("deeplabv3-mobilenetv3", "96", "box:10,10,50,40:2")]
+    [TestCase("fcn-resnet50", "64", "box:0,0,32,32")]
+    [TestCase("tiny-yolo", "128x96", "detection:1")]
+    public void Every_model_of_the_wild_corpus_is_explained_by_the_tool(string name, string size, string target)
+    {
+        string model = Path.Combine(RepoPaths.Root, "artifacts", "corpus", name, "model.onnx");
+        if (!File.Exists(model))
+            Assert.Ignore($"Corpus model {name} is not exported here; tools/test.sh writes it (tools/models/wild_corpus.py).");
+        string photo = Path.Combine(_out, "photo.png");
+        var image = new RgbaImage(200, 150);
+        var random = new Random(7);
+        for (int y = 0; y < image.Height; y++)
+        {
+            for (int x = 0; x < image.Width; x++)
+                image[x, y] = RgbaImage.Pack((byte)(x + y), (byte)random.Next(256), (byte)(x * 3 % 256));
+        }
+        ImageFile.Save(photo, image);
+        string results = Path.Combine(_out, name);
+
+        var (exit, output, error) = Explain(photo, "--model", model, "--size", size, "--mean", "0.485,0.456,0.406", "--std", "0.229,0.224,0.225",
+            "--target", target, "--method", "gradient,grad-cam,rise:masks=50", "--metrics", "--threads", "2", "--out", results);
+
+        Assert.That(exit, Is.EqualTo(0), output + error);
+        Assert.That(output, Does.Contain("Done     1 explained, 0 failed"));
+        var parts = size.Split('x');
+        int width = int.Parse(parts[0]), height = int.Parse(parts[^1]);
+        foreach (var method in new[] { "gradient", "grad-cam", "rise" })
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(results, $"photo.{method}.json")));
+            var map = json.RootElement.GetProperty("map");
+            var mapSize = (map.GetProperty("width").GetInt32(), map.GetProperty("height").GetInt32());
+            if (method == "grad-cam")
+                Assert.That(mapSize.Item1 * mapSize.Item2, Is.GreaterThan(1), "grad-cam: a map at its layer's size");
+            else
+                Assert.That(mapSize, Is.EqualTo((width, height)), $"{method}: a map at the input's size");
+            Assert.That(json.RootElement.GetProperty("metrics").GetProperty("deletion_auc").GetDouble(), Is.InRange(0.0, 1.0), $"{method}: metrics computed");
+            Assert.That(File.Exists(Path.Combine(results, $"photo.{method}.overlay.png")), method);
+        }
+    }
 }

@@ -14,12 +14,16 @@ public sealed class PlannedSession : IDisposable
     private readonly string? _fixedBatchReason;
 
     private readonly TensorShape? _sampleShape;
-    // The output's shape without the batch axis, learnt from a run when the model leaves it free (a dense output of a free-size input).
+    // The output's shape without the batch axis, learnt from a run of the plain model when it leaves it
+    // free (a dense output of a free-size input). Not from this session: its seed needs that shape to run at all.
+    private readonly Func<TensorShape>? _plainOutputSample;
     private TensorShape? _outputSample;
 
-    internal PlannedSession(RunNeeds needs, string output, ModelSession session, GradientGraph? gradients, ChannelGatedModel? gate, TensorShape? sampleShape)
+    internal PlannedSession(RunNeeds needs, string output, ModelSession session, GradientGraph? gradients, ChannelGatedModel? gate, TensorShape? sampleShape,
+                            Func<TensorShape>? plainOutputSample)
     {
         _sampleShape = sampleShape;
+        _plainOutputSample = plainOutputSample;
         Needs = needs;
         Output = output;
         Session = session;
@@ -91,21 +95,19 @@ public sealed class PlannedSession : IDisposable
             shapes[Input.Name] = new TensorShape([batch, .. _sampleShape.Dimensions]);
         if (Gradients is { } graph)
         {
-            // The seed has the output's shape, which a free-size input decides. A scores-only run
-            // does not read it, so any size binds there (and that run is how the output's size is learnt).
+            // The seed has the output's shape, which a free-size input decides. ONNX Runtime checks
+            // shapes along the backward nodes even when a run asks only for the scores, so it is given exactly.
             var seed = Session.Inputs.First(i => i.Name == graph.SeedInput);
-            var resolved = seed.Shape.WithDynamicDimensions(dimensions);
-            if (!resolved.IsFullyKnown)
-            {
-                shapes[seed.Name] = scoresOnly ? new TensorShape(resolved.Dimensions.Select(d => d == TensorShape.Dynamic ? 1 : d))
-                    : new TensorShape([batch, .. OutputSampleShape.Dimensions]);
-            }
+            if (!seed.Shape.WithDynamicDimensions(dimensions).IsFullyKnown)
+                shapes[seed.Name] = new TensorShape([batch, .. OutputSampleShape.Dimensions]);
         }
         return Session.CreateRun(scoresOnly ? [Output] : null, dimensions, shapes);
     }
 
     private TensorShape LearnOutputSample()
     {
+        if (Gradients is not null && _plainOutputSample is not null)
+            return _plainOutputSample();
         var info = Run(1, scoresOnly: true).OutputInfos.First(o => o.Name == Output);
         return TensorShape.Of(info.Shape.ToArray()[1..]);
     }

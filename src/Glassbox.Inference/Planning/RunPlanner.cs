@@ -97,6 +97,6 @@ public sealed class RunPlanner : IDisposable
             model = gradients.Model;
         }
         var session = ModelSession.Open(model, Options with { Taps = needs.Taps.ToList() });
-        return new PlannedSession(needs, Output, session, gradients, gate, SampleShape);
+        return new PlannedSession(needs, Output, session, gradients, gate, SampleShape, () => For(RunNeeds.None).OutputSampleShape);
     }
 }
