@@ -4,6 +4,8 @@ using Glassbox;
 using Glassbox.Examples;
 using Glassbox.Examples.Explain;
 using Glassbox.Explain;
+using Glassbox.Inference;
+using Glassbox.Onnx;
 
 // explain: attribution maps for images or MNIST test digits, with faithfulness metrics, JSON results
 // that carry a run manifest, and one HTML report. Exit 0 when every image was explained, 1 when some
@@ -93,6 +95,38 @@ root.SetAction(parse =>
         return 2;
     }
 });
+// explain inspect MODEL: what the model is, which methods will work on it and what to pass.
+var inspectModel = new Argument<string>("model") { Description = "Model package folder, or a .onnx file." };
+var inspectOutput = new Option<string>("--output") { Description = "The output to examine (default: the model's first)." };
+var inspectSize = new Option<string>("--size") { Description = "Input size for a model whose size is free, N or WxH." };
+var inspect = new Command("inspect", "Examine a model: inputs and outputs, the ops on the gradient path with and without a rule, which methods will work and why not, and what to pass.")
+{
+    inspectModel, inspectOutput, inspectSize,
+};
+inspect.SetAction(parse =>
+{
+    try
+    {
+        string path = parse.GetValue(inspectModel)!;
+        OnnxModel loaded;
+        if (Directory.Exists(path) || File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", ModelPackage.ManifestFileName)))
+            loaded = ModelPackage.Load(path).Model;
+        else if (File.Exists(path))
+            loaded = OnnxModel.Load(path);
+        else
+            throw new GlassboxException($"Model '{path}' does not exist. Give a package folder (model.onnx + manifest.json) or a .onnx file.");
+        var (width, height) = ParseSize(parse.GetValue(inspectSize));
+        var examination = ModelDoctor.Examine(loaded, ExplainerOptions.Default with { Output = parse.GetValue(inspectOutput), InputWidth = width, InputHeight = height });
+        Console.Write(examination.ToText());
+        return 0;
+    }
+    catch (GlassboxException e)
+    {
+        Console.Error.WriteLine($"explain: {e.Message}");
+        return 2;
+    }
+});
+root.Subcommands.Add(inspect);
 return root.Parse(args).Invoke();
 
 static (int? Width, int? Height) ParseSize(string? text)

@@ -130,6 +130,40 @@ public class ExplainToolTests
         Assert.That(exit, Is.EqualTo(0), error);
     }
 
+    [Test]
+    public void Inspect_names_the_op_without_a_rule_the_methods_it_stops_and_what_to_pass()
+    {
+        var proto = TinyModels.GapLinear([1f, -1f], [0f, 0f], 1, 28, 28, activation: "Sin").CopyForEditing();
+        var dims = proto.Graph.Input[0].Type.TensorType.Shape.Dim;
+        dims[2] = new Glassbox.Onnx.Protos.TensorShapeProto.Types.Dimension { DimParam = "height" };
+        dims[3] = new Glassbox.Onnx.Protos.TensorShapeProto.Types.Dimension { DimParam = "width" };
+        string path = Path.Combine(_out, "sin.onnx");
+        File.WriteAllBytes(path, OnnxModel.FromProto(proto, "sin").ToBytes());
+
+        var (exit, output, error) = Explain("inspect", path);
+
+        Assert.That(exit, Is.EqualTo(0), error);
+        var lines = output.Split('\n').Select(l => l.TrimEnd()).ToList();
+        Assert.That(lines, Does.Contain("Input    input: float32 batch×1×height×width"));
+        Assert.That(lines, Does.Contain("  NO RULE  Sin                          1 node: act"));
+        Assert.That(lines, Does.Contain("  rule     Gemm                         1 node"));
+        Assert.That(lines.Single(l => l.StartsWith("  no       gradient ", StringComparison.Ordinal) || l.StartsWith("  works    gradient ", StringComparison.Ordinal) || l == "  works    gradient"), Does.StartWith("  no       gradient               No gradient rule for Sin on the path from 'input' to 'logits'"));
+        Assert.That(lines.Single(l => l.EndsWith(" rise", StringComparison.Ordinal) || l.Contains(" rise ")), Is.EqualTo("  works    rise"));
+        Assert.That(lines.Single(l => l.EndsWith(" grad-cam", StringComparison.Ordinal) || l.Contains(" grad-cam  ")), Is.EqualTo("  works    grad-cam"), "Grad-CAM reads the layer after Sin");
+        Assert.That(output, Does.Contain("--size WxH: the input's height and width are free (batch×1×height×width)"));
+    }
+
+    [Test]
+    public void Inspect_of_the_shipped_cnn_finds_every_method_but_attention_rollout_working()
+    {
+        var (exit, output, error) = Explain("inspect", Path.Combine(RepoPaths.Root, "models", "mnist-cnn"));
+        Assert.That(exit, Is.EqualTo(0), error);
+        var verdicts = output.Split('\n').Where(l => l.StartsWith("  works", StringComparison.Ordinal) || l.StartsWith("  no ", StringComparison.Ordinal)).ToList();
+        Assert.That(verdicts, Has.Count.EqualTo(15));
+        Assert.That(verdicts.Where(l => l.StartsWith("  no ", StringComparison.Ordinal)).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]), Is.EqualTo(new[] { "attention-rollout" }));
+        Assert.That(output, Does.Not.Contain("NO RULE"));
+    }
+
     /// <summary>
     /// Every model of the wild corpus (tools/models/wild_corpus.py), as a user would run it: a photo,
     /// a gradient method, a CAM method and RISE with metrics, at a size the model was not exported at

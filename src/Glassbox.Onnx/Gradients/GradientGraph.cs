@@ -87,38 +87,7 @@ public sealed class GradientGraph
         var index = new GraphIndex(graph);
         var shapes = new ShapeInference(index, opset);
 
-        // Forward: tensors that carry gradient from a requested tensor.
-        var active = targets.ToHashSet(StringComparer.Ordinal);
-        var activeNodes = new HashSet<NodeProto>();
-        foreach (var node in nodes)
-        {
-            if (GradientRules.NonDifferentiable.Contains(node.OpType) || node.Domain.Length > 0 && node.Domain != "ai.onnx")
-                continue;
-            if (node.Input.Where((input, i) => input.Length > 0 && GradientRules.IsDifferentiableInput(node.OpType, i)).Any(active.Contains))
-            {
-                activeNodes.Add(node);
-                foreach (var o in node.Output.Where(o => o.Length > 0))
-                    active.Add(o);
-            }
-        }
-        if (!active.Contains(output))
-            throw new OnnxModelException($"Output '{output}' does not depend on {string.Join(", ", targets.Select(t => $"'{t}'"))} through differentiable operations, so the gradient is zero; pick tensors upstream of it.");
-
-        // Backward: of those, the nodes the output depends on.
-        var needed = new HashSet<string>(StringComparer.Ordinal) { output };
-        var relevant = new List<NodeProto>();
-        for (int i = nodes.Count - 1; i >= 0; i--)
-        {
-            var node = nodes[i];
-            if (!activeNodes.Contains(node) || !node.Output.Any(needed.Contains))
-                continue;
-            relevant.Add(node);
-            for (int j = 0; j < node.Input.Count; j++)
-            {
-                if (node.Input[j].Length > 0 && active.Contains(node.Input[j]) && GradientRules.IsDifferentiableInput(node.OpType, j))
-                    needed.Add(node.Input[j]);
-            }
-        }
+        var (relevant, needed) = Path(nodes, targets, output);
         var missing = relevant.Where(n => !GradientRules.Rules.ContainsKey(n.OpType)).ToList();
         if (missing.Count > 0)
         {
@@ -221,6 +190,69 @@ public sealed class GradientGraph
     }
 
     /// <summary>
+    /// Which ops lie on the gradient path from <paramref name="withRespectTo"/> to <paramref name="output"/>
+    /// (after the upgrade an older opset gets) and whether each has a rule: what a model doctor shows
+    /// before anything is derived. Throws when the output does not depend on the tensor.
+    /// </summary>
+    public static IReadOnlyList<OpCoverage> Coverage(OnnxModel model, string output, string withRespectTo)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        foreach (var name in new[] { withRespectTo, output })
+        {
+            if (!model.HasTensor(name))
+                throw new OnnxModelException($"Model '{model.Source}' has no tensor named '{name}'. Pick one from the layer listing.");
+        }
+        var proto = model.CopyForEditing();
+        OpsetUpgrade.Apply(proto, model.Source);
+        var nodes = TopologicalOrder(proto.Graph, model.Source);
+        var (relevant, _) = Path(nodes, [withRespectTo], output);
+        return relevant.GroupBy(n => n.OpType).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new OpCoverage(g.Key, g.Count(), GradientRules.Rules.ContainsKey(g.Key), [.. g.Reverse().Take(5).Select(NameOf)]))
+            .ToList();
+    }
+
+    /// <summary>
+    /// The nodes between the targets and the output that carry gradient (in reverse order), and the
+    /// tensors whose gradient is needed.
+    /// </summary>
+    private static (List<NodeProto> Relevant, HashSet<string> Needed) Path(List<NodeProto> nodes, List<string> targets, string output)
+    {
+        // Forward: tensors that carry gradient from a requested tensor.
+        var active = targets.ToHashSet(StringComparer.Ordinal);
+        var activeNodes = new HashSet<NodeProto>();
+        foreach (var node in nodes)
+        {
+            if (GradientRules.NonDifferentiable.Contains(node.OpType) || node.Domain.Length > 0 && node.Domain != "ai.onnx")
+                continue;
+            if (node.Input.Where((input, i) => input.Length > 0 && GradientRules.IsDifferentiableInput(node.OpType, i)).Any(active.Contains))
+            {
+                activeNodes.Add(node);
+                foreach (var o in node.Output.Where(o => o.Length > 0))
+                    active.Add(o);
+            }
+        }
+        if (!active.Contains(output))
+            throw new OnnxModelException($"Output '{output}' does not depend on {string.Join(", ", targets.Select(t => $"'{t}'"))} through differentiable operations, so the gradient is zero; pick tensors upstream of it.");
+
+        // Backward: of those, the nodes the output depends on.
+        var needed = new HashSet<string>(StringComparer.Ordinal) { output };
+        var relevant = new List<NodeProto>();
+        for (int i = nodes.Count - 1; i >= 0; i--)
+        {
+            var node = nodes[i];
+            if (!activeNodes.Contains(node) || !node.Output.Any(needed.Contains))
+                continue;
+            relevant.Add(node);
+            for (int j = 0; j < node.Input.Count; j++)
+            {
+                if (node.Input[j].Length > 0 && active.Contains(node.Input[j]) && GradientRules.IsDifferentiableInput(node.OpType, j))
+                    needed.Add(node.Input[j]);
+            }
+        }
+        return (relevant, needed);
+    }
+
+    /// <summary>
     /// Nodes ordered so each comes after the producers of its inputs. ONNX requires files to be in
     /// such an order already; this keeps a file that is not from silently giving wrong gradients.
     /// </summary>
@@ -312,3 +344,6 @@ public sealed class GradientGraph
         return proto;
     }
 }
+
+/// <summary>One op type on a gradient path: how many nodes, whether it has a backward rule, and a few of its nodes.</summary>
+public sealed record OpCoverage(string OpType, int Count, bool HasRule, ImmutableArray<string> Nodes);
