@@ -17,6 +17,26 @@ public sealed partial class OnnxModel
 {
     private static readonly ImmutableHashSet<string> WeightOps = ["Conv", "ConvTranspose", "Gemm", "MatMul"];
 
+    /// <summary>
+    /// A copy whose input <paramref name="input"/> has the concrete <paramref name="shape"/> in place
+    /// of its free dimensions (the sizes it fixes must agree). Derived graphs of it use static
+    /// shapes throughout; the model as given serves every size with shapes read at run time.
+    /// </summary>
+    public OnnxModel WithInputShape(string input, TensorShape shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var info = Inputs.FirstOrDefault(i => i.Name == input) ?? throw new OnnxModelException($"Model '{Source}' has no input '{input}'. Its inputs are {string.Join(", ", Inputs.Select(i => $"'{i.Name}'"))}.");
+        if (shape.Rank != info.Shape.Rank || !shape.IsFullyKnown || Enumerable.Range(0, shape.Rank).Any(i => info.Shape[i] != TensorShape.Dynamic && info.Shape[i] != shape[i]))
+            throw new OnnxModelException($"Input '{input}' of '{Source}' has shape {info.Shape}; {shape} does not fit it. Give every size, keeping the ones the model fixes.");
+        var proto = CopyForEditing();
+        var dims = proto.Graph.Input.First(i => i.Name == input).Type.TensorType.Shape.Dim;
+        for (int i = 0; i < dims.Count; i++)
+            dims[i] = new TensorShapeProto.Types.Dimension { DimValue = shape[i] };
+        // Shapes the exporter recorded for intermediate tensors may name the free sizes; they are inferred again from the input.
+        proto.Graph.ValueInfo.Clear();
+        return FromProto(proto, Source);
+    }
+
     /// <summary>The values of a float initializer (weights, biases); null when there is none of that name or it is not float.</summary>
     public float[]? InitializerValues(string name)
     {
