@@ -54,14 +54,22 @@ public sealed record ImageToTensorOptions
 /// </summary>
 public static class ImageToTensor
 {
-    public static void Run(RgbaImage image, ImageToTensorOptions options, Span<float> destination)
+    /// <summary>
+    /// Where a point of an image of the given size lands in the tensor <see cref="Run"/> makes of it
+    /// (tensor pixels; outside the tensor's bounds where letterboxing or cropping leaves it out).
+    /// </summary>
+    public static (double X, double Y) MapPoint(int imageWidth, int imageHeight, ImageToTensorOptions options, double x, double y)
     {
-        options.Validate();
-        int w = options.Width, h = options.Height, c = options.Channels;
-        if (destination.Length < w * h * c)
-            throw new ArgumentException($"The destination holds {destination.Length} floats; {c}×{h}×{w} needs {w * h * c}.");
-        // Source rectangle (in source pixels) that maps onto the destination's content area.
-        double scaleX = (double)w / image.Width, scaleY = (double)h / image.Height;
+        ArgumentNullException.ThrowIfNull(options);
+        var (sx, sy, offsetX, offsetY) = Placement(imageWidth, imageHeight, options);
+        return (x * sx + offsetX, y * sy + offsetY);
+    }
+
+    // Scale and offset from image pixels to tensor pixels: stretched, letterboxed or centre-cropped.
+    private static (double ScaleX, double ScaleY, double OffsetX, double OffsetY) Placement(int imageWidth, int imageHeight, ImageToTensorOptions options)
+    {
+        int w = options.Width, h = options.Height;
+        double scaleX = (double)w / imageWidth, scaleY = (double)h / imageHeight;
         double scale = options.Resize switch
         {
             ResizeMode.Letterbox => Math.Min(scaleX, scaleY),
@@ -69,7 +77,17 @@ public static class ImageToTensor
             _ => 0,
         };
         double sx = options.Resize == ResizeMode.Stretch ? scaleX : scale, sy = options.Resize == ResizeMode.Stretch ? scaleY : scale;
-        double offsetX = (w - image.Width * sx) / 2, offsetY = (h - image.Height * sy) / 2;
+        return (sx, sy, (w - imageWidth * sx) / 2, (h - imageHeight * sy) / 2);
+    }
+
+    public static void Run(RgbaImage image, ImageToTensorOptions options, Span<float> destination)
+    {
+        options.Validate();
+        int w = options.Width, h = options.Height, c = options.Channels;
+        if (destination.Length < w * h * c)
+            throw new ArgumentException($"The destination holds {destination.Length} floats; {c}×{h}×{w} needs {w * h * c}.");
+        // Source rectangle (in source pixels) that maps onto the destination's content area.
+        var (sx, sy, offsetX, offsetY) = Placement(image.Width, image.Height, options);
         // Sampling positions depend on the column or the row alone: work them out once (on the stack for
         // the sizes networks take, so a live feed prepares its frames without allocating).
         Span<Position> columns = w <= MaxStackPositions ? stackalloc Position[w] : new Position[w];

@@ -63,6 +63,7 @@ public sealed class LiveHost : IDisposable
     private readonly HashSet<int> _heldKeys = [];
     private DrawingCanvasInput? _drawingOn;
     private TimeSpan _last, _lastPointerMove;
+    private FrameFeed? _targetingOn;
     private bool _exitRequested;
     private long _frame;
 
@@ -186,17 +187,25 @@ public sealed class LiveHost : IDisposable
                 }
                 _drawingOn = Scene.Active<DrawingCanvasInput>().FirstOrDefault(c => c.ToCanvas(x, y) is not null);
                 if (_drawingOn?.ToCanvas(x, y) is { } start)
+                {
                     _drawingOn.BeginStroke(start);
+                    break;
+                }
+                // On a live feed whose model has a dense output, a drag sets the explained region.
+                _targetingOn = Scene.Active<FrameFeed>().FirstOrDefault(f => f.BeginTargetBox(x, y));
                 break;
             case PointerMoved moved:
                 _lastPointerMove = _clock.Elapsed;
                 var (mx, my) = ToScene(moved.X, moved.Y);
                 if (_drawingOn?.ToCanvas(mx, my) is { } point)
                     _drawingOn.ContinueStroke(point);
+                _targetingOn?.DragTargetBox(mx, my);
                 break;
             case PointerButton { Button: 0, Pressed: false }:
                 _drawingOn?.EndStroke();
                 _drawingOn = null;
+                _targetingOn?.EndTargetBox();
+                _targetingOn = null;
                 break;
             case KeyInput { Pressed: false } key:
                 _heldKeys.Remove(key.Code);

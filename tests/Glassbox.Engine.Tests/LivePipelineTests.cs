@@ -118,7 +118,7 @@ public class LivePipelineTests
         for (int frame = 1; frame <= 3; frame++)
             scene.Update(Frame(frame));
         scene.Render(renderer);
-        string expected = $"Input 'input' of '{path}' has shape 1×784; the explainer needs an image tensor, batch × channels × height × width, with known channels, height and width. Export the model with its image input (reshape inside the model if it wants a flat vector).";
+        string expected = $"Input 'input' of '{path}' has shape 1×784; the explainer needs an image tensor, batch × channels × height × width, with a known channel count. Export the model with its image input (reshape inside the model if it wants a flat vector).";
         Assert.That(inference.Status, Is.EqualTo(expected));
         Assert.That(scene.LastError!.Phase, Is.EqualTo("Start"));
         Assert.That(inference.Worker, Is.Null);

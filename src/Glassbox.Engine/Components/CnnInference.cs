@@ -41,7 +41,10 @@ public sealed class CnnInference : Component
     /// <summary>Layer for CAM methods; auto for the last spatial feature map.</summary>
     public string Layer { get; set; } = "auto";
 
-    /// <summary>top, a class, or A-B.</summary>
+    /// <summary>
+    /// top, a class, or A-B; for dense outputs box:X0,Y0,X1,Y1[:CLASS] (model input pixels),
+    /// detection:K[:CLASS] or step:T[:CLASS]. A feed sets a box when the user drags one over it.
+    /// </summary>
     public string Target { get; set; } = "top";
 
     /// <summary>Intermediate tensors to return with each result; the scene's feature grids add their layers.</summary>
@@ -113,6 +116,20 @@ public sealed class CnnInference : Component
         }
         Restart();
     }
+
+    /// <summary>
+    /// Explains another part of the output from the next result on (the syntax of <see cref="Target"/>):
+    /// checked at once, then the worker starts again with it and the latest input is explained at once.
+    /// </summary>
+    public void Retarget(string target)
+    {
+        _target = ExplanationTarget.Parse(target, Package?.Labels);
+        Target = target;
+        Restart();
+    }
+
+    /// <summary>True when the model's output is a dense map [batch, classes, height, width], which a box on the input can target.</summary>
+    public bool ExplainsRegions => Package?.Model.Outputs.FirstOrDefault()?.Shape.Rank == 4;
 
     /// <summary>
     /// Hands the model's input tensor to the inference thread (copied: the caller may reuse its buffer at once);

@@ -1,3 +1,4 @@
+using Glassbox.Explain;
 using System.Diagnostics;
 using System.Globalization;
 using Glassbox.Engine.Live;
@@ -42,6 +43,75 @@ public abstract class FrameFeed : Component
 
     /// <summary>Times the watchdog replaced a stuck capture thread.</summary>
     public int WatchdogRestarts { get; private set; }
+
+    /// <summary>The box the user is dragging or has set as the explained region, in scene coordinates; null for none.</summary>
+    public (float X0, float Y0, float X1, float Y1)? TargetBox { get; private set; }
+
+    private bool _dragging;
+
+    /// <summary>True when the point lies on the feed's picture.</summary>
+    public bool Contains(float x, float y) => x >= X && x < X + DisplayWidth && y >= Y && y < Y + DisplayHeight;
+
+    /// <summary>
+    /// Starts dragging an explained region at a point of the picture, when the scene's model explains
+    /// regions (a dense output); false otherwise, and nothing changes.
+    /// </summary>
+    public bool BeginTargetBox(float x, float y)
+    {
+        if (!Contains(x, y) || Scene.Active<CnnInference>().FirstOrDefault() is not { ExplainsRegions: true })
+            return false;
+        _dragging = true;
+        TargetBox = (x, y, x, y);
+        return true;
+    }
+
+    public void DragTargetBox(float x, float y)
+    {
+        if (_dragging && TargetBox is { } box)
+            TargetBox = (box.X0, box.Y0, Math.Clamp(x, X, X + DisplayWidth), Math.Clamp(y, Y, Y + DisplayHeight));
+    }
+
+    /// <summary>
+    /// Ends the drag: the box, in the model's input pixels, becomes the inference's target (box:…);
+    /// a click without a drag goes back to the whole map. Returns the target set.
+    /// </summary>
+    public string? EndTargetBox()
+    {
+        if (!_dragging || TargetBox is not { } box)
+            return null;
+        _dragging = false;
+        var inference = Scene.Active<CnnInference>().FirstOrDefault();
+        if (inference?.Package is not { } package || Current is not { } image)
+        {
+            TargetBox = null;
+            return null;
+        }
+        var model = ToModelBox((X, Y, DisplayWidth, DisplayHeight), (image.Width, image.Height), package.Preprocessing.ToImageOptions(), box);
+        string target = model is { } pixels ? $"box:{pixels}" : "top";
+        if (model is null)
+            TargetBox = null;
+        inference.Retarget(target);
+        return target;
+    }
+
+    /// <summary>
+    /// A box dragged on the displayed picture, in the model's input pixels: display → frame pixels →
+    /// the tensor the preprocessing makes (stretched, letterboxed or cropped), clamped to it. Null for
+    /// a drag of under two pixels either way (a click).
+    /// </summary>
+    public static PixelBox? ToModelBox((float X, float Y, int Width, int Height) display, (int Width, int Height) frame, ImageToTensorOptions options,
+                                       (float X0, float Y0, float X1, float Y1) drag)
+    {
+        if (Math.Abs(drag.X1 - drag.X0) < 2 || Math.Abs(drag.Y1 - drag.Y0) < 2)
+            return null;
+        (double X, double Y) ToTensor(float sx, float sy) => ImageToTensor.MapPoint(frame.Width, frame.Height, options,
+            (sx - display.X) * frame.Width / display.Width, (sy - display.Y) * frame.Height / display.Height);
+        var a = ToTensor(Math.Min(drag.X0, drag.X1), Math.Min(drag.Y0, drag.Y1));
+        var b = ToTensor(Math.Max(drag.X0, drag.X1), Math.Max(drag.Y0, drag.Y1));
+        int x0 = Math.Clamp((int)Math.Floor(a.X), 0, options.Width - 1), y0 = Math.Clamp((int)Math.Floor(a.Y), 0, options.Height - 1);
+        int x1 = Math.Clamp((int)Math.Ceiling(b.X), x0 + 1, options.Width), y1 = Math.Clamp((int)Math.Ceiling(b.Y), y0 + 1, options.Height);
+        return new PixelBox(x0, y0, x1, y1);
+    }
 
     /// <summary>Opens the source; called on the capture thread at every (re)connection.</summary>
     protected abstract GStreamerSource OpenSource();
@@ -101,6 +171,17 @@ public abstract class FrameFeed : Component
             renderer.DrawImage(image, X, Y, DisplayWidth, DisplayHeight);
         else
             renderer.FillRect(X, Y, DisplayWidth, DisplayHeight, 0xFF000000u);
+        if (TargetBox is { } box)
+        {
+            // The explained region: a 2-pixel outline.
+            int left = (int)Math.Min(box.X0, box.X1), top = (int)Math.Min(box.Y0, box.Y1);
+            int width = Math.Max(2, (int)Math.Abs(box.X1 - box.X0)), height = Math.Max(2, (int)Math.Abs(box.Y1 - box.Y0));
+            const uint outline = 0xFF00E5FFu;
+            renderer.FillRect(left, top, width, 2, outline);
+            renderer.FillRect(left, top + height - 2, width, 2, outline);
+            renderer.FillRect(left, top, 2, height, outline);
+            renderer.FillRect(left + width - 2, top, 2, height, outline);
+        }
         if (_capture is { State: not SourceState.Running } capture)
         {
             string status = capture.LastError is { } error ? $"{Describe()}: {capture.State.ToString().ToLowerInvariant()} ({error})" : $"{Describe()}: {capture.State.ToString().ToLowerInvariant()}";

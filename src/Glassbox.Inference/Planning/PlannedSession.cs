@@ -106,6 +106,9 @@ public sealed class PlannedSession : IDisposable
 
     private TensorShape LearnOutputSample()
     {
+        var declared = Session.Outputs.First(o => o.Name == Output).Shape;
+        if (declared.Rank > 0 && Enumerable.Range(1, declared.Rank - 1).All(i => declared[i] != TensorShape.Dynamic))
+            return TensorShape.Of(declared.ToArray()[1..]);
         if (Gradients is not null && _plainOutputSample is not null)
             return _plainOutputSample();
         var info = Run(1, scoresOnly: true).OutputInfos.First(o => o.Name == Output);
