@@ -223,6 +223,11 @@ public class OpGradientTests
             [new("idx", [2, 4], Type: TensorProto.Types.DataType.Int64, Ints: [0, 2, 2, 1, 1, 1, 0, 2])]),
         new("Slice with step 2 (YOLO Focus)", [Node("Slice", ["x", "starts", "ends", "axes", "steps"])], [X(1, 2, 5, 6)], [Ints("starts", 1, 0), Ints("ends", 100, 100), Ints("axes", 2, 3), Ints("steps", 2, 2)]),
         new("Slice with negative start", [Node("Slice", ["x", "starts", "ends", "axes"])], [X(2, 5, 3)], [Ints("starts", -3), Ints("ends", -1), Ints("axes", 1)]),
+        new("ReduceMean axes input (opset 18)", [Node("ReduceMean", ["x", "axes"], I("keepdims", 0))], [X(2, 3, 4)], [Ints("axes", 1, 2)], Opset: 18),
+        new("Pad with axes input (opset 18, axes all)", [Node("Pad", ["x", "pads"])], [X(2, 3)], [Ints("pads", 1, 0, 0, 2)], Opset: 18),
+        new("Conv, Relu and Resize at the newest opset ONNX Runtime 1.30 loads (23)",
+            [NodeTo("c", "Conv", ["x", "w"], List("pads", 1, 1, 1, 1)), NodeTo("r", "Relu", ["c"]), Node("Resize", ["r", "", "scales"], S("mode", "linear"))],
+            [X(1, 2, 3, 4)], [Weights("w", 2, 2, 3, 3), new("scales", [4], [1f, 1f, 2f, 2f])], Opset: 23),
         new("Floor then Mul (no gradient through Floor)", [NodeTo("f", "Floor", ["x"]), Node("Mul", ["x", "f"])], [X(2, 3)], []),
     ];
 
