@@ -177,6 +177,10 @@ public class OpGradientTests
     /// <summary>Ops that models from other exporters and other tasks bring (segmentation, detection, older exporters).</summary>
     private static IEnumerable<OpCase> WildCases() =>
     [
+        new("Conv depthwise stride 2, 5×5, odd input (MobileNetV3, EfficientNet)", [Node("Conv", ["x", "w", "b"], I("group", 4), List("strides", 2, 2), List("pads", 2, 2, 2, 2))], [X(1, 4, 9, 8)], [Weights("w", 4, 1, 5, 5), Weights("b", 4)]),
+        new("Conv depthwise stride 2 auto_pad SAME_UPPER", [Node("Conv", ["x", "w"], I("group", 3), List("strides", 2, 2), S("auto_pad", "SAME_UPPER"))], [X(2, 3, 7, 6)], [Weights("w", 3, 1, 3, 3)]),
+        new("Conv depthwise stride 2 dilation 2 pad 2", [Node("Conv", ["x", "w"], I("group", 3), List("strides", 2, 2), List("dilations", 2, 2), List("pads", 2, 2, 2, 2))], [X(1, 3, 8, 9)], [Weights("w", 3, 1, 3, 3)]),
+        new("Conv depthwise stride 2 asymmetric pads", [Node("Conv", ["x", "w"], I("group", 2), List("strides", 2, 2), List("pads", 0, 1, 1, 0))], [X(1, 2, 6, 7)], [Weights("w", 2, 1, 3, 3)]),
         new("Conv groups 4 stride 2 (RegNet, ResNeXt)", [Node("Conv", ["x", "w"], I("group", 4), List("strides", 2, 2), List("pads", 1, 1, 1, 1))], [X(1, 8, 7, 6)], [Weights("w", 8, 2, 3, 3)]),
         new("Conv groups 2 stride 2, 16 channels a group (blocked layouts)", [Node("Conv", ["x", "w"], I("group", 2), List("strides", 2, 2), List("pads", 1, 1, 1, 1))], [X(1, 32, 7, 6)], [Weights("w", 32, 16, 3, 3)]),
         new("Conv groups 2 stride 1, 16 channels a group (blocked layouts)", [Node("Conv", ["x", "w"], I("group", 2), List("pads", 1, 1, 1, 1))], [X(1, 32, 5, 6)], [Weights("w", 32, 16, 3, 3)]),
