@@ -43,3 +43,91 @@ public class TargetBoxTests
         }
     }
 }
+
+/// <summary>The drag on a live feed, end to end: videotestsrc into a segmentation-like model, a box dragged over the picture, the explanation of that box.</summary>
+public class LiveTargetBoxTests
+{
+    private string _folder = null!;
+
+    [SetUp]
+    public void CreateFolder() => _folder = Directory.CreateTempSubdirectory("glassbox-box-").FullName;
+
+    [TearDown]
+    public void RemoveFolder() => Directory.Delete(_folder, recursive: true);
+
+    [Test]
+    public void Dragging_a_box_over_the_feed_explains_that_region_of_the_map()
+    {
+        // A 1×1 convolution, 3 → 2 channels, at 64×48: each map pixel reads only the input pixel under it,
+        // so the gradient of a box's score is non-zero inside the box and zero outside.
+        string model = Path.Combine(_folder, "pixelwise.onnx");
+        File.WriteAllBytes(model, PixelwiseModel(64, 48));
+        using var scene = new Scene("box");
+        var entity = scene.CreateEntity("Feed");
+        var feed = entity.Add(new VideoFeed { Pattern = "smpte", Width = 320, Height = 240, Fps = 60, X = 0, Y = 0, DisplayWidth = 320, DisplayHeight = 240 });
+        var inference = entity.Add(new CnnInference { Model = model, Ep = "cpu", Threads = 1, Methods = ["gradient"] });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long frame = 0;
+        void RunUntil(Func<bool> done)
+        {
+            while (!done() && clock.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                scene.Update(new FrameTime(++frame, clock.Elapsed, TimeSpan.FromMilliseconds(4)));
+                Thread.Sleep(2);
+            }
+            Assert.That(done(), Is.True, $"within 30 s (status: {inference.Status ?? inference.Worker?.LastError ?? "none"})");
+        }
+        RunUntil(() => inference.Latest is not null && feed.Current is not null);
+        Assert.That(inference.ExplainsRegions, Is.True);
+
+        Assert.That(feed.BeginTargetBox(80, 60), Is.True);
+        feed.DragTargetBox(160, 120);
+        string? target = feed.EndTargetBox();
+
+        // 320×240 shown at 320×240, stretched to 64×48: a fifth of each coordinate.
+        Assert.That(target, Is.EqualTo("box:16,12,32,24"));
+        RunUntil(() => inference.Settings?.Target == target && inference.Latest is not null);
+        var map = inference.Latest!.Explanation.Maps[0];
+        Assert.That((map.Width, map.Height), Is.EqualTo((64, 48)));
+        for (int y = 0; y < 48; y++)
+        {
+            for (int x = 0; x < 64; x++)
+            {
+                bool inside = x >= 16 && x < 32 && y >= 12 && y < 24;
+                Assert.That(map.Values[y * 64 + x] != 0f, Is.EqualTo(inside), $"gradient at ({x}, {y})");
+            }
+        }
+        Assert.That(feed.TargetBox, Is.EqualTo((80f, 60f, 160f, 120f)), "the box stays drawn over the feed");
+    }
+
+    private static byte[] PixelwiseModel(int width, int height)
+    {
+        var graph = new Glassbox.Onnx.Protos.GraphProto { Name = "pixelwise" };
+        graph.Input.Add(Info("input", 1, 3, height, width));
+        graph.Output.Add(Info("map", 1, 2, height, width));
+        var weights = new Glassbox.Onnx.Protos.TensorProto { Name = "W", DataType = 1, Dims = { 2, 3, 1, 1 } };
+        weights.FloatData.AddRange([0.5f, -0.25f, 0.75f, -0.5f, 1f, 0.25f]);
+        graph.Initializer.Add(weights);
+        graph.Node.Add(new Glassbox.Onnx.Protos.NodeProto { OpType = "Conv", Name = "classify", Input = { "input", "W" }, Output = { "map" } });
+        var proto = new Glassbox.Onnx.Protos.ModelProto
+        {
+            IrVersion = 8, ProducerName = "glassbox-tests", Graph = graph,
+            OpsetImport = { new Glassbox.Onnx.Protos.OperatorSetIdProto { Domain = "", Version = 17 } },
+        };
+        proto.MetadataProps.Add(new Glassbox.Onnx.Protos.StringStringEntryProto { Key = "glassbox.labels", Value = "[\"ground\", \"sky\"]" });
+        proto.MetadataProps.Add(new Glassbox.Onnx.Protos.StringStringEntryProto
+        {
+            Key = "glassbox.preprocessing",
+            Value = $"{{\"layout\": \"NCHW\", \"channels\": 3, \"height\": {height}, \"width\": {width}, \"mean\": [0.5], \"std\": [0.25]}}",
+        });
+        return Google.Protobuf.MessageExtensions.ToByteArray(proto);
+    }
+
+    private static Glassbox.Onnx.Protos.ValueInfoProto Info(string name, params long[] dims)
+    {
+        var shape = new Glassbox.Onnx.Protos.TensorShapeProto();
+        foreach (var d in dims)
+            shape.Dim.Add(new Glassbox.Onnx.Protos.TensorShapeProto.Types.Dimension { DimValue = d });
+        return new Glassbox.Onnx.Protos.ValueInfoProto { Name = name, Type = new Glassbox.Onnx.Protos.TypeProto { TensorType = new Glassbox.Onnx.Protos.TypeProto.Types.Tensor { ElemType = 1, Shape = shape } } };
+    }
+}
