@@ -1,6 +1,7 @@
 using Glassbox.Inference;
 using Glassbox.Onnx;
 using Glassbox.Onnx.Gradients;
+using Glassbox.Onnx.Protos;
 using Google.Protobuf;
 
 namespace Glassbox.Tests;
@@ -57,6 +58,23 @@ public class GraphToolsTests
         old.OpsetImport[0].Version = 6;
         var error = Assert.Throws<OnnxModelException>(() => GradientGraph.Derive(OnnxModel.FromBytes(old.ToByteArray(), "old.onnx"), "logits", ["input"]));
         Assert.That(error!.Message, Is.EqualTo("Model 'old.onnx' uses opset 6; Glassbox reads opset 7 and newer (older files broadcast differently). Re-export it with a newer exporter."));
+    }
+
+    [Test]
+    public void The_layer_listing_knows_the_size_an_old_upsample_makes()
+    {
+        // Opset 9 (as older exporters write it): Upsample with scales as an input; the listing reads the file as it is.
+        var graph = new GraphProto { Name = "up" };
+        var shape = new TensorShapeProto();
+        foreach (var d in new long[] { 1, 2, 3, 5 })
+            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+        graph.Input.Add(new ValueInfoProto { Name = "x", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = shape } } });
+        graph.Initializer.Add(new TensorProto { Name = "scales", DataType = 1, Dims = { 4 }, FloatData = { 1f, 1f, 2f, 3f } });
+        graph.Node.Add(new NodeProto { OpType = "Upsample", Name = "up", Input = { "x", "scales" }, Output = { "y" } });
+        graph.Output.Add(new ValueInfoProto { Name = "y" });
+        var proto = new ModelProto { IrVersion = 4, Graph = graph, OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 9 } } };
+        var model = OnnxModel.FromBytes(proto.ToByteArray(), "up");
+        Assert.That(model.Layers().Single().Shape?.ToString(), Is.EqualTo("1×2×6×15"));
     }
 
     [Test]

@@ -84,6 +84,14 @@ internal sealed class ShapeInference
             case "Resize":
                 Set(node, 0, ResizeShape(node, x));
                 break;
+            case "Upsample":
+                // Opset 7–9 (the layer listing reads the file as it is): scales as an attribute, then as input 1.
+                var upsampleScales = node.Attribute.FirstOrDefault(a => a.Name == "scales")?.Floats.ToArray()
+                                     ?? (node.Input.Count > 1 ? _index.Floats(node.Input[1]) : null);
+                if (x is not null && upsampleScales is not null && upsampleScales.Length == x.Rank)
+                    Set(node, 0, new TensorShape(Enumerable.Range(0, x.Rank).Select(i => x[i] < 0 ? TensorShape.Dynamic : (long)Math.Floor(x[i] * (double)upsampleScales[i])),
+                        Enumerable.Range(0, x.Rank).Select(i => upsampleScales[i] == 1f ? x.SymbolAt(i) : null)));
+                break;
             case "DepthToSpace" or "SpaceToDepth":
                 if (x is { Rank: 4 })
                 {
