@@ -74,8 +74,7 @@ public sealed class ExplainContext
             _input = new float[input.Length];
         input.CopyTo(_input);
         Target = target;
-        // A detection's box is chosen on each input anew; other readouts depend on the target alone.
-        if (!ReferenceEquals(_readoutTarget, target) || target.Kind == TargetKind.Detection)
+        if (!ReferenceEquals(_readoutTarget, target))
         {
             _readout = TargetReadout.For(target, Session.OutputSampleShape, Explainer.Width, Explainer.Height, Session.Output);
             _readoutTarget = target;
@@ -83,6 +82,8 @@ public sealed class ExplainContext
             _rowScores = new float[_readout.Classes];
             _rowProbabilities = new float[_readout.Classes];
         }
+        // A detection's box is chosen on each input anew.
+        _readout.Unresolve();
         _runTicks = 0;
         RunShared();
         return this;
@@ -267,8 +268,8 @@ public sealed class ExplainContext
             CopyInto(_tensors, tap, run.Output<float>(tap));
         if (Session.Gradients is { } gradients)
         {
-            foreach (var (tensor, output2) in gradients.GradientOutputs)
-                CopyInto(_gradients, tensor, run.Output<float>(output2));
+            foreach (var (tensor, gradientOutput) in gradients.GradientOutputs)
+                CopyInto(_gradients, tensor, run.Output<float>(gradientOutput));
         }
     }
 

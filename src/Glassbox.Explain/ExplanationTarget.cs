@@ -144,15 +144,6 @@ public sealed record ExplanationTarget
     /// <summary>The explained class for these scores.</summary>
     public int Resolve(ReadOnlySpan<float> scores) => Label ?? ArgMax(scores);
 
-    /// <summary>The gradient seed: one-hot of the class, minus one-hot of the contrast.</summary>
-    public void FillSeed(Span<float> seed, int resolvedClass)
-    {
-        seed.Clear();
-        seed[resolvedClass] = 1f;
-        if (Contrast is { } against)
-            seed[against] = -1f;
-    }
-
     /// <summary>The explained score from one row of class scores (logits or probabilities).</summary>
     public float ScoreOf(ReadOnlySpan<float> row, int resolvedClass) => Contrast is { } against ? row[resolvedClass] - row[against] : row[resolvedClass];
 

@@ -22,6 +22,11 @@ internal abstract class TargetReadout
     {
     }
 
+    /// <summary>Forgets what <see cref="Resolve"/> fixed, for the next input.</summary>
+    public virtual void Unresolve()
+    {
+    }
+
     public abstract void Read(ReadOnlySpan<float> sample, Span<float> scores, Span<float> probabilities);
 
     /// <summary>The seed of Σ seed·output: +1 on the explained class's values, −1 on the contrast's.</summary>
@@ -160,6 +165,8 @@ internal abstract class TargetReadout
 
         /// <summary>The chosen row (box), once resolved.</summary>
         public int Row => _row;
+
+        public override void Unresolve() => _row = -1;
 
         public override void Resolve(ReadOnlySpan<float> sample)
         {

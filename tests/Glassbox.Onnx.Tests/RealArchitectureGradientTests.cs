@@ -43,7 +43,7 @@ public class RealArchitectureGradientTests
             var pytorch32 = FloatFixture.Read(dir, root.GetProperty(file)).Values;
             var exact = FloatFixture.Read(dir, root.GetProperty(file + "_f64")).Values;
             var actual = run.Output<float>(gradients.GradientOutputs[tensor]).ToArray();
-            double ours = RelativeL2(actual, exact), theirs = RelativeL2(pytorch32, exact), toPytorch = RelativeL2(actual, pytorch32);
+            double ours = FloatFixture.RelativeL2(actual, exact), theirs = FloatFixture.RelativeL2(pytorch32, exact), toPytorch = FloatFixture.RelativeL2(actual, pytorch32);
             TestContext.Out.WriteLine($"  d/d {tensor}: relative L2 to float64 autograd {ours:E2} (PyTorch float32: {theirs:E2}); to PyTorch float32 {toPytorch:E2}");
             // Against float64 autograd, the derived graph may drift as far as PyTorch's own float32
             // backward does (twice that, for two engines' rounding), and never more than 1e-4 where that drift is tiny.
@@ -51,6 +51,4 @@ public class RealArchitectureGradientTests
         }
     }
 
-    private static double RelativeL2(float[] a, float[] reference) =>
-        Math.Sqrt(a.Zip(reference, (x, y) => (double)(x - y) * (x - y)).Sum() / reference.Sum(y => (double)y * y));
 }

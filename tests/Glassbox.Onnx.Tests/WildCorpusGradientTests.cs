@@ -60,13 +60,13 @@ public class WildCorpusGradientTests
         run.Execute();
 
         var expected = FloatFixture.Read(dir, root.GetProperty("output")).Values;
-        Assert.That(RelativeL2(run.Output<float>("output").ToArray(), expected), Is.LessThan(1e-4), $"{name}: forward output");
+        Assert.That(FloatFixture.RelativeL2(run.Output<float>("output").ToArray(), expected), Is.LessThan(1e-4), $"{name}: forward output");
         foreach (var (tensor, file) in new[] { ("input", "grad_input"), ("block", "grad_block") })
         {
             var pytorch32 = FloatFixture.Read(dir, root.GetProperty(file)).Values;
             var exact = FloatFixture.Read(dir, root.GetProperty(file + "_f64")).Values;
             var actual = run.Output<float>(gradients.GradientOutputs[tensor]).ToArray();
-            double ours = RelativeL2(actual, exact), theirs = RelativeL2(pytorch32, exact);
+            double ours = FloatFixture.RelativeL2(actual, exact), theirs = FloatFixture.RelativeL2(pytorch32, exact);
             TestContext.Out.WriteLine($"  d/d {tensor}: relative L2 to float64 autograd {ours:E2} (PyTorch float32: {theirs:E2})");
             // As for the shipped architectures: within twice PyTorch's own float32 drift from float64, and 1e-4 where that drift is tiny.
             Assert.That(ours, Is.LessThanOrEqualTo(Math.Max(2 * theirs, 1e-4)), $"{name}: gradient of '{tensor}'");
@@ -78,15 +78,10 @@ public class WildCorpusGradientTests
         input.Values.CopyTo(fastRun.Input<float>("input"));
         seed.Values.CopyTo(fastRun.Input<float>(gradients.SeedInput));
         fastRun.Execute();
-        double optimised = RelativeL2(fastRun.Output<float>(gradients.GradientOutputs["input"]).ToArray(), FloatFixture.Read(dir, root.GetProperty("grad_input_f64")).Values);
-        double drift = RelativeL2(FloatFixture.Read(dir, root.GetProperty("grad_input")).Values, FloatFixture.Read(dir, root.GetProperty("grad_input_f64")).Values);
+        double optimised = FloatFixture.RelativeL2(fastRun.Output<float>(gradients.GradientOutputs["input"]).ToArray(), FloatFixture.Read(dir, root.GetProperty("grad_input_f64")).Values);
+        double drift = FloatFixture.RelativeL2(FloatFixture.Read(dir, root.GetProperty("grad_input")).Values, FloatFixture.Read(dir, root.GetProperty("grad_input_f64")).Values);
         TestContext.Out.WriteLine($"  d/d input with all optimisations: relative L2 {optimised:E2}");
         Assert.That(optimised, Is.LessThan(Math.Max(5 * drift, 2e-2)), $"{name}: input gradient with all graph optimisations");
     }
 
-    private static double RelativeL2(float[] a, float[] reference)
-    {
-        Assert.That(a, Has.Length.EqualTo(reference.Length), "element count");
-        return Math.Sqrt(a.Zip(reference, (x, y) => (double)(x - y) * (x - y)).Sum() / Math.Max(reference.Sum(y => (double)y * y), 1e-30));
-    }
 }

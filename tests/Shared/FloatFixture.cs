@@ -14,4 +14,11 @@ internal sealed record FloatFixture(long[] Shape, float[] Values)
         Assert.That(values.LongLength, Is.EqualTo(shape.Aggregate(1L, (a, b) => a * b)), "fixture size matches its shape");
         return new FloatFixture(shape, values);
     }
+
+    /// <summary>‖a − reference‖ / ‖reference‖ in double precision: how far an engine's tensor is from a reference one.</summary>
+    public static double RelativeL2(float[] a, float[] reference)
+    {
+        Assert.That(a, Has.Length.EqualTo(reference.Length), "element count");
+        return Math.Sqrt(a.Zip(reference, (x, y) => (double)(x - y) * (x - y)).Sum() / Math.Max(reference.Sum(y => (double)y * y), 1e-30));
+    }
 }

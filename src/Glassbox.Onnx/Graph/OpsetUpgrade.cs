@@ -1,4 +1,5 @@
 using Glassbox.Onnx.Protos;
+using Glassbox.Onnx.Gradients;
 using static Glassbox.Onnx.Gradients.GraphBuilder;
 
 namespace Glassbox.Onnx.Graph;
@@ -29,7 +30,8 @@ internal static class OpsetUpgrade
         if (opset < Oldest)
             throw new OnnxModelException($"Model '{source}' uses opset {opset}; Glassbox reads opset {Oldest} and newer (older files broadcast differently). Re-export it with a newer exporter.");
         var graph = proto.Graph;
-        var names = new NameSource(graph);
+        var names = new GraphBuilder(graph, "upgrade/");
+        var index = new GraphIndex(graph);
         var rewritten = new List<NodeProto>(graph.Node.Count);
         foreach (var node in graph.Node)
         {
@@ -38,34 +40,34 @@ internal static class OpsetUpgrade
                 rewritten.Add(node);
                 continue;
             }
-            rewritten.AddRange(Upgrade(node, opset, names, graph, source));
+            rewritten.AddRange(Upgrade(node, opset, names, index, source));
         }
         graph.Node.Clear();
         graph.Node.AddRange(rewritten);
         import.Version = Target;
     }
 
-    private static IEnumerable<NodeProto> Upgrade(NodeProto node, long opset, NameSource names, GraphProto graph, string source)
+    private static IEnumerable<NodeProto> Upgrade(NodeProto node, long opset, GraphBuilder names, GraphIndex index, string source)
     {
         switch (node.OpType)
         {
             case "Squeeze" or "Unsqueeze" or "ReduceSum":
-                MoveIntsToInput(node, "axes", 1, names, graph);
+                MoveIntsToInput(node, "axes", 1, names);
                 return [node];
             case "Split":
-                MoveIntsToInput(node, "split", 1, names, graph);
+                MoveIntsToInput(node, "split", 1, names);
                 return [node];
             case "TopK" when opset < 10:
                 if (Attr.Ints(node, "k") is null && node.Attribute.FirstOrDefault(a => a.Name == "k") is { } k)
                 {
                     node.Attribute.Remove(k);
-                    node.Input.Add(names.Int64s(graph, [k.I]));
+                    node.Input.Add(names.Int64s(k.I));
                 }
                 return [node];
             case "Clip" when opset < 11:
             {
-                string? min = node.Attribute.Any(a => a.Name == "min") ? names.Float(graph, Attr.Float(node, "min", 0f)) : null;
-                string? max = node.Attribute.Any(a => a.Name == "max") ? names.Float(graph, Attr.Float(node, "max", 0f)) : null;
+                string? min = node.Attribute.Any(a => a.Name == "min") ? names.Float(Attr.Float(node, "min", 0f)) : null;
+                string? max = node.Attribute.Any(a => a.Name == "max") ? names.Float(Attr.Float(node, "max", 0f)) : null;
                 RemoveAttributes(node, "min", "max");
                 node.Input.Add(min ?? "");
                 node.Input.Add(max ?? "");
@@ -76,8 +78,8 @@ internal static class OpsetUpgrade
                 var pads = Attr.Ints(node, "pads") ?? throw new OnnxModelException($"Pad node '{node.Name}' of '{source}' has no pads attribute, which opset {opset} requires.");
                 float value = Attr.Float(node, "value", 0f);
                 RemoveAttributes(node, "pads", "value");
-                node.Input.Add(names.Int64s(graph, pads));
-                node.Input.Add(names.Float(graph, value));
+                node.Input.Add(names.Int64s(pads));
+                node.Input.Add(names.Float(value));
                 return [node];
             }
             case "Slice" when opset < 10:
@@ -86,16 +88,16 @@ internal static class OpsetUpgrade
                 var ends = Attr.Ints(node, "ends") ?? throw new OnnxModelException($"Slice node '{node.Name}' of '{source}' has no ends attribute, which opset {opset} requires.");
                 var axes = Attr.Ints(node, "axes");
                 RemoveAttributes(node, "starts", "ends", "axes");
-                node.Input.Add(names.Int64s(graph, starts));
-                node.Input.Add(names.Int64s(graph, ends));
+                node.Input.Add(names.Int64s(starts));
+                node.Input.Add(names.Int64s(ends));
                 if (axes is not null)
-                    node.Input.Add(names.Int64s(graph, axes));
+                    node.Input.Add(names.Int64s(axes));
                 return [node];
             }
             case "Upsample":
-                return [UpsampleAsResize(node, opset, names, graph, source)];
+                return [UpsampleAsResize(node, opset, names, index, source)];
             case "Resize" when opset < 11:
-                return [UpsampleAsResize(node, opset, names, graph, source)];
+                return [UpsampleAsResize(node, opset, names, index, source)];
             case "BatchNormalization" when opset < 9:
                 if (Attr.Int(node, "spatial", 1) != 1)
                     throw new OnnxModelException($"BatchNormalization node '{node.Name}' of '{source}' normalises per element (spatial = 0), which opset 9 dropped; Glassbox reads only per-channel normalisation.");
@@ -118,18 +120,18 @@ internal static class OpsetUpgrade
     /// Before 13 these flattened the input to 2-D at <c>axis</c> (default 1) and normalised the whole
     /// second part. Flatten, normalise the last axis, reshape back: the same numbers at any rank.
     /// </summary>
-    private static IEnumerable<NodeProto> OldSoftmax(NodeProto node, NameSource names)
+    private static IEnumerable<NodeProto> OldSoftmax(NodeProto node, GraphBuilder names)
     {
         long axis = Attr.Int(node, "axis", 1);
         RemoveAttributes(node, "axis");
         string x = node.Input[0], y = node.Output[0];
-        string flat = names.Next(y + "/flat"), normalised = names.Next(y + "/normalised"), shape = names.Next(y + "/shape");
+        string flat = names.Unique(y + "/flat"), normalised = names.Unique(y + "/normalised"), shape = names.Unique(y + "/shape");
         return
         [
-            new NodeProto { OpType = "Flatten", Name = names.Next(node.Name + "/flatten"), Input = { x }, Output = { flat }, Attribute = { AttrInt("axis", axis) } },
+            new NodeProto { OpType = "Flatten", Name = names.Unique(node.Name + "/flatten"), Input = { x }, Output = { flat }, Attribute = { AttrInt("axis", axis) } },
             new NodeProto { OpType = node.OpType, Name = node.Name, Input = { flat }, Output = { normalised }, Attribute = { AttrInt("axis", -1) } },
-            new NodeProto { OpType = "Shape", Name = names.Next(node.Name + "/shape"), Input = { x }, Output = { shape } },
-            new NodeProto { OpType = "Reshape", Name = names.Next(node.Name + "/restore"), Input = { normalised, shape }, Output = { y } },
+            new NodeProto { OpType = "Shape", Name = names.Unique(node.Name + "/shape"), Input = { x }, Output = { shape } },
+            new NodeProto { OpType = "Reshape", Name = names.Unique(node.Name + "/restore"), Input = { normalised, shape }, Output = { y } },
         ];
     }
 
@@ -138,7 +140,7 @@ internal static class OpsetUpgrade
     /// input as x / scale ("asymmetric"); nearest takes the floor, and Resize-10 when shrinking
     /// rounds up (ONNX Runtime's "simple" rule), which Resize-13 says with nearest_mode.
     /// </summary>
-    private static NodeProto UpsampleAsResize(NodeProto node, long opset, NameSource names, GraphProto graph, string source)
+    private static NodeProto UpsampleAsResize(NodeProto node, long opset, GraphBuilder names, GraphIndex index, string source)
     {
         string mode = Attr.String(node, "mode", "nearest");
         if (mode is "bilinear" or "trilinear")
@@ -151,12 +153,12 @@ internal static class OpsetUpgrade
         {
             known = node.Attribute.FirstOrDefault(a => a.Name == "scales")?.Floats.ToArray()
                     ?? throw new OnnxModelException($"Upsample node '{node.Name}' of '{source}' has no scales attribute, which opset {opset} requires.");
-            scales = names.Floats(graph, known);
+            scales = names.Floats(known, [known.Length]);
         }
         else
         {
             scales = node.Input.Count > 1 ? node.Input[1] : throw new OnnxModelException($"{node.OpType} node '{node.Name}' of '{source}' has no scales input.");
-            known = new GraphIndex(graph).Floats(scales);
+            known = index.Floats(scales);
         }
         string nearestMode = "floor";
         if (mode == "nearest" && known is not null)
@@ -175,7 +177,7 @@ internal static class OpsetUpgrade
         return resize;
     }
 
-    private static void MoveIntsToInput(NodeProto node, string attribute, int position, NameSource names, GraphProto graph)
+    private static void MoveIntsToInput(NodeProto node, string attribute, int position, GraphBuilder names)
     {
         var found = node.Attribute.FirstOrDefault(a => a.Name == attribute);
         if (found is null)
@@ -183,52 +185,12 @@ internal static class OpsetUpgrade
         node.Attribute.Remove(found);
         while (node.Input.Count < position)
             node.Input.Add("");
-        node.Input.Insert(position, names.Int64s(graph, [.. found.Ints]));
+        node.Input.Insert(position, names.Int64s([.. found.Ints]));
     }
 
     private static void RemoveAttributes(NodeProto node, params string[] attributeNames)
     {
         foreach (var a in node.Attribute.Where(a => attributeNames.Contains(a.Name)).ToList())
             node.Attribute.Remove(a);
-    }
-
-    /// <summary>Fresh tensor and node names that collide with nothing in the graph.</summary>
-    private sealed class NameSource(GraphProto graph)
-    {
-        private readonly HashSet<string> _taken = graph.Node.SelectMany(n => n.Output).Concat(graph.Node.Select(n => n.Name))
-            .Concat(graph.Initializer.Select(i => i.Name)).Concat(graph.Input.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
-        private int _counter;
-
-        public string Next(string hint)
-        {
-            string name = $"upgrade/{hint}";
-            while (!_taken.Add(name))
-                name = $"upgrade/{hint}_{++_counter}";
-            return name;
-        }
-
-        public string Int64s(GraphProto g, long[] values)
-        {
-            var tensor = new TensorProto { Name = Next("const"), DataType = (int)TensorProto.Types.DataType.Int64, Dims = { values.Length } };
-            tensor.Int64Data.AddRange(values);
-            g.Initializer.Add(tensor);
-            return tensor.Name;
-        }
-
-        public string Float(GraphProto g, float value)
-        {
-            var tensor = new TensorProto { Name = Next("const"), DataType = (int)TensorProto.Types.DataType.Float };
-            tensor.FloatData.Add(value);
-            g.Initializer.Add(tensor);
-            return tensor.Name;
-        }
-
-        public string Floats(GraphProto g, float[] values)
-        {
-            var tensor = new TensorProto { Name = Next("const"), DataType = (int)TensorProto.Types.DataType.Float, Dims = { values.Length } };
-            tensor.FloatData.AddRange(values);
-            g.Initializer.Add(tensor);
-            return tensor.Name;
-        }
     }
 }
