@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
-using Glassbox.Media.Native;
+using StbImageSharp;
+using StbImageWriteSharp;
 
 namespace Glassbox.Media;
 
@@ -7,6 +8,8 @@ namespace Glassbox.Media;
 /// Reading (PNG, JPEG, BMP, GIF first frame) and writing (PNG, JPEG) of image files. Sizes are checked
 /// from the header before any pixel is decoded, so a hostile header cannot make it allocate gigabytes.
 /// Encoding is slow for large images (a 640×480 PNG takes tens of milliseconds): keep it off the render thread.
+/// Decoding and encoding are StbImageSharp and StbImageWriteSharp: managed, so an untrusted file cannot reach
+/// native memory, and the same on every platform.
 /// </summary>
 public static unsafe class ImageFile
 {
@@ -34,28 +37,39 @@ public static unsafe class ImageFile
             throw new GlassboxException($"Image '{name}' is empty (0 bytes).");
         if (HeaderSize(data) is var (headerWidth, headerHeight) && (long)headerWidth * headerHeight > MaxPixels)
             throw TooLarge(name, headerWidth, headerHeight);
-        int width, height, channels;
+        if (PngCannotHoldItsPixels(data) is { } claimed)
+            throw new GlassboxException($"Image '{name}' could not be decoded: {data.Length} bytes of PNG cannot hold the {claimed} its header claims. The file may be truncated or corrupt.");
         fixed (byte* p = data)
         {
-            if (Stb.Fn.InfoFromMemory(p, data.Length, &width, &height, &channels) == 0)
-                throw new GlassboxException($"'{name}' is not an image Glassbox can read ({Stb.LastFailure()}). Use PNG, JPEG, BMP or GIF.");
-            if ((long)width * height > MaxPixels)
-                throw TooLarge(name, width, height);
-            byte* pixels = Stb.Fn.LoadFromMemory(p, data.Length, &width, &height, &channels, 4);
-            if (pixels == null)
-                throw new GlassboxException($"Image '{name}' could not be decoded: {Stb.LastFailure()}. The file may be truncated or corrupt.");
+            using var stream = new EndClampedStream(p, data.Length);
+            if (ImageInfo.FromStream(stream) is not { } info)
+                throw new GlassboxException($"'{name}' is not an image Glassbox can read ({DecodeFailure(null)}). Use PNG, JPEG, BMP or GIF.");
+            if ((long)info.Width * info.Height > MaxPixels)
+                throw TooLarge(name, info.Width, info.Height);
+            stream.Position = 0;
+            ImageResult decoded;
             try
             {
-                var image = new RgbaImage(width, height);
-                new ReadOnlySpan<byte>(pixels, width * height * 4).CopyTo(MemoryMarshal.AsBytes(image.Pixels.AsSpan()));
-                return image;
+                decoded = ImageResult.FromStream(stream, StbImageSharp.ColorComponents.RedGreenBlueAlpha);
             }
-            finally
+            catch (Exception e) when (e is InvalidOperationException or IndexOutOfRangeException or ArgumentException or EndOfStreamException)
             {
-                Stb.Fn.ImageFree(pixels);
+                throw new GlassboxException($"Image '{name}' could not be decoded: {DecodeFailure(e.Message)}. The file may be truncated or corrupt.");
             }
+            if (decoded.Width <= 0 || decoded.Height <= 0 || (long)decoded.Width * decoded.Height > MaxPixels || decoded.Data.Length < decoded.Width * decoded.Height * 4)
+                throw new GlassboxException($"Image '{name}' could not be decoded: it claims {decoded.Width}×{decoded.Height} pixels. The file may be truncated or corrupt.");
+            var image = new RgbaImage(decoded.Width, decoded.Height);
+            decoded.Data.AsSpan(0, decoded.Width * decoded.Height * 4).CopyTo(MemoryMarshal.AsBytes(image.Pixels.AsSpan()));
+            return image;
         }
     }
+
+    /// <summary>
+    /// The decoder's reason, when it is one: on some damaged files the port's failure text is not text,
+    /// and a message must not carry control characters into a log or a terminal.
+    /// </summary>
+    private static string DecodeFailure(string? reason) =>
+        !string.IsNullOrWhiteSpace(reason) && reason.All(c => c >= ' ' && c < 0x7F) ? reason : "the data ends early or does not follow the format";
 
     private static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
@@ -85,6 +99,24 @@ public static unsafe class ImageFile
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// A PNG's rows are deflate-compressed, and deflate expands at most 1032 times, so a header claiming more
+    /// raw bytes than that of the whole file is damaged: refused before the decoder allocates for it (a
+    /// 76-byte file could otherwise ask for half a gigabyte). Null when the PNG is plausible or not a PNG.
+    /// </summary>
+    private static string? PngCannotHoldItsPixels(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 26 || !data[..8].SequenceEqual(PngSignature))
+            return null;
+        long width = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(data[16..]);
+        long height = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(data[20..]);
+        int bitDepth = data[24];
+        int samples = data[25] switch { 2 => 3, 4 => 2, 6 => 4, _ => 1 }; // RGB, grey+alpha, RGBA; grey and palette
+        long rawBytes = height * (1 + (width * samples * bitDepth + 7) / 8); // each row starts with its filter byte
+        const long DeflateMaxExpansion = 1032;
+        return rawBytes > data.Length * DeflateMaxExpansion ? $"{width}×{height} pixels" : null;
     }
 
     public static byte[] EncodePng(RgbaImage image) => Encode(image, png: true, quality: 0);
@@ -118,30 +150,35 @@ public static unsafe class ImageFile
     private static byte[] Encode(RgbaImage image, bool png, int quality)
     {
         var output = new MemoryStream();
-        var handle = GCHandle.Alloc(output);
-        try
+        var writer = new ImageWriter();
+        fixed (uint* pixels = image.Pixels)
         {
-            int ok;
-            fixed (uint* pixels = image.Pixels)
-            {
-                ok = png
-                    ? Stb.Fn.WritePngToFunc(&Append, (void*)GCHandle.ToIntPtr(handle), image.Width, image.Height, 4, pixels, image.Width * 4)
-                    : Stb.Fn.WriteJpgToFunc(&Append, (void*)GCHandle.ToIntPtr(handle), image.Width, image.Height, 4, pixels, quality);
-            }
-            if (ok == 0)
-                throw new GlassboxException($"Encoding a {image.Width}×{image.Height} {(png ? "PNG" : "JPEG")} failed.");
-            return output.ToArray();
+            if (png)
+                writer.WritePng(pixels, image.Width, image.Height, StbImageWriteSharp.ColorComponents.RedGreenBlueAlpha, output);
+            else
+                writer.WriteJpg(pixels, image.Width, image.Height, StbImageWriteSharp.ColorComponents.RedGreenBlueAlpha, output, quality);
         }
-        finally
-        {
-            handle.Free();
-        }
+        if (output.Length == 0)
+            throw new GlassboxException($"Encoding a {image.Width}×{image.Height} {(png ? "PNG" : "JPEG")} failed.");
+        return output.ToArray();
     }
 
-    [UnmanagedCallersOnly]
-    private static void Append(void* context, void* data, int size)
+    /// <summary>
+    /// The bytes of an image file as the decoder reads them. A seek stops at the end: the decoder skips
+    /// segments by the length a file claims and tests for the end with Position == Length, so on a memory
+    /// stream (which lets a seek pass the end) a truncated JPEG made it look for the next marker forever.
+    /// </summary>
+    private sealed class EndClampedStream(byte* data, long length) : UnmanagedMemoryStream(data, length)
     {
-        if (GCHandle.FromIntPtr((IntPtr)context).Target is MemoryStream stream)
-            stream.Write(new ReadOnlySpan<byte>(data, size));
+        public override long Seek(long offset, SeekOrigin origin)
+        {
+            long target = origin switch
+            {
+                SeekOrigin.Begin => offset,
+                SeekOrigin.Current => Position + offset,
+                _ => Length + offset,
+            };
+            return base.Seek(Math.Clamp(target, 0, Length), SeekOrigin.Begin);
+        }
     }
 }

@@ -65,6 +65,16 @@ public class ImageFileTests
     }
 
     [Test]
+    public void A_jpeg_cut_inside_a_segment_fails_instead_of_searching_past_its_end()
+    {
+        // The JFIF segment claims 16 bytes and the file ends after 14: the decoder's skip lands past the end.
+        byte[] cut = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01];
+        var decoding = Task.Run(() => Assert.Throws<GlassboxException>(() => ImageFile.Decode(cut, "cut.jpg")));
+        Assert.That(decoding.Wait(TimeSpan.FromSeconds(30)), Is.True, "the decoder returned");
+        Assert.That(decoding.Result!.Message, Does.Contain("'cut.jpg'"));
+    }
+
+    [Test]
     public void A_header_announcing_a_huge_image_is_refused_before_decoding()
     {
         var png = ImageFile.EncodePng(Pattern(4, 4));
@@ -73,6 +83,16 @@ public class ImageFileTests
         BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(20), 30000);
         var error = Assert.Throws<GlassboxException>(() => ImageFile.Decode(png, "huge.png"));
         Assert.That(error!.Message, Is.EqualTo("Image 'huge.png' is 30000×30000 (900 megapixels); the limit is 67 megapixels. Scale it down first."));
+    }
+
+    [Test]
+    public void A_small_png_claiming_more_pixels_than_deflate_can_hold_is_refused_before_decoding()
+    {
+        var png = ImageFile.EncodePng(Pattern(4, 4));
+        BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(16), 8000);
+        BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(20), 8000);
+        var error = Assert.Throws<GlassboxException>(() => ImageFile.Decode(png, "bomb.png"));
+        Assert.That(error!.Message, Is.EqualTo($"Image 'bomb.png' could not be decoded: {png.Length} bytes of PNG cannot hold the 8000×8000 pixels its header claims. The file may be truncated or corrupt."));
     }
 
     [Test]
