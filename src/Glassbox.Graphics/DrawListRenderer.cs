@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
-using Glassbox.Graphics.Native;
 using Glassbox.Visualisation;
+using Silk.NET.OpenGL;
 
 namespace Glassbox.Graphics;
 
@@ -46,12 +46,12 @@ public sealed unsafe class DrawListRenderer : IDisposable
         if (clear is uint c)
         {
             gl.ClearColor((c & 0xFF) / 255f, ((c >> 8) & 0xFF) / 255f, ((c >> 16) & 0xFF) / 255f, (c >> 24) / 255f);
-            gl.Clear(Gl.ColorBufferBit);
+            gl.Clear(ClearBufferMask.ColorBufferBit);
         }
         int count = list.Commands.Count;
         if (count == 0)
         {
-            gl.BindFramebuffer(Gl.Framebuffer, 0);
+            gl.BindFramebuffer(GLEnum.Framebuffer, 0);
             return;
         }
         if (_commands.Length < count)
@@ -67,9 +67,9 @@ public sealed unsafe class DrawListRenderer : IDisposable
         _buffer.Write<Command>(_commands.AsSpan(0, count));
 
         gl.BindVertexArray(_vertexArray);
-        gl.ActiveTexture(Gl.Texture0);
+        gl.ActiveTexture(GLEnum.Texture0);
         // Colour blends by alpha; the target keeps its own alpha (as the CPU reference does).
-        gl.BlendFuncSeparate(Gl.SrcAlpha, Gl.OneMinusSrcAlpha, Gl.Zero, Gl.One);
+        gl.BlendFuncSeparate(GLEnum.SrcAlpha, GLEnum.OneMinusSrcAlpha, GLEnum.Zero, GLEnum.One);
         _program.Use().Set("u_target", target.Width, target.Height).Bind(0, _buffer);
         int run = 0;
         for (int i = 0; i <= count; i++)
@@ -80,24 +80,24 @@ public sealed unsafe class DrawListRenderer : IDisposable
             if (i > run)
             {
                 // Fills and glyphs since the last image: one instanced draw, blended.
-                gl.Enable(Gl.Blend);
-                gl.BindTexture(Gl.Texture2D, font?.Id ?? 0);
+                gl.Enable(GLEnum.Blend);
+                gl.BindTexture(GLEnum.Texture2D, font?.Id ?? 0);
                 _program.Set("u_first", run);
-                gl.DrawArraysInstanced(Gl.TriangleStrip, 0, 4, i - run);
+                gl.DrawArraysInstanced(GLEnum.TriangleStrip, 0, 4, (uint)(i - run));
             }
             if (isImage)
             {
-                gl.Disable(Gl.Blend);
-                gl.BindTexture(Gl.Texture2D, images[list.Commands[i].Image].Id);
+                gl.Disable(GLEnum.Blend);
+                gl.BindTexture(GLEnum.Texture2D, images[list.Commands[i].Image].Id);
                 _program.Set("u_first", i);
-                gl.DrawArraysInstanced(Gl.TriangleStrip, 0, 4, 1);
+                gl.DrawArraysInstanced(GLEnum.TriangleStrip, 0, 4, 1);
             }
             run = i + 1;
         }
-        gl.Disable(Gl.Blend);
-        gl.BindTexture(Gl.Texture2D, 0);
+        gl.Disable(GLEnum.Blend);
+        gl.BindTexture(GLEnum.Texture2D, 0);
         gl.BindVertexArray(0);
-        gl.BindFramebuffer(Gl.Framebuffer, 0);
+        gl.BindFramebuffer(GLEnum.Framebuffer, 0);
     }
 
     public void Dispose()

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Glassbox.Graphics.Native;
 using Microsoft.Extensions.Logging;
+using Silk.NET.OpenGL;
 
 namespace Glassbox.Graphics;
 
@@ -33,7 +34,7 @@ public sealed unsafe class GlContext : IDisposable
     private static readonly object GlfwGate = new();
     private static int _glfwUsers;
 
-    private GlContext(Gl gl, IntPtr window, bool ownsGlfw, ILogger? logger, IntPtr previousContext = 0)
+    private GlContext(GL gl, IntPtr window, bool ownsGlfw, ILogger? logger, IntPtr previousContext = 0)
     {
         _logger = logger;
         _previousContext = previousContext;
@@ -41,24 +42,22 @@ public sealed unsafe class GlContext : IDisposable
         _window = window;
         _ownsGlfw = ownsGlfw;
         OwnerThreadId = Environment.CurrentManagedThreadId;
-        Renderer = gl.GetText(Native.Gl.Renderer);
-        Version = gl.GetText(Native.Gl.Version);
-        Vendor = gl.GetText(Native.Gl.Vendor);
-        int major = gl.GetInteger(Native.Gl.MajorVersion), minor = gl.GetInteger(Native.Gl.MinorVersion);
-        if (major * 10 + minor < 43)
-            throw new GlassboxException($"The OpenGL context is version {major}.{minor} ({Renderer}); Glassbox needs 4.3 core for compute shaders. Update the driver, or use Mesa llvmpipe.");
-        IsCoreProfile = (gl.GetInteger(Native.Gl.ContextProfileMask) & Native.Gl.ContextCoreProfileBit) != 0;
+        Renderer = gl.GetStringS(GLEnum.Renderer);
+        Version = gl.GetStringS(GLEnum.Version);
+        Vendor = gl.GetStringS(GLEnum.Vendor);
+        GlLoader.RequireVersion(gl, Renderer);
+        IsCoreProfile = (gl.GetInteger(GLEnum.ContextProfileMask) & (int)GLEnum.ContextCoreProfileBit) != 0;
 
         // A host engine's context keeps its own debug callback; Glassbox listens only on contexts it made.
         if (window == IntPtr.Zero)
             return;
         _self = GCHandle.Alloc(this);
-        gl.Enable(Native.Gl.DebugOutput);
-        gl.Enable(Native.Gl.DebugOutputSynchronous);
-        gl.DebugMessageCallback(&OnDebugMessage, (void*)GCHandle.ToIntPtr(_self));
+        gl.Enable(GLEnum.DebugOutput);
+        gl.Enable(GLEnum.DebugOutputSynchronous);
+        gl.DebugMessageCallback(DebugCallback, (void*)GCHandle.ToIntPtr(_self));
     }
 
-    internal Gl Gl { get; }
+    internal GL Gl { get; }
 
     public string Renderer { get; }
 
@@ -120,7 +119,7 @@ public sealed unsafe class GlContext : IDisposable
         glfw.WindowHint(Glfw.OpenGlForwardCompat, Glfw.True);
         glfw.WindowHint(Glfw.OpenGlDebugContext, Glfw.True);
         glfw.WindowHint(Glfw.Visible, visible ? Glfw.True : Glfw.False);
-        var title = Native.Gl.Utf8Z(titleText);
+        var title = GlLoader.Utf8Z(titleText);
         IntPtr window;
         fixed (byte* t = title)
             window = glfw.CreateWindow(width, height, t, IntPtr.Zero, IntPtr.Zero);
@@ -134,7 +133,7 @@ public sealed unsafe class GlContext : IDisposable
         glfw.MakeContextCurrent(window);
         try
         {
-            return new GlContext(new Gl(GlfwProcAddress), window, ownsGlfw: true, logger, previous);
+            return new GlContext(GlLoader.Load(GlfwProcAddress), window, ownsGlfw: true, logger, previous);
         }
         catch
         {
@@ -153,7 +152,7 @@ public sealed unsafe class GlContext : IDisposable
     public static GlContext FromCurrent(Func<string, IntPtr> getProcAddress, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(getProcAddress);
-        return new GlContext(new Gl(getProcAddress), IntPtr.Zero, ownsGlfw: false, logger);
+        return new GlContext(GlLoader.Load(getProcAddress), IntPtr.Zero, ownsGlfw: false, logger);
     }
 
     /// <summary>Queues work for the owner thread; any thread may call it.</summary>
@@ -199,7 +198,7 @@ public sealed unsafe class GlContext : IDisposable
         _disposed = true;
         if (_self.IsAllocated)
         {
-            Gl.DebugMessageCallback(null, null);
+            Gl.DebugMessageCallback(null, (void*)null);
             _self.Free();
         }
         if (_window != IntPtr.Zero)
@@ -225,21 +224,24 @@ public sealed unsafe class GlContext : IDisposable
 
     internal static IntPtr GlfwProcAddress(string name)
     {
-        var bytes = Native.Gl.Utf8Z(name);
+        var bytes = GlLoader.Utf8Z(name);
         fixed (byte* p = bytes)
             return Glfw.Fn.GetProcAddress(p);
     }
 
-    [UnmanagedCallersOnly]
-    private static void OnDebugMessage(uint source, uint type, uint id, uint severity, int length, byte* message, void* userParam)
+    // One delegate for every context (the context comes in as userParam); a static field keeps it alive
+    // for as long as a driver may call it.
+    private static readonly DebugProc DebugCallback = OnDebugMessage;
+
+    private static void OnDebugMessage(GLEnum source, GLEnum type, int id, GLEnum severity, int length, nint message, nint userParam)
     {
-        if (GCHandle.FromIntPtr((IntPtr)userParam).Target is not GlContext context)
+        if (GCHandle.FromIntPtr(userParam).Target is not GlContext context)
             return;
-        if (severity == Native.Gl.DebugSeverityNotification)
+        if (severity == GLEnum.DebugSeverityNotification)
             return;
-        string text = length > 0 ? System.Text.Encoding.UTF8.GetString(message, length) : Marshal.PtrToStringUTF8((IntPtr)message) ?? "";
-        bool isError = type == Native.Gl.DebugTypeError;
-        string level = severity == Native.Gl.DebugSeverityHigh ? "high" : severity == 0x9147 ? "medium" : "low";
+        string text = length > 0 ? System.Text.Encoding.UTF8.GetString((byte*)message, length) : Marshal.PtrToStringUTF8(message) ?? "";
+        bool isError = type == GLEnum.DebugTypeError;
+        string level = severity == GLEnum.DebugSeverityHigh ? "high" : severity == GLEnum.DebugSeverityMedium ? "medium" : "low";
         var entry = new GlDebugMessage(isError, level, text.TrimEnd());
         lock (context._debugMessages)
         {
@@ -251,7 +253,7 @@ public sealed unsafe class GlContext : IDisposable
             context.DebugErrorCount++;
         try
         {
-            context._logger?.Log(isError ? LogLevel.Error : severity == Native.Gl.DebugSeverityHigh ? LogLevel.Warning : LogLevel.Debug,
+            context._logger?.Log(isError ? LogLevel.Error : severity == GLEnum.DebugSeverityHigh ? LogLevel.Warning : LogLevel.Debug,
                 "OpenGL {Severity}: {Message}", level, entry.Text);
             context.DebugMessageReceived?.Invoke(entry);
         }

@@ -1,4 +1,4 @@
-using Glassbox.Graphics.Native;
+using Silk.NET.OpenGL;
 
 namespace Glassbox.Graphics;
 
@@ -10,9 +10,9 @@ namespace Glassbox.Graphics;
 /// </summary>
 internal readonly unsafe struct GlStateGuard
 {
-    private static readonly uint[] Switches = [Gl.Blend, Gl.ScissorTest, Gl.DepthTest, Gl.StencilTest, Gl.CullFace, Gl.FramebufferSrgb];
+    private static readonly GLEnum[] Switches = [GLEnum.Blend, GLEnum.ScissorTest, GLEnum.DepthTest, GLEnum.StencilTest, GLEnum.CullFace, GLEnum.FramebufferSrgb];
 
-    private readonly Gl _gl;
+    private readonly GL _gl;
     private readonly int _drawFramebuffer, _readFramebuffer, _program, _vertexArray, _activeTexture, _unpackBuffer, _storageBuffer;
     private readonly int _unpackAlignment, _packAlignment, _blendSrcRgb, _blendDstRgb, _blendSrcAlpha, _blendDstAlpha;
     private readonly int _textureUnit0, _textureActiveUnit, _switchesOn;
@@ -37,57 +37,57 @@ internal readonly unsafe struct GlStateGuard
         private T _element;
     }
 
-    private GlStateGuard(Gl gl)
+    private GlStateGuard(GL gl)
     {
         _gl = gl;
-        _drawFramebuffer = gl.GetInteger(Gl.DrawFramebufferBinding);
-        _readFramebuffer = gl.GetInteger(Gl.ReadFramebufferBinding);
-        _program = gl.GetInteger(Gl.CurrentProgram);
-        _vertexArray = gl.GetInteger(Gl.VertexArrayBinding);
-        _activeTexture = gl.GetInteger(Gl.ActiveTextureState);
-        _unpackBuffer = gl.GetInteger(Gl.PixelUnpackBufferBinding);
-        _storageBuffer = gl.GetInteger(Gl.ShaderStorageBufferBinding);
-        _unpackAlignment = gl.GetInteger(Gl.UnpackAlignment);
-        _packAlignment = gl.GetInteger(Gl.PackAlignment);
-        _blendSrcRgb = gl.GetInteger(Gl.BlendSrcRgb);
-        _blendDstRgb = gl.GetInteger(Gl.BlendDstRgb);
-        _blendSrcAlpha = gl.GetInteger(Gl.BlendSrcAlpha);
-        _blendDstAlpha = gl.GetInteger(Gl.BlendDstAlpha);
+        _drawFramebuffer = gl.GetInteger(GLEnum.DrawFramebufferBinding);
+        _readFramebuffer = gl.GetInteger(GLEnum.ReadFramebufferBinding);
+        _program = gl.GetInteger(GLEnum.CurrentProgram);
+        _vertexArray = gl.GetInteger(GLEnum.VertexArrayBinding);
+        _activeTexture = gl.GetInteger(GLEnum.ActiveTexture);
+        _unpackBuffer = gl.GetInteger(GLEnum.PixelUnpackBufferBinding);
+        _storageBuffer = gl.GetInteger(GLEnum.ShaderStorageBufferBinding);
+        _unpackAlignment = gl.GetInteger(GLEnum.UnpackAlignment);
+        _packAlignment = gl.GetInteger(GLEnum.PackAlignment);
+        _blendSrcRgb = gl.GetInteger(GLEnum.BlendSrcRgb);
+        _blendDstRgb = gl.GetInteger(GLEnum.BlendDstRgb);
+        _blendSrcAlpha = gl.GetInteger(GLEnum.BlendSrcAlpha);
+        _blendDstAlpha = gl.GetInteger(GLEnum.BlendDstAlpha);
         StorageBindings<int> buffers = default;
         StorageBindings<long> starts = default, sizes = default;
         for (int i = 0; i < StorageBindingCount; i++)
         {
             int binding;
             long start, size;
-            gl.GetIntegeri_v(Gl.ShaderStorageBufferBinding, (uint)i, &binding);
-            gl.GetInteger64i_v(Gl.ShaderStorageBufferStart, (uint)i, &start);
-            gl.GetInteger64i_v(Gl.ShaderStorageBufferSize, (uint)i, &size);
+            gl.GetInteger(GLEnum.ShaderStorageBufferBinding, (uint)i, &binding);
+            gl.GetInteger64(GLEnum.ShaderStorageBufferStart, (uint)i, &start);
+            gl.GetInteger64(GLEnum.ShaderStorageBufferSize, (uint)i, &size);
             (buffers[i], starts[i], sizes[i]) = (binding, start, size);
         }
         (_storageBuffers, _storageStarts, _storageSizes) = (buffers, starts, sizes);
         Four<int> viewport = default, colorMask = default;
         Four<float> clearColor = default;
-        gl.GetIntegerv(Gl.ViewportState, (int*)&viewport);
-        gl.GetIntegerv(Gl.ColorWritemask, (int*)&colorMask);
-        gl.GetFloatv(Gl.ColorClearValue, (float*)&clearColor);
+        gl.GetInteger(GLEnum.Viewport, (int*)&viewport);
+        gl.GetInteger(GLEnum.ColorWritemask, (int*)&colorMask);
+        gl.GetFloat(GLEnum.ColorClearValue, (float*)&clearColor);
         (_viewport, _colorMask, _clearColor) = (viewport, colorMask, clearColor);
         for (int i = 0; i < Switches.Length; i++)
-            _switchesOn |= gl.IsEnabled(Switches[i]) != 0 ? 1 << i : 0;
+            _switchesOn |= gl.IsEnabled(Switches[i]) ? 1 << i : 0;
         // Glassbox draws on unit 0 and uploads on whichever unit is active: both bindings are kept.
-        _textureActiveUnit = gl.GetInteger(Gl.TextureBinding2D);
-        gl.ActiveTexture(Gl.Texture0);
-        _textureUnit0 = gl.GetInteger(Gl.TextureBinding2D);
-        gl.ActiveTexture((uint)_activeTexture);
+        _textureActiveUnit = gl.GetInteger(GLEnum.TextureBinding2D);
+        gl.ActiveTexture(GLEnum.Texture0);
+        _textureUnit0 = gl.GetInteger(GLEnum.TextureBinding2D);
+        gl.ActiveTexture((GLEnum)_activeTexture);
     }
 
     /// <summary>Reads the state, then sets what Glassbox's drawing assumes.</summary>
-    public static GlStateGuard Enter(Gl gl)
+    public static GlStateGuard Enter(GL gl)
     {
         var saved = new GlStateGuard(gl);
         foreach (var s in Switches)
             gl.Disable(s);
-        gl.ColorMask(1, 1, 1, 1);
-        gl.BindBuffer(Gl.PixelUnpackBuffer, 0);
+        gl.ColorMask(true, true, true, true);
+        gl.BindBuffer(GLEnum.PixelUnpackBuffer, 0);
         return saved;
     }
 
@@ -95,29 +95,29 @@ internal readonly unsafe struct GlStateGuard
     public void Exit()
     {
         var gl = _gl;
-        gl.BindFramebuffer(Gl.DrawFramebuffer, (uint)_drawFramebuffer);
-        gl.BindFramebuffer(Gl.ReadFramebuffer, (uint)_readFramebuffer);
+        gl.BindFramebuffer(GLEnum.DrawFramebuffer, (uint)_drawFramebuffer);
+        gl.BindFramebuffer(GLEnum.ReadFramebuffer, (uint)_readFramebuffer);
         gl.UseProgram((uint)_program);
         gl.BindVertexArray((uint)_vertexArray);
-        gl.ActiveTexture(Gl.Texture0);
-        gl.BindTexture(Gl.Texture2D, (uint)_textureUnit0);
-        gl.ActiveTexture((uint)_activeTexture);
-        gl.BindTexture(Gl.Texture2D, (uint)_textureActiveUnit);
-        gl.BindBuffer(Gl.PixelUnpackBuffer, (uint)_unpackBuffer);
+        gl.ActiveTexture(GLEnum.Texture0);
+        gl.BindTexture(GLEnum.Texture2D, (uint)_textureUnit0);
+        gl.ActiveTexture((GLEnum)_activeTexture);
+        gl.BindTexture(GLEnum.Texture2D, (uint)_textureActiveUnit);
+        gl.BindBuffer(GLEnum.PixelUnpackBuffer, (uint)_unpackBuffer);
         for (int i = 0; i < StorageBindingCount; i++)
         {
             if (_storageSizes[i] > 0)
-                gl.BindBufferRange(Gl.ShaderStorageBuffer, (uint)i, (uint)_storageBuffers[i], (nint)_storageStarts[i], (nint)_storageSizes[i]);
+                gl.BindBufferRange(GLEnum.ShaderStorageBuffer, (uint)i, (uint)_storageBuffers[i], (nint)_storageStarts[i], (nuint)_storageSizes[i]);
             else
-                gl.BindBufferBase(Gl.ShaderStorageBuffer, (uint)i, (uint)_storageBuffers[i]);
+                gl.BindBufferBase(GLEnum.ShaderStorageBuffer, (uint)i, (uint)_storageBuffers[i]);
         }
         // Binding an indexed target also sets the generic one, so the generic binding goes back last.
-        gl.BindBuffer(Gl.ShaderStorageBuffer, (uint)_storageBuffer);
-        gl.PixelStorei(Gl.UnpackAlignment, _unpackAlignment);
-        gl.PixelStorei(Gl.PackAlignment, _packAlignment);
-        gl.BlendFuncSeparate((uint)_blendSrcRgb, (uint)_blendDstRgb, (uint)_blendSrcAlpha, (uint)_blendDstAlpha);
-        gl.Viewport(_viewport[0], _viewport[1], _viewport[2], _viewport[3]);
-        gl.ColorMask((byte)_colorMask[0], (byte)_colorMask[1], (byte)_colorMask[2], (byte)_colorMask[3]);
+        gl.BindBuffer(GLEnum.ShaderStorageBuffer, (uint)_storageBuffer);
+        gl.PixelStore(GLEnum.UnpackAlignment, _unpackAlignment);
+        gl.PixelStore(GLEnum.PackAlignment, _packAlignment);
+        gl.BlendFuncSeparate((GLEnum)_blendSrcRgb, (GLEnum)_blendDstRgb, (GLEnum)_blendSrcAlpha, (GLEnum)_blendDstAlpha);
+        gl.Viewport(_viewport[0], _viewport[1], (uint)_viewport[2], (uint)_viewport[3]);
+        gl.ColorMask(_colorMask[0] != 0, _colorMask[1] != 0, _colorMask[2] != 0, _colorMask[3] != 0);
         gl.ClearColor(_clearColor[0], _clearColor[1], _clearColor[2], _clearColor[3]);
         for (int i = 0; i < Switches.Length; i++)
         {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Glassbox.Graphics.Native;
 using Microsoft.Extensions.Logging;
+using Silk.NET.OpenGL;
 
 namespace Glassbox.Graphics;
 
@@ -177,15 +178,15 @@ public sealed unsafe class GlWindow : IDisposable
         Context.CheckThread();
         var gl = Context.Gl;
         var (width, height) = FramebufferSize;
-        gl.BindFramebuffer(Gl.DrawFramebuffer, 0);
-        gl.Viewport(0, 0, width, height);
+        gl.BindFramebuffer(GLEnum.DrawFramebuffer, 0);
+        gl.Viewport(0, 0, (uint)width, (uint)height);
         gl.ClearColor(0f, 0f, 0f, 1f);
-        gl.Clear(Gl.ColorBufferBit);
+        gl.Clear(ClearBufferMask.ColorBufferBit);
         var fit = Fit(source.Width, source.Height, width, height);
-        gl.BindFramebuffer(Gl.ReadFramebuffer, source.Id);
+        gl.BindFramebuffer(GLEnum.ReadFramebuffer, source.Id);
         gl.BlitFramebuffer(0, 0, source.Width, source.Height, fit.X, height - fit.Y - fit.Height, fit.X + fit.Width, height - fit.Y,
-                           Gl.ColorBufferBit, source.Width == fit.Width && source.Height == fit.Height ? Gl.Nearest : Gl.Linear);
-        gl.BindFramebuffer(Gl.ReadFramebuffer, 0);
+                           ClearBufferMask.ColorBufferBit, source.Width == fit.Width && source.Height == fit.Height ? GLEnum.Nearest : GLEnum.Linear);
+        gl.BindFramebuffer(GLEnum.ReadFramebuffer, 0);
         Glfw.Fn.SwapBuffers(_handle);
     }
 

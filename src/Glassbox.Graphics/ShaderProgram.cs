@@ -1,4 +1,4 @@
-using Glassbox.Graphics.Native;
+using Silk.NET.OpenGL;
 
 namespace Glassbox.Graphics;
 
@@ -18,7 +18,7 @@ public sealed unsafe class ShaderProgram : IDisposable
         _context = context;
         Source = source;
         IsCompute = true;
-        _id = ShaderCompiler.Link(context.Gl, source, [(Gl.ComputeShader, source)]);
+        _id = ShaderCompiler.Link(context.Gl, source, [(ShaderType.ComputeShader, source)]);
     }
 
     /// <summary>A rasterisation program from a vertex and a fragment shader.</summary>
@@ -29,7 +29,7 @@ public sealed unsafe class ShaderProgram : IDisposable
         _context = context;
         Source = fragment;
         VertexSource = vertex;
-        _id = ShaderCompiler.Link(context.Gl, fragment, [(Gl.VertexShader, vertex), (Gl.FragmentShader, fragment)]);
+        _id = ShaderCompiler.Link(context.Gl, fragment, [(ShaderType.VertexShader, vertex), (ShaderType.FragmentShader, fragment)]);
     }
 
     /// <summary>The compute or fragment source (the one error messages are usually about).</summary>
@@ -49,8 +49,8 @@ public sealed unsafe class ShaderProgram : IDisposable
     {
         CheckAlive();
         uint rebuilt = vertex is null
-            ? ShaderCompiler.Link(_context.Gl, source, [(Gl.ComputeShader, source)])
-            : ShaderCompiler.Link(_context.Gl, source, [(Gl.VertexShader, vertex), (Gl.FragmentShader, source)]);
+            ? ShaderCompiler.Link(_context.Gl, source, [(ShaderType.ComputeShader, source)])
+            : ShaderCompiler.Link(_context.Gl, source, [(ShaderType.VertexShader, vertex), (ShaderType.FragmentShader, source)]);
         _context.Gl.DeleteProgram(_id);
         _id = rebuilt;
         _uniforms.Clear();
@@ -70,38 +70,38 @@ public sealed unsafe class ShaderProgram : IDisposable
 
     public ShaderProgram Set(string uniform, int value)
     {
-        _context.Gl.Uniform1i(Location(uniform), value);
+        _context.Gl.Uniform1(Location(uniform), value);
         return this;
     }
 
     public ShaderProgram Set(string uniform, uint value)
     {
-        _context.Gl.Uniform1ui(Location(uniform), value);
+        _context.Gl.Uniform1(Location(uniform), value);
         return this;
     }
 
     public ShaderProgram Set(string uniform, float value)
     {
-        _context.Gl.Uniform1f(Location(uniform), value);
+        _context.Gl.Uniform1(Location(uniform), value);
         return this;
     }
 
     public ShaderProgram Set(string uniform, int x, int y)
     {
-        _context.Gl.Uniform2i(Location(uniform), x, y);
+        _context.Gl.Uniform2(Location(uniform), x, y);
         return this;
     }
 
     public ShaderProgram Set(string uniform, int x, int y, int z, int w)
     {
-        _context.Gl.Uniform4i(Location(uniform), x, y, z, w);
+        _context.Gl.Uniform4(Location(uniform), x, y, z, w);
         return this;
     }
 
     public ShaderProgram Set(string uniform, float x, float y, float z, float w)
     {
         float* v = stackalloc float[4] { x, y, z, w };
-        _context.Gl.Uniform4fv(Location(uniform), 1, v);
+        _context.Gl.Uniform4(Location(uniform), 1, v);
         return this;
     }
 
@@ -109,7 +109,7 @@ public sealed unsafe class ShaderProgram : IDisposable
     public ShaderProgram Bind(uint binding, StorageBuffer buffer)
     {
         CheckAlive();
-        _context.Gl.BindBufferBase(Gl.ShaderStorageBuffer, binding, buffer.Id);
+        _context.Gl.BindBufferBase(GLEnum.ShaderStorageBuffer, binding, buffer.Id);
         return this;
     }
 
@@ -120,7 +120,7 @@ public sealed unsafe class ShaderProgram : IDisposable
         if (!IsCompute)
             throw new InvalidOperationException("Dispatch runs compute programs; this one rasterises.");
         _context.Gl.DispatchCompute(groupsX, groupsY, groupsZ);
-        _context.Gl.MemoryBarrier(Gl.ShaderStorageBarrierBit | Gl.BufferUpdateBarrierBit);
+        _context.Gl.MemoryBarrier(MemoryBarrierMask.ShaderStorageBarrierBit | MemoryBarrierMask.BufferUpdateBarrierBit);
     }
 
     public void Dispose()
@@ -137,9 +137,7 @@ public sealed unsafe class ShaderProgram : IDisposable
         CheckAlive();
         if (!_uniforms.TryGetValue(uniform, out int location))
         {
-            var name = Gl.Utf8Z(uniform);
-            fixed (byte* p = name)
-                location = _context.Gl.GetUniformLocation(_id, p);
+            location = _context.Gl.GetUniformLocation(_id, uniform);
             // -1 also means "optimised away"; setting it is a harmless no-op in GL, so only cache it.
             _uniforms[uniform] = location;
         }
@@ -156,7 +154,7 @@ public sealed unsafe class ShaderProgram : IDisposable
 /// <summary>Compiles and links GLSL, turning driver logs into messages with original files and lines.</summary>
 internal static unsafe class ShaderCompiler
 {
-    public static uint Link(Gl gl, ShaderSource program, IReadOnlyList<(uint Stage, ShaderSource Source)> stages)
+    public static uint Link(GL gl, ShaderSource program, IReadOnlyList<(ShaderType Stage, ShaderSource Source)> stages)
     {
         var shaders = new List<uint>();
         uint id = 0;
@@ -168,13 +166,9 @@ internal static unsafe class ShaderCompiler
             foreach (var shader in shaders)
                 gl.AttachShader(id, shader);
             gl.LinkProgram(id);
-            int ok;
-            gl.GetProgramiv(id, Gl.LinkStatus, &ok);
+            gl.GetProgram(id, ProgramPropertyARB.LinkStatus, out int ok);
             if (ok == 0)
-            {
-                string log = ReadLog(gl, id, isProgram: true);
-                throw new ShaderCompileException($"{program.Path}: link failed:\n{program.MapCompilerLog(log)}");
-            }
+                throw new ShaderCompileException($"{program.Path}: link failed:\n{program.MapCompilerLog(LogOrNote(gl.GetProgramInfoLog(id)))}");
             uint linked = id;
             id = 0;
             return linked;
@@ -188,45 +182,20 @@ internal static unsafe class ShaderCompiler
         }
     }
 
-    private static uint Compile(Gl gl, uint stage, ShaderSource source)
+    private static uint Compile(GL gl, ShaderType stage, ShaderSource source)
     {
         uint shader = gl.CreateShader(stage);
-        var text = Gl.Utf8Z(source.Text);
-        fixed (byte* p = text)
-        {
-            byte* strings = p;
-            int length = text.Length - 1;
-            gl.ShaderSource(shader, 1, &strings, &length);
-        }
+        gl.ShaderSource(shader, source.Text);
         gl.CompileShader(shader);
-        int ok;
-        gl.GetShaderiv(shader, Gl.CompileStatus, &ok);
+        gl.GetShader(shader, ShaderParameterName.CompileStatus, out int ok);
         if (ok == 0)
         {
-            string log = ReadLog(gl, shader, isProgram: false);
+            string log = gl.GetShaderInfoLog(shader);
             gl.DeleteShader(shader);
-            throw new ShaderCompileException($"{source.Path}: compile failed:\n{source.MapCompilerLog(log)}");
+            throw new ShaderCompileException($"{source.Path}: compile failed:\n{source.MapCompilerLog(LogOrNote(log))}");
         }
         return shader;
     }
 
-    private static string ReadLog(Gl gl, uint id, bool isProgram)
-    {
-        int length;
-        if (isProgram)
-            gl.GetProgramiv(id, Gl.InfoLogLength, &length);
-        else
-            gl.GetShaderiv(id, Gl.InfoLogLength, &length);
-        if (length <= 1)
-            return "(the driver gave no log)";
-        var buffer = new byte[length];
-        fixed (byte* b = buffer)
-        {
-            if (isProgram)
-                gl.GetProgramInfoLog(id, length, &length, b);
-            else
-                gl.GetShaderInfoLog(id, length, &length, b);
-        }
-        return System.Text.Encoding.UTF8.GetString(buffer, 0, Math.Max(0, length));
-    }
+    private static string LogOrNote(string log) => string.IsNullOrWhiteSpace(log) ? "(the driver gave no log)" : log;
 }

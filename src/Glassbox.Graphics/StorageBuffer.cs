@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Glassbox.Graphics.Native;
+using Silk.NET.OpenGL;
 
 namespace Glassbox.Graphics;
 
@@ -20,9 +20,9 @@ public sealed unsafe class StorageBuffer : IDisposable
         uint id;
         gl.GenBuffers(1, &id);
         _id = id;
-        gl.BindBuffer(Gl.ShaderStorageBuffer, _id);
-        gl.BufferData(Gl.ShaderStorageBuffer, (nint)sizeInBytes, null, Gl.DynamicCopy);
-        gl.BindBuffer(Gl.ShaderStorageBuffer, 0);
+        gl.BindBuffer(GLEnum.ShaderStorageBuffer, _id);
+        gl.BufferData(GLEnum.ShaderStorageBuffer, (nuint)sizeInBytes, null, GLEnum.DynamicCopy);
+        gl.BindBuffer(GLEnum.ShaderStorageBuffer, 0);
     }
 
     public long SizeInBytes { get; }
@@ -35,10 +35,10 @@ public sealed unsafe class StorageBuffer : IDisposable
         var bytes = MemoryMarshal.AsBytes(data);
         CheckRange(offsetInBytes, bytes.Length);
         var gl = _context.Gl;
-        gl.BindBuffer(Gl.ShaderStorageBuffer, _id);
+        gl.BindBuffer(GLEnum.ShaderStorageBuffer, _id);
         fixed (byte* p = bytes)
-            gl.BufferSubData(Gl.ShaderStorageBuffer, (nint)offsetInBytes, bytes.Length, p);
-        gl.BindBuffer(Gl.ShaderStorageBuffer, 0);
+            gl.BufferSubData(GLEnum.ShaderStorageBuffer, (nint)offsetInBytes, (nuint)bytes.Length, p);
+        gl.BindBuffer(GLEnum.ShaderStorageBuffer, 0);
     }
 
     /// <summary>Sets the first <paramref name="count"/> 32-bit words to <paramref name="value"/> on the GPU.</summary>
@@ -46,9 +46,9 @@ public sealed unsafe class StorageBuffer : IDisposable
     {
         CheckRange(0, count * sizeof(uint));
         var gl = _context.Gl;
-        gl.BindBuffer(Gl.ShaderStorageBuffer, _id);
-        gl.ClearBufferSubData(Gl.ShaderStorageBuffer, Gl.R32ui, 0, (nint)(count * sizeof(uint)), Gl.RedInteger, Gl.UnsignedInt, &value);
-        gl.BindBuffer(Gl.ShaderStorageBuffer, 0);
+        gl.BindBuffer(GLEnum.ShaderStorageBuffer, _id);
+        gl.ClearBufferSubData(GLEnum.ShaderStorageBuffer, GLEnum.R32ui, 0, (nuint)(count * sizeof(uint)), GLEnum.RedInteger, GLEnum.UnsignedInt, &value);
+        gl.BindBuffer(GLEnum.ShaderStorageBuffer, 0);
     }
 
     /// <summary>Reads the buffer back into <paramref name="destination"/>; waits for the GPU writes before it.</summary>
@@ -57,11 +57,11 @@ public sealed unsafe class StorageBuffer : IDisposable
         var bytes = MemoryMarshal.AsBytes(destination);
         CheckRange(offsetInBytes, bytes.Length);
         var gl = _context.Gl;
-        gl.MemoryBarrier(Gl.BufferUpdateBarrierBit);
-        gl.BindBuffer(Gl.ShaderStorageBuffer, _id);
+        gl.MemoryBarrier(MemoryBarrierMask.BufferUpdateBarrierBit);
+        gl.BindBuffer(GLEnum.ShaderStorageBuffer, _id);
         fixed (byte* p = bytes)
-            gl.GetBufferSubData(Gl.ShaderStorageBuffer, (nint)offsetInBytes, bytes.Length, p);
-        gl.BindBuffer(Gl.ShaderStorageBuffer, 0);
+            gl.GetBufferSubData(GLEnum.ShaderStorageBuffer, (nint)offsetInBytes, (nuint)bytes.Length, p);
+        gl.BindBuffer(GLEnum.ShaderStorageBuffer, 0);
     }
 
     public void Dispose()

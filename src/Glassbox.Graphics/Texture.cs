@@ -1,4 +1,4 @@
-using Glassbox.Graphics.Native;
+using Silk.NET.OpenGL;
 
 namespace Glassbox.Graphics;
 
@@ -40,17 +40,17 @@ public sealed unsafe class Texture : IDisposable
     {
         context.CheckThread();
         var gl = context.Gl;
-        if (id == 0 || gl.IsTexture(id) == 0)
+        if (id == 0 || !gl.IsTexture(id))
             throw new GlassboxException($"{id} is not a texture of this OpenGL context; pass the name (id) of an RGBA8 texture the engine created.");
-        int previous = gl.GetInteger(Gl.TextureBinding2D);
-        gl.BindTexture(Gl.Texture2D, id);
+        int previous = gl.GetInteger(GLEnum.TextureBinding2D);
+        gl.BindTexture(GLEnum.Texture2D, id);
         int w, h, format;
-        gl.GetTexLevelParameteriv(Gl.Texture2D, 0, Gl.TextureWidth, &w);
-        gl.GetTexLevelParameteriv(Gl.Texture2D, 0, Gl.TextureHeight, &h);
-        gl.GetTexLevelParameteriv(Gl.Texture2D, 0, Gl.TextureInternalFormat, &format);
-        gl.BindTexture(Gl.Texture2D, (uint)previous);
-        if (w != width || h != height || format != (int)Gl.Rgba8)
-            throw new GlassboxException($"Texture {id} is {w}×{h} with internal format 0x{format:X}; Glassbox renders into a {width}×{height} RGBA8 (0x{Gl.Rgba8:X}) 2D texture. Create it with glTexStorage2D(GL_TEXTURE_2D, 1, GL_RGBA8, {width}, {height}).");
+        gl.GetTexLevelParameter(GLEnum.Texture2D, 0, GLEnum.TextureWidth, &w);
+        gl.GetTexLevelParameter(GLEnum.Texture2D, 0, GLEnum.TextureHeight, &h);
+        gl.GetTexLevelParameter(GLEnum.Texture2D, 0, GLEnum.TextureInternalFormat, &format);
+        gl.BindTexture(GLEnum.Texture2D, (uint)previous);
+        if (w != width || h != height || format != (int)GLEnum.Rgba8)
+            throw new GlassboxException($"Texture {id} is {w}×{h} with internal format 0x{format:X}; Glassbox renders into a {width}×{height} RGBA8 (0x{(int)GLEnum.Rgba8:X}) 2D texture. Create it with glTexStorage2D(GL_TEXTURE_2D, 1, GL_RGBA8, {width}, {height}).");
         return new Texture(context, id, width, height);
     }
 
@@ -68,13 +68,13 @@ public sealed unsafe class Texture : IDisposable
         uint id;
         gl.GenTextures(1, &id);
         _id = id;
-        gl.BindTexture(Gl.Texture2D, id);
-        gl.TexStorage2D(Gl.Texture2D, 1, format == TextureFormat.Rgba8 ? Gl.Rgba8 : Gl.R8, width, height);
-        gl.TexParameteri(Gl.Texture2D, Gl.TextureMinFilter, (int)Gl.Nearest);
-        gl.TexParameteri(Gl.Texture2D, Gl.TextureMagFilter, (int)Gl.Nearest);
-        gl.TexParameteri(Gl.Texture2D, Gl.TextureWrapS, (int)Gl.ClampToEdge);
-        gl.TexParameteri(Gl.Texture2D, Gl.TextureWrapT, (int)Gl.ClampToEdge);
-        gl.BindTexture(Gl.Texture2D, 0);
+        gl.BindTexture(GLEnum.Texture2D, id);
+        gl.TexStorage2D(GLEnum.Texture2D, 1, format == TextureFormat.Rgba8 ? GLEnum.Rgba8 : GLEnum.R8, (uint)width, (uint)height);
+        gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMinFilter, (int)GLEnum.Nearest);
+        gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureMagFilter, (int)GLEnum.Nearest);
+        gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureWrapS, (int)GLEnum.ClampToEdge);
+        gl.TexParameter(GLEnum.Texture2D, GLEnum.TextureWrapT, (int)GLEnum.ClampToEdge);
+        gl.BindTexture(GLEnum.Texture2D, 0);
     }
 
     public int Width { get; }
@@ -104,10 +104,10 @@ public sealed unsafe class Texture : IDisposable
     {
         Check(TextureFormat.Rgba8, (int)Math.Min(int.MaxValue, pixels.SizeInBytes / 4));
         var gl = _context.Gl;
-        gl.MemoryBarrier(Gl.PixelBufferBarrierBit | Gl.TextureUpdateBarrierBit);
-        gl.BindBuffer(Gl.PixelUnpackBuffer, pixels.Id);
+        gl.MemoryBarrier(MemoryBarrierMask.PixelBufferBarrierBit | MemoryBarrierMask.TextureUpdateBarrierBit);
+        gl.BindBuffer(GLEnum.PixelUnpackBuffer, pixels.Id);
         SubImage(null);
-        gl.BindBuffer(Gl.PixelUnpackBuffer, 0);
+        gl.BindBuffer(GLEnum.PixelUnpackBuffer, 0);
     }
 
     public void Dispose()
@@ -124,10 +124,10 @@ public sealed unsafe class Texture : IDisposable
     private void SubImage(void* data)
     {
         var gl = _context.Gl;
-        gl.PixelStorei(Gl.UnpackAlignment, 1);
-        gl.BindTexture(Gl.Texture2D, _id);
-        gl.TexSubImage2D(Gl.Texture2D, 0, 0, 0, Width, Height, Format == TextureFormat.Rgba8 ? Gl.Rgba : Gl.Red, Gl.UnsignedByte, data);
-        gl.BindTexture(Gl.Texture2D, 0);
+        gl.PixelStore(GLEnum.UnpackAlignment, 1);
+        gl.BindTexture(GLEnum.Texture2D, _id);
+        gl.TexSubImage2D(GLEnum.Texture2D, 0, 0, 0, (uint)Width, (uint)Height, Format == TextureFormat.Rgba8 ? GLEnum.Rgba : GLEnum.Red, GLEnum.UnsignedByte, data);
+        gl.BindTexture(GLEnum.Texture2D, 0);
     }
 
     private void Check(TextureFormat format, int count)
@@ -163,11 +163,11 @@ public sealed unsafe class Framebuffer : IDisposable
         uint id;
         gl.GenFramebuffers(1, &id);
         _id = id;
-        gl.BindFramebuffer(Gl.Framebuffer, id);
-        gl.FramebufferTexture2D(Gl.Framebuffer, Gl.ColorAttachment0, Gl.Texture2D, Color.Id, 0);
-        uint status = gl.CheckFramebufferStatus(Gl.Framebuffer);
-        gl.BindFramebuffer(Gl.Framebuffer, 0);
-        if (status != Gl.FramebufferComplete)
+        gl.BindFramebuffer(GLEnum.Framebuffer, id);
+        gl.FramebufferTexture2D(GLEnum.Framebuffer, GLEnum.ColorAttachment0, GLEnum.Texture2D, Color.Id, 0);
+        var status = gl.CheckFramebufferStatus(GLEnum.Framebuffer);
+        gl.BindFramebuffer(GLEnum.Framebuffer, 0);
+        if (status != GLEnum.FramebufferComplete)
         {
             Dispose();
             throw new GlassboxException($"The driver cannot render into a {width}×{height} RGBA8 framebuffer (status 0x{status:X}).");
@@ -183,8 +183,8 @@ public sealed unsafe class Framebuffer : IDisposable
     internal void Bind()
     {
         ObjectDisposedException.ThrowIf(_id == 0, this);
-        _context.Gl.BindFramebuffer(Gl.Framebuffer, _id);
-        _context.Gl.Viewport(0, 0, Width, Height);
+        _context.Gl.BindFramebuffer(GLEnum.Framebuffer, _id);
+        _context.Gl.Viewport(0, 0, (uint)Width, (uint)Height);
     }
 
     /// <summary>Reads the pixels back, row 0 at the top (GL's bottom-up rows are flipped here, at the GL boundary).</summary>
@@ -194,10 +194,10 @@ public sealed unsafe class Framebuffer : IDisposable
         var image = new RgbaImage(Width, Height);
         var gl = _context.Gl;
         Bind();
-        gl.PixelStorei(Gl.PackAlignment, 1);
+        gl.PixelStore(GLEnum.PackAlignment, 1);
         fixed (uint* p = image.Pixels)
-            gl.ReadPixels(0, 0, Width, Height, Gl.Rgba, Gl.UnsignedByte, p);
-        gl.BindFramebuffer(Gl.Framebuffer, 0);
+            gl.ReadPixels(0, 0, (uint)Width, (uint)Height, GLEnum.Rgba, GLEnum.UnsignedByte, p);
+        gl.BindFramebuffer(GLEnum.Framebuffer, 0);
         var row = new uint[Width];
         for (int y = 0; y < Height / 2; y++)
         {

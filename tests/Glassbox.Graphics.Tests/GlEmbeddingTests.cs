@@ -1,3 +1,5 @@
+using GL = Silk.NET.OpenGL.GL;
+using GLEnum = Silk.NET.OpenGL.GLEnum;
 using Glassbox.Graphics;
 using Glassbox.Graphics.Native;
 using Glassbox.Visualisation;
@@ -14,40 +16,40 @@ public unsafe class GlEmbeddingTests
     private static BakedFont Font => FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
 
     /// <summary>Every value in <see cref="GlEmbedding.RestoredState"/>, read back from the context.</summary>
-    private static string State(Gl gl)
+    private static string State(GL gl)
     {
-        int I(uint name) => gl.GetInteger(name);
-        int active = I(Gl.ActiveTextureState);
-        int activeBinding = I(Gl.TextureBinding2D);
-        gl.ActiveTexture(Gl.Texture0);
-        int unit0 = I(Gl.TextureBinding2D);
-        gl.ActiveTexture((uint)active);
+        int I(GLEnum name) => gl.GetInteger(name);
+        int active = I(GLEnum.ActiveTexture);
+        int activeBinding = I(GLEnum.TextureBinding2D);
+        gl.ActiveTexture(GLEnum.Texture0);
+        int unit0 = I(GLEnum.TextureBinding2D);
+        gl.ActiveTexture((GLEnum)active);
         int* viewport = stackalloc int[4], mask = stackalloc int[4];
         float* clear = stackalloc float[4];
-        gl.GetIntegerv(Gl.ViewportState, viewport);
-        gl.GetIntegerv(Gl.ColorWritemask, mask);
-        gl.GetFloatv(Gl.ColorClearValue, clear);
+        gl.GetInteger(GLEnum.Viewport, viewport);
+        gl.GetInteger(GLEnum.ColorWritemask, mask);
+        gl.GetFloat(GLEnum.ColorClearValue, clear);
         // Indexed storage bindings 0–4: the draw list binds 0, the overlay pass 0 to 4.
         var storage = new List<string>();
         for (uint index = 0; index < 5; index++)
         {
             int buffer;
             long start, size;
-            gl.GetIntegeri_v(Gl.ShaderStorageBufferBinding, index, &buffer);
-            gl.GetInteger64i_v(Gl.ShaderStorageBufferStart, index, &start);
-            gl.GetInteger64i_v(Gl.ShaderStorageBufferSize, index, &size);
+            gl.GetInteger(GLEnum.ShaderStorageBufferBinding, index, &buffer);
+            gl.GetInteger64(GLEnum.ShaderStorageBufferStart, index, &start);
+            gl.GetInteger64(GLEnum.ShaderStorageBufferSize, index, &size);
             storage.Add($"ssbo[{index}] {buffer} +{start} ({size})");
         }
-        uint[] switches = [Gl.Blend, Gl.ScissorTest, Gl.DepthTest, Gl.StencilTest, Gl.CullFace, Gl.FramebufferSrgb];
+        GLEnum[] switches = [GLEnum.Blend, GLEnum.ScissorTest, GLEnum.DepthTest, GLEnum.StencilTest, GLEnum.CullFace, GLEnum.FramebufferSrgb];
         return string.Join(", ",
-            $"draw fb {I(Gl.DrawFramebufferBinding)}", $"read fb {I(Gl.ReadFramebufferBinding)}", $"program {I(Gl.CurrentProgram)}",
-            $"vao {I(Gl.VertexArrayBinding)}", $"active unit {active - Gl.Texture0}", $"texture on it {activeBinding}", $"texture on unit 0 {unit0}",
-            $"unpack buffer {I(Gl.PixelUnpackBufferBinding)}", $"ssbo {I(Gl.ShaderStorageBufferBinding)}", string.Join(", ", storage),
-            $"alignment {I(Gl.UnpackAlignment)}/{I(Gl.PackAlignment)}",
-            $"blend {I(Gl.BlendSrcRgb):X} {I(Gl.BlendDstRgb):X} {I(Gl.BlendSrcAlpha):X} {I(Gl.BlendDstAlpha):X}",
+            $"draw fb {I(GLEnum.DrawFramebufferBinding)}", $"read fb {I(GLEnum.ReadFramebufferBinding)}", $"program {I(GLEnum.CurrentProgram)}",
+            $"vao {I(GLEnum.VertexArrayBinding)}", $"active unit {active - (int)GLEnum.Texture0}", $"texture on it {activeBinding}", $"texture on unit 0 {unit0}",
+            $"unpack buffer {I(GLEnum.PixelUnpackBufferBinding)}", $"ssbo {I(GLEnum.ShaderStorageBufferBinding)}", string.Join(", ", storage),
+            $"alignment {I(GLEnum.UnpackAlignment)}/{I(GLEnum.PackAlignment)}",
+            $"blend {I(GLEnum.BlendSrcRgb):X} {I(GLEnum.BlendDstRgb):X} {I(GLEnum.BlendSrcAlpha):X} {I(GLEnum.BlendDstAlpha):X}",
             $"viewport {viewport[0]} {viewport[1]} {viewport[2]} {viewport[3]}", $"mask {mask[0]}{mask[1]}{mask[2]}{mask[3]}",
             $"clear {clear[0]} {clear[1]} {clear[2]} {clear[3]}",
-            $"on {string.Concat(switches.Select(s => gl.IsEnabled(s) != 0 ? "1" : "0"))}");
+            $"on {string.Concat(switches.Select(s => gl.IsEnabled(s) ? "1" : "0"))}");
     }
 
     [Test]
@@ -65,27 +67,27 @@ public unsafe class GlEmbeddingTests
         gl.GenVertexArrays(1, &vao);
 
         // A game's state mid-frame, chosen so that each would spoil Glassbox's drawing if left alone.
-        gl.BindFramebuffer(Gl.Framebuffer, engineFramebuffer.Id);
+        gl.BindFramebuffer(GLEnum.Framebuffer, engineFramebuffer.Id);
         gl.Viewport(3, 4, 50, 60);
         engineProgram.Use();
         gl.BindVertexArray(vao);
-        gl.ActiveTexture(Gl.Texture0);
-        gl.BindTexture(Gl.Texture2D, otherTexture.Id);
-        gl.ActiveTexture(Gl.Texture0 + 3);
-        gl.BindTexture(Gl.Texture2D, otherTexture.Id);
-        gl.BindBufferRange(Gl.ShaderStorageBuffer, 0, engineBuffer.Id, 256, 512);
-        gl.BindBufferBase(Gl.ShaderStorageBuffer, 1, engineBuffer.Id);
-        gl.BindBufferRange(Gl.ShaderStorageBuffer, 3, engineBuffer.Id, 512, 256);
-        gl.BindBufferBase(Gl.ShaderStorageBuffer, 4, engineBuffer.Id);
-        gl.BindBuffer(Gl.ShaderStorageBuffer, engineBuffer.Id);
-        gl.PixelStorei(Gl.UnpackAlignment, 8);
-        gl.PixelStorei(Gl.PackAlignment, 2);
-        gl.Enable(Gl.Blend);
-        gl.BlendFuncSeparate(Gl.One, Gl.One, Gl.One, Gl.Zero);
-        gl.Enable(Gl.ScissorTest);
-        gl.Enable(Gl.CullFace);
-        gl.Enable(Gl.DepthTest);
-        gl.ColorMask(1, 0, 1, 0);
+        gl.ActiveTexture(GLEnum.Texture0);
+        gl.BindTexture(GLEnum.Texture2D, otherTexture.Id);
+        gl.ActiveTexture(GLEnum.Texture0 + 3);
+        gl.BindTexture(GLEnum.Texture2D, otherTexture.Id);
+        gl.BindBufferRange(GLEnum.ShaderStorageBuffer, 0, engineBuffer.Id, 256, 512);
+        gl.BindBufferBase(GLEnum.ShaderStorageBuffer, 1, engineBuffer.Id);
+        gl.BindBufferRange(GLEnum.ShaderStorageBuffer, 3, engineBuffer.Id, 512, 256);
+        gl.BindBufferBase(GLEnum.ShaderStorageBuffer, 4, engineBuffer.Id);
+        gl.BindBuffer(GLEnum.ShaderStorageBuffer, engineBuffer.Id);
+        gl.PixelStore(GLEnum.UnpackAlignment, 8);
+        gl.PixelStore(GLEnum.PackAlignment, 2);
+        gl.Enable(GLEnum.Blend);
+        gl.BlendFuncSeparate(GLEnum.One, GLEnum.One, GLEnum.One, GLEnum.Zero);
+        gl.Enable(GLEnum.ScissorTest);
+        gl.Enable(GLEnum.CullFace);
+        gl.Enable(GLEnum.DepthTest);
+        gl.ColorMask(true, false, true, false);
         gl.ClearColor(0.1f, 0.2f, 0.3f, 0.4f);
         string before = State(gl);
 
@@ -110,8 +112,8 @@ public unsafe class GlEmbeddingTests
             using var readBack = new Framebuffer(engine, Texture.Wrap(engine, engineTexture.Id, 320, 200));
             var pixels = readBack.Read();
             // (Reading back is the test's doing: the engine's state goes back for the next frame's check.)
-            gl.BindFramebuffer(Gl.Framebuffer, engineFramebuffer.Id);
-            gl.PixelStorei(Gl.PackAlignment, 2);
+            gl.BindFramebuffer(GLEnum.Framebuffer, engineFramebuffer.Id);
+            gl.PixelStore(GLEnum.PackAlignment, 2);
             gl.Viewport(3, 4, 50, 60);
             var comparison = new ImageComparer { PixelThreshold = 1, MaxDifferentFraction = 0, MaxMeanDifference = 0.05 }.Compare(canvas.RenderOnCpu(), pixels);
             Assert.That(comparison.DifferentPixels, Is.Zero, $"frame {frame}: {comparison}");
