@@ -69,6 +69,11 @@ public sealed class ModelSession : IDisposable
         var attempts = ImmutableArray.CreateBuilder<ProviderAttempt>();
         foreach (var provider in options.Providers)
         {
+            if (provider == ExecutionProvider.WebGpu && VulkanProbe.WhyWebGpuCannotRun is { } noVulkan)
+            {
+                attempts.Add(new ProviderAttempt(provider, false, noVulkan));
+                continue;
+            }
             SessionOptions? sessionOptions = null;
             try
             {

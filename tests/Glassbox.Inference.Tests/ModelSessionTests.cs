@@ -127,6 +127,32 @@ public class ModelSessionTests
     }
 
     [Test]
+    public void Without_a_hardware_vulkan_device_webgpu_is_skipped_with_the_probes_reason()
+    {
+        using var session = ModelSession.Open(_fixture.ModelPath, CpuOnly with { Providers = [ExecutionProvider.WebGpu, ExecutionProvider.Cpu] });
+        var webGpu = session.Providers.Attempts[0];
+        TestContext.Out.WriteLine(session.Providers.ToString());
+        if (VulkanProbe.WhyWebGpuCannotRun is { } reason)
+        {
+            Assert.That(webGpu, Is.EqualTo(new ProviderAttempt(ExecutionProvider.WebGpu, false, reason)));
+            Assert.That(reason, Does.Contain("Vulkan"));
+        }
+        else if (OperatingSystem.IsLinux())
+        {
+            Assert.That(HasHardwareVulkanDriver(), Is.True, "the probe lets WebGPU try only where a GPU driver is installed");
+        }
+        if (OperatingSystem.IsLinux() && !HasHardwareVulkanDriver())
+            Assert.That(VulkanProbe.WhyWebGpuCannotRun, Is.Not.Null, "no Vulkan driver manifest but for software ones: the probe must say so");
+    }
+
+    /// <summary>A Vulkan driver manifest other than Mesa's software lavapipe, where the loader looks for them.</summary>
+    private static bool HasHardwareVulkanDriver() =>
+        new[] { "/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d", "/usr/local/share/vulkan/icd.d" }
+            .Where(Directory.Exists)
+            .SelectMany(d => Directory.GetFiles(d, "*.json"))
+            .Any(f => !Path.GetFileName(f).StartsWith("lvp_", StringComparison.Ordinal));
+
+    [Test]
     public void Forcing_a_provider_the_build_lacks_is_a_clear_error()
     {
         if (OperatingSystem.IsWindows())
