@@ -34,7 +34,7 @@ internal static class EndToEnd
         int threads = Argument(args, "--threads", 1);
         var (scene, canvas, inference) = BenchScene.Build(threads, model);
         using var _ = scene;
-        var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
+        var font = BakedFont.Default;
         var record = new SceneCanvas(BenchScene.Width, BenchScene.Height, font);
         GlContext? gl = null;
         SceneCanvasRenderer? gpu = null;

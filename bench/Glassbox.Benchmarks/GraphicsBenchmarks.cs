@@ -33,7 +33,7 @@ public class GraphicsBenchmarks
         _atlas = new FeatureAtlasPass(_gl, shaders);
         _overlay = new HeatmapOverlayPass(_gl, shaders);
         _renderer = new DrawListRenderer(_gl, shaders);
-        _view = new LiveView(_gl, shaders, FontBaker.Bake(FontBaker.DefaultFontPath, 16f));
+        _view = new LiveView(_gl, shaders, BakedFont.Default);
         _frameTexture = new Texture(_gl, 640, 480);
         _empty = new Framebuffer(_gl, 1280, 720);
         var random = new Random(3);

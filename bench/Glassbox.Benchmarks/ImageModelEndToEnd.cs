@@ -42,7 +42,7 @@ internal static class ImageModelEndToEnd
             throw new GlassboxException(problem);
 
         GlContext? gl = GlContext.DisplayAvailable ? GlContext.CreateOffscreen() : null;
-        var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
+        var font = BakedFont.Default;
         var gpu = gl is null ? null : new SceneCanvasRenderer(gl, ShaderLibrary.FindDefault(), font, 640, 360);
         string renderer = gl is null ? "CPU rasteriser" : $"GPU offscreen: {gl.Renderer}";
         var canvas = gpu?.CreateCanvas() ?? new SceneCanvas(640, 360, font);

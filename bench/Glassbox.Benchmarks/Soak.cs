@@ -42,7 +42,7 @@ internal static class Soak
             return 2;
         }
         using var gl = GlContext.CreateOffscreen();
-        var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
+        var font = BakedFont.Default;
         using var gpu = new SceneCanvasRenderer(gl, ShaderLibrary.FindDefault(), font, BenchScene.Width, BenchScene.Height);
         var canvas = gpu.CreateCanvas();
         using var feedGpu = new SceneCanvasRenderer(gl, ShaderLibrary.FindDefault(), font, 320, 240);

@@ -66,7 +66,7 @@ static int Run(int frames, FileInfo? screenshot, FileInfo recording, string ep)
     if (inference.Status is { } problem)
         throw new GlassboxException(problem);
     using var glassbox = GlEmbedding.IntoTexture(game.GetProcAddress, texture, TextureSize, TextureSize,
-        ShaderLibrary.FindDefault(), FontBaker.Bake(FontBaker.DefaultFontPath, 16f));
+        ShaderLibrary.FindDefault(), BakedFont.Default);
     var canvas = glassbox.CreateCanvas(clearColor: 0xFF282018u);
     Console.WriteLine($"Game     {glassbox.Context.Renderer}, OpenGL {glassbox.Context.Version.Split(' ')[0]}; Glassbox draws into texture {texture} ({TextureSize}×{TextureSize})");
 

@@ -132,7 +132,7 @@ internal static class HeadlessDemo
 
         public static FrameRenderer Create(bool forceCpu)
         {
-            var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
+            var font = BakedFont.Default;
             string why = forceCpu ? "--cpu-render" : "no display, so no OpenGL context (run under xvfb-run -a for the GPU path)";
             if (!forceCpu && GlContext.DisplayAvailable)
             {

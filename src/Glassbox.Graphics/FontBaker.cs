@@ -43,7 +43,8 @@ public static class FontBaker
             if (result > 0)
             {
                 var glyphs = chars.Select(c => new BakedGlyph(c.X0, c.Y0, c.X1, c.Y1, c.XOffset, c.YOffset, c.XAdvance)).ToImmutableArray();
-                return new BakedFont(pixelHeight, size, size, pixels, FirstCharacter, glyphs);
+                string source = $"{Path.GetFileName(ttfPath)} (SHA-256 {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(font))}) at {pixelHeight} px";
+                return new BakedFont(pixelHeight, size, size, pixels, FirstCharacter, glyphs, source);
             }
             if (result == 0)
                 throw new GlassboxException($"'{ttfPath}' is not a TrueType font stb_truetype can read.");

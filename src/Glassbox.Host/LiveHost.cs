@@ -106,7 +106,7 @@ public sealed class LiveHost : IDisposable
         var window = GlWindow.Create(options.Window);
         try
         {
-            var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
+            var font = BakedFont.Default;
             var renderer = new SceneCanvasRenderer(window.Context, ShaderLibrary.FindDefault(), font, options.SceneWidth, options.SceneHeight);
             return new LiveHost(scene, window, renderer, options, exitChord);
         }

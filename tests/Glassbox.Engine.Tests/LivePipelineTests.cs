@@ -78,7 +78,7 @@ public class LivePipelineTests
             scene.Update(Frame(frame));
             Thread.Sleep(2);
         }
-        var canvas = new SceneCanvas(600, 400, Glassbox.Graphics.FontBaker.Bake(Glassbox.Graphics.FontBaker.DefaultFontPath, 16f));
+        var canvas = new SceneCanvas(600, 400, BakedFont.Default);
         canvas.Begin();
         scene.Render(canvas);
         var picture = canvas.RenderOnCpu();
@@ -134,7 +134,7 @@ public class LivePipelineTests
         scene.Find("Input")!.Get<DrawingCanvasInput>()!.AddStroke(Seven);
         // The stats panel formats its figures a few times a second by design; here it keeps its first text.
         scene.Find("Stats")!.Get<StatsPanel>()!.RefreshSeconds = 1e6f;
-        var canvas = new SceneCanvas(640, 480, Glassbox.Graphics.FontBaker.Bake(Glassbox.Graphics.FontBaker.DefaultFontPath, 16f));
+        var canvas = new SceneCanvas(640, 480, BakedFont.Default);
         long frame = 0;
         var timer = Stopwatch.StartNew();
         while (inference.Latest is null && timer.Elapsed < TimeSpan.FromSeconds(20))
@@ -169,7 +169,7 @@ public class LivePipelineTests
         var drawing = scene.Find("Input")!.Get<DrawingCanvasInput>()!;
         drawing.AddStroke(Seven);
         scene.Find("Stats")!.Get<StatsPanel>()!.RefreshSeconds = 1e6f;
-        var canvas = new SceneCanvas(640, 480, Glassbox.Graphics.FontBaker.Bake(Glassbox.Graphics.FontBaker.DefaultFontPath, 16f));
+        var canvas = new SceneCanvas(640, 480, BakedFont.Default);
         // The drawing changes before every frame: a bar under the 7, then undone (the edits themselves are
         // the person's, made outside the frame). Each frame prepares the new drawing and submits it, and
         // draws whatever result the inference thread has published by then.

@@ -13,7 +13,7 @@ namespace Glassbox.Tests;
 [Category(TestCategories.Gpu)]
 public unsafe class GlEmbeddingTests
 {
-    private static BakedFont Font => FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
+    private static BakedFont Font => BakedFont.Default;
 
     /// <summary>Every value in <see cref="GlEmbedding.RestoredState"/>, read back from the context.</summary>
     private static string State(GL gl)

@@ -19,7 +19,7 @@ public class GlWindowTests
     {
         using var window = GlWindow.Create(GlWindowOptions.Default with { Width = 320, Height = 200, VSync = false, Title = "Glassbox test" });
         Assert.That(window.FramebufferSize, Is.EqualTo((320, 200)));
-        var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
+        var font = BakedFont.Default;
         using var renderer = new SceneCanvasRenderer(window.Context, new ShaderLibrary(RepoPaths.Shaders), font, 640, 360);
         var canvas = renderer.CreateCanvas();
         for (int frame = 0; frame < 3; frame++)

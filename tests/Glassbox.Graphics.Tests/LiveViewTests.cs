@@ -48,7 +48,7 @@ public class LiveViewTests
     public void Composed_live_view_matches_its_reference_image()
     {
         using var gl = GlContext.CreateOffscreen();
-        var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
+        var font = BakedFont.Default;
         using var view = new LiveView(gl, new ShaderLibrary(RepoPaths.Shaders), font);
         view.Render(Scene(), HeatmapOverlayOptions.Default with { Upsampling = Upsampling.Bicubic, ContourLevel = 0.5f },
             FeatureAtlasOptions.Default with { Gutter = 2 });
@@ -62,7 +62,7 @@ public class LiveViewTests
     public void The_cpu_renders_the_same_live_view_as_the_gpu()
     {
         using var gl = GlContext.CreateOffscreen();
-        var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
+        var font = BakedFont.Default;
         var overlay = HeatmapOverlayOptions.Default with { Upsampling = Upsampling.Bicubic, ContourLevel = 0.5f };
         var atlas = FeatureAtlasOptions.Default with { Gutter = 2 };
         using var view = new LiveView(gl, new ShaderLibrary(RepoPaths.Shaders), font);

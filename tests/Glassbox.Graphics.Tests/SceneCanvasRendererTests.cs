@@ -10,7 +10,7 @@ public class SceneCanvasRendererTests
     public void The_gpu_draws_a_scene_canvas_frame_as_the_cpu_does()
     {
         using var gl = GlContext.CreateOffscreen();
-        var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
+        var font = BakedFont.Default;
         using var renderer = new SceneCanvasRenderer(gl, new ShaderLibrary(RepoPaths.Shaders), font, 320, 200);
         var canvas = renderer.CreateCanvas();
         var paper = new RgbaImage(28, 28);
@@ -43,7 +43,7 @@ public class SceneCanvasRendererTests
     public void Drawing_frames_with_a_changing_overlay_allocates_nothing()
     {
         using var gl = GlContext.CreateOffscreen();
-        var font = FontBaker.Bake(FontBaker.DefaultFontPath, 16f);
+        var font = BakedFont.Default;
         using var renderer = new SceneCanvasRenderer(gl, new ShaderLibrary(RepoPaths.Shaders), font, 320, 200);
         var canvas = renderer.CreateCanvas();
         var paper = new RgbaImage(28, 28);

@@ -42,6 +42,23 @@ public class NetStandardBuildTests
             Is.EqualTo(".NETStandard,Version=v2.0"));
     }
 
+    /// <summary>
+    /// What the README tells Unity users to do without GL: draw the live view on the CPU. The shipped font
+    /// comes from Core itself, so this needs no native library; the picture is the one the net10.0 build
+    /// draws (its test compares the same reference), decoded here with StbImageSharp.
+    /// </summary>
+    [Test]
+    public void A_scene_canvas_draws_on_the_cpu_with_the_shipped_font_as_the_net10_build_does()
+    {
+        var actual = CanvasSpecimen.Draw();
+        var reference = StbImageSharp.ImageResult.FromMemory(
+            File.ReadAllBytes(RepoPaths.Fixture("reference-images", CanvasSpecimen.ReferenceName + ".png")), StbImageSharp.ColorComponents.RedGreenBlueAlpha);
+        Assert.That((actual.Width, actual.Height), Is.EqualTo((reference.Width, reference.Height)));
+        var expected = new uint[actual.Pixels.Length];
+        Buffer.BlockCopy(reference.Data, 0, expected, 0, reference.Data.Length);
+        Assert.That(actual.Pixels, Is.EqualTo(expected));
+    }
+
     [Test]
     public void They_explain_mnist_digits_bit_identically_to_the_net10_build()
     {

@@ -3,6 +3,7 @@ using Glassbox.Engine;
 using Glassbox.Examples.EngineEmbedding;
 using Glassbox.Graphics;
 using Glassbox.Media;
+using Glassbox.Visualisation;
 
 namespace Glassbox.Tests;
 
@@ -23,7 +24,7 @@ public class PublicApiTests
         input.Add(new AttributionOverlay { X = 10, Y = 10, Size = 300, Opacity = 0.5f });
         Assert.That(inference.Status, Is.Null);
 
-        using var glassbox = GlEmbedding.IntoTexture(game.GetProcAddress, texture, 320, 320, ShaderLibrary.FindDefault(), FontBaker.Bake(FontBaker.DefaultFontPath, 16f));
+        using var glassbox = GlEmbedding.IntoTexture(game.GetProcAddress, texture, 320, 320, ShaderLibrary.FindDefault(), BakedFont.Default);
         var view = glassbox.CreateCanvas(clearColor: 0xFF000000u);
 
         // The engine's pointer code draws a 1 on the canvas, point by point.

@@ -9,10 +9,13 @@ public readonly record struct PixelRect(int X, int Y, int Width, int Height)
     public int Bottom => Y + Height;
 }
 
-/// <summary>A font rasterised once into an 8-bit coverage atlas (stb_truetype's baker) with per-glyph metrics.</summary>
+/// <summary>
+/// A font rasterised once into an 8-bit coverage atlas (stb_truetype's baker) with per-glyph metrics.
+/// <see cref="Default"/> ships pre-baked, so drawing text on the CPU needs no native library and no font file.
+/// </summary>
 public sealed class BakedFont
 {
-    public BakedFont(float pixelHeight, int atlasWidth, int atlasHeight, byte[] coverage, int firstCharacter, ImmutableArray<BakedGlyph> glyphs)
+    public BakedFont(float pixelHeight, int atlasWidth, int atlasHeight, byte[] coverage, int firstCharacter, ImmutableArray<BakedGlyph> glyphs, string source = "")
     {
         if (coverage.Length != atlasWidth * atlasHeight)
             throw new ArgumentException($"{coverage.Length} coverage bytes for a {atlasWidth}×{atlasHeight} atlas.");
@@ -22,7 +25,26 @@ public sealed class BakedFont
         Coverage = coverage;
         FirstCharacter = firstCharacter;
         Glyphs = glyphs;
+        Source = source;
     }
+
+    private static readonly Lazy<BakedFont> DefaultFont = new(() =>
+    {
+        using var stream = typeof(BakedFont).Assembly.GetManifestResourceStream(DefaultFontResource)
+            ?? throw new GlassboxException($"The default font ({DefaultFontResource}) is missing from {typeof(BakedFont).Assembly.GetName().Name}; the build is incomplete.");
+        return BakedFontFile.Read(stream, DefaultFontResource);
+    });
+
+    private const string DefaultFontResource = "Glassbox.DefaultFont.gbfont";
+
+    /// <summary>
+    /// DejaVu Sans at 16 px, the font the demo, the kiosk and the embedding example draw with, baked by
+    /// tools/bake-default-font.sh and shipped inside this assembly.
+    /// </summary>
+    public static BakedFont Default => DefaultFont.Value;
+
+    /// <summary>Where the atlas came from (font file and its SHA-256), or empty.</summary>
+    public string Source { get; }
 
     public float PixelHeight { get; }
     public int AtlasWidth { get; }
