@@ -9,9 +9,9 @@
 set -euo pipefail
 
 RUNTIME_PACKAGES=(
-    libglfw3 libgl1-mesa-dri libegl1 libstb0       # window, OpenGL (Mesa), image files
+    libglfw3 libgl1-mesa-dri libegl1                # window, OpenGL (Mesa)
     libgstreamer1.0-0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good  # cameras and video
-    fonts-dejavu-core                               # the font labels and panels are drawn with
+    libstb0 fonts-dejavu-core                       # baking font atlases (FontBaker); the default one ships pre-baked
     libvulkan1                                      # the Vulkan loader the WebGPU provider uses on GPU machines
 )
 TEST_PACKAGES=(xvfb xauth glslang-tools gstreamer1.0-tools xdotool)

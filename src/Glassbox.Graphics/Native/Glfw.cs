@@ -83,7 +83,10 @@ internal static unsafe class Glfw
         if (lib == IntPtr.Zero)
         {
             throw new GlassboxException(
-                $"GLFW 3.3 was not found ({string.Join(", ", names)}). On Debian run tools/setup.sh (it installs libglfw3); elsewhere install GLFW 3.3 or newer.");
+                $"GLFW 3.3 was not found ({string.Join(", ", names)}). " + (OperatingSystem.IsWindows()
+                    ? "Download the 64-bit Windows binaries from https://www.glfw.org/download and put lib-vc2022/glfw3.dll beside the program."
+                    : OperatingSystem.IsMacOS() ? "Install it with Homebrew: brew install glfw."
+                    : "On Debian run tools/setup.sh (it installs libglfw3); elsewhere install GLFW 3.3 or newer from the distribution."));
         }
         IntPtr F(string name) => NativeLibrary.GetExport(lib, name);
         return new Api
