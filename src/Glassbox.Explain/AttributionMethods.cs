@@ -11,7 +11,8 @@ public static class AttributionMethods
     public static ImmutableArray<string> Names { get; } =
     [
         "cam", "grad-cam", "grad-cam++", "xgrad-cam", "layer-cam", "eigen-cam", "score-cam", "ablation-cam",
-        "gradient", "gradient-x-input", "smoothgrad", "integrated-gradients", "occlusion", "rise", "attention-rollout",
+        "gradient", "gradient-x-input", "smoothgrad", "integrated-gradients", "guided-backprop", "deconvnet", "guided-grad-cam",
+        "occlusion", "rise", "attention-rollout",
     ];
 
     /// <summary>
@@ -47,6 +48,9 @@ public static class AttributionMethods
             "gradient-x-input" or "gradientxinput" or "input-x-gradient" => new GradientTimesInput(),
             "smoothgrad" => new SmoothGrad(reader.Int("samples", 25), reader.Float("noise", 0.15f), reader.Int("seed", 0)),
             "integrated-gradients" or "ig" => new IntegratedGradients(reader.Int("steps", 32), reader.Enum("baseline", IntegrationBaseline.Black), reader.Int("seed", 0)),
+            "guided-backprop" or "guidedbackprop" or "guided-backpropagation" => new GuidedBackprop(),
+            "deconvnet" or "deconv" => new DeconvNet(),
+            "guided-grad-cam" or "guided-gradcam" or "guidedgradcam" => new GuidedGradCam(),
             "occlusion" => new Occlusion(reader.Int("window", 0), reader.Int("stride", 0)),
             "rise" => new Rise(reader.Int("masks", 500), reader.Int("grid", 7), reader.Float("p", 0.5f), reader.Int("seed", 0)),
             "attention-rollout" or "rollout" => new AttentionRollout(reader.Enum("fusion", HeadFusion.Mean), reader.Float("discard", 0.9f)),

@@ -99,6 +99,18 @@ public sealed class ExplainContext
     /// <summary>The explained score of the unperturbed input, as a logit or a probability.</summary>
     public float OriginalScore(ScoreKind kind) => Target.ScoreOf(kind == ScoreKind.Logit ? Scores : Probabilities, TargetClass);
 
+    /// <summary>
+    /// The same input and target run once more on a session serving <paramref name="needs"/> (which the
+    /// shared run could not: a modified backward pass); its time counts toward this context's runs. The
+    /// returned context is valid until its session runs again.
+    /// </summary>
+    internal ExplainContext RunAlongside(RunNeeds needs)
+    {
+        var other = Explainer.Run(_input, needs, Target);
+        _runTicks += other.RunTime.Ticks;
+        return other;
+    }
+
     /// <summary>An intermediate tensor of the shared run (batch row 0); it must be among the needs' taps.</summary>
     public float[] Tensor(string name) =>
         _tensors.TryGetValue(name, out var values) ? values

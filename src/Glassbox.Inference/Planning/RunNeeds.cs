@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Glassbox.Onnx.Gradients;
 
 namespace Glassbox.Inference.Planning;
 
@@ -17,6 +18,9 @@ public sealed record RunNeeds
     /// <summary>Tensors (intermediate or the model input) to differentiate the output with respect to.</summary>
     public ImmutableSortedSet<string> GradientTargets { get; init; } = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
 
+    /// <summary>The rules the gradients follow: the true gradient, or a modified backward pass (Guided Backprop, DeconvNet).</summary>
+    public BackwardPass Backward { get; init; } = BackwardPass.Gradient;
+
     /// <summary>A rank-4 tensor whose channels are multiplied by a gate input (Ablation-CAM); null for none.</summary>
     public string? ChannelGate { get; init; }
 
@@ -26,23 +30,28 @@ public sealed record RunNeeds
 
     public bool NeedsGradients => GradientTargets.Count > 0;
 
-    /// <summary>True when one session can serve both: they do not gate different tensors.</summary>
-    public bool CanMerge(RunNeeds other) => ChannelGate is null || other.ChannelGate is null || ChannelGate == other.ChannelGate;
+    /// <summary>True when one session can serve both: they do not gate different tensors or take gradients by different rules.</summary>
+    public bool CanMerge(RunNeeds other) =>
+        (ChannelGate is null || other.ChannelGate is null || ChannelGate == other.ChannelGate)
+        && (Backward == other.Backward || !NeedsGradients || !other.NeedsGradients);
 
     public RunNeeds Merge(RunNeeds other)
     {
         if (!CanMerge(other))
-            throw new GlassboxException($"One session cannot gate both '{ChannelGate}' and '{other.ChannelGate}'; plan them as separate sessions.");
+            throw new GlassboxException(ChannelGate != other.ChannelGate && ChannelGate is not null && other.ChannelGate is not null
+                ? $"One session cannot gate both '{ChannelGate}' and '{other.ChannelGate}'; plan them as separate sessions."
+                : $"One session cannot take gradients by both the {Backward} and the {other.Backward} rules; plan them as separate sessions.");
         return new RunNeeds
         {
             Taps = Taps.Union(other.Taps),
             GradientTargets = GradientTargets.Union(other.GradientTargets),
             ChannelGate = ChannelGate ?? other.ChannelGate,
+            Backward = NeedsGradients ? Backward : other.Backward,
         };
     }
 
     /// <summary>A canonical text form: equal needs give equal keys.</summary>
-    public string Key => $"taps={string.Join(",", Taps)};grad={string.Join(",", GradientTargets)};gate={ChannelGate}";
+    public string Key => $"taps={string.Join(",", Taps)};grad={string.Join(",", GradientTargets)};gate={ChannelGate};backward={(NeedsGradients ? Backward.Name : "")}";
 
     public override string ToString() => Key;
 }

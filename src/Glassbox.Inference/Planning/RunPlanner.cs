@@ -93,7 +93,7 @@ public sealed class RunPlanner : IDisposable
         if (needs.NeedsGradients)
         {
             bool classScores = model.Outputs.First(o => o.Name == Output).Shape.Rank == 2;
-            gradients = GradientGraph.Derive(model, Output, needs.GradientTargets, seedTopClass: classScores);
+            gradients = GradientGraph.Derive(model, Output, needs.GradientTargets, seedTopClass: classScores, backward: needs.Backward);
             model = gradients.Model;
         }
         var session = ModelSession.Open(model, Options with { Taps = needs.Taps.ToList() });

@@ -24,9 +24,10 @@ public sealed class GradientGraph
     private const long EmittedOpset = 16;
 
     private GradientGraph(OnnxModel model, string output, string seedInput, string? topClassWeightInput,
-                          ImmutableDictionary<string, string> gradientOutputs, int backwardNodes, TimeSpan derivationTime)
+                          ImmutableDictionary<string, string> gradientOutputs, int backwardNodes, TimeSpan derivationTime, BackwardPass backward)
     {
         Model = model;
+        Backward = backward;
         Output = output;
         SeedInput = seedInput;
         TopClassWeightInput = topClassWeightInput;
@@ -37,6 +38,9 @@ public sealed class GradientGraph
 
     /// <summary>The forward model with the backward nodes, the seed input and the gradient outputs added.</summary>
     public OnnxModel Model { get; }
+
+    /// <summary>The rules the backward nodes follow.</summary>
+    public BackwardPass Backward { get; }
 
     /// <summary>The differentiated output.</summary>
     public string Output { get; }
@@ -65,9 +69,11 @@ public sealed class GradientGraph
     /// <see cref="OnnxModelException"/> naming every node whose op has no rule; nothing is returned half-built.
     /// </summary>
     /// <param name="seedTopClass">Add <see cref="TopClassWeightInput"/>; needs an output of shape [batch, classes].</param>
-    public static GradientGraph Derive(OnnxModel model, string output, IEnumerable<string> withRespectTo, bool seedTopClass = false)
+    /// <param name="backward">The rules to derive with; null for the true gradient.</param>
+    public static GradientGraph Derive(OnnxModel model, string output, IEnumerable<string> withRespectTo, bool seedTopClass = false, BackwardPass? backward = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        backward ??= BackwardPass.Gradient;
         var timer = Stopwatch.StartNew();
         var targets = withRespectTo.Distinct().ToList();
         if (targets.Count == 0)
@@ -88,7 +94,7 @@ public sealed class GradientGraph
         var shapes = new ShapeInference(index, opset);
 
         var (relevant, needed) = Path(nodes, targets, output);
-        var missing = relevant.Where(n => !GradientRules.Rules.ContainsKey(n.OpType)).ToList();
+        var missing = relevant.Where(n => !backward.HasRule(n.OpType)).ToList();
         if (missing.Count > 0)
         {
             throw new OnnxModelException(
@@ -148,7 +154,7 @@ public sealed class GradientGraph
                 string?[] inputGradients;
                 try
                 {
-                    inputGradients = GradientRules.Rules[node.OpType](new RuleContext(node, NameOf(node), builder, shapes, index, outputGradients, needs));
+                    inputGradients = backward.RuleFor(node.OpType)(new RuleContext(node, NameOf(node), builder, shapes, index, outputGradients, needs));
                 }
                 catch (Exception e) when (e is ArgumentException or OverflowException or IndexOutOfRangeException or InvalidOperationException or FormatException)
                 {
@@ -186,7 +192,7 @@ public sealed class GradientGraph
         // Opset 16 needs IR version 8; older files (IR 3 listed initializers as inputs) read the same at 8.
         proto.IrVersion = Math.Max(proto.IrVersion, 8);
         var derived = OnnxModel.FromProto(proto, model.Source);
-        return new GradientGraph(derived, output, seed, topClassWeight, gradientOutputs.ToImmutable(), graph.Node.Count - before, timer.Elapsed);
+        return new GradientGraph(derived, output, seed, topClassWeight, gradientOutputs.ToImmutable(), graph.Node.Count - before, timer.Elapsed, backward);
     }
 
     /// <summary>

@@ -1,0 +1,81 @@
+using Glassbox.Inference.Planning;
+using Glassbox.Onnx.Gradients;
+
+namespace Glassbox.Explain.Methods;
+
+/// <summary>
+/// A method on the input "gradient" of a modified backward pass (<see cref="BackwardPass"/>): derived with
+/// other rules for some ops, so it runs in a session of its own after the shared run, for the same input and
+/// target. The map is the largest |value| over the channels, as for the vanilla gradient.
+/// </summary>
+public abstract class ModifiedBackwardMethod : InputGradientMethod
+{
+    /// <summary>The rules this method's backward pass follows.</summary>
+    public abstract BackwardPass Pass { get; }
+
+    // The shared run only finds the target; the method's own run takes the modified backward pass.
+    public override RunNeeds Needs(Explainer explainer) => RunNeeds.None;
+
+    public override AttributionMap Compute(ExplainContext context)
+    {
+        var e = context.Explainer;
+        return MapOf(context, Saliency(context, Pass), e.Width, e.Height);
+    }
+
+    /// <summary>Largest |value| over the channels of the input signal the pass gives back, one value per pixel.</summary>
+    internal static float[] Saliency(ExplainContext context, BackwardPass pass)
+    {
+        var e = context.Explainer;
+        var run = context.RunAlongside(RunNeeds.ForGradients(e.Input.Name) with { Backward = pass });
+        return MaxAbsOverChannels(run.Gradient(e.Input.Name), e.Channels, e.Height * e.Width);
+    }
+}
+
+/// <summary>
+/// Guided Backprop (Springenberg et al. 2015): through each ReLU only positive signal passes back, and only
+/// where the activation was positive. Sharp, but known to depend little on the weights above the first
+/// layers (Adebayo et al. 2018: it fails the randomisation sanity check).
+/// </summary>
+public sealed class GuidedBackprop : ModifiedBackwardMethod
+{
+    public override string Name => "guided-backprop";
+
+    public override BackwardPass Pass => BackwardPass.GuidedBackprop;
+}
+
+/// <summary>
+/// DeconvNet (Zeiler and Fergus 2014), as a backward pass: through each ReLU only positive signal passes back,
+/// whatever the activation was.
+/// </summary>
+public sealed class DeconvNet : ModifiedBackwardMethod
+{
+    public override string Name => "deconvnet";
+
+    public override BackwardPass Pass => BackwardPass.DeconvNet;
+}
+
+/// <summary>
+/// Guided Grad-CAM (Selvaraju et al. 2017): the Guided Backprop map times the Grad-CAM map of the
+/// explainer's layer, upsampled bilinearly to the input: fine detail where the class evidence is.
+/// </summary>
+public sealed class GuidedGradCam : InputGradientMethod
+{
+    private readonly GradCam _gradCam = new();
+
+    public override string Name => "guided-grad-cam";
+
+    public override bool UsesLayer => true;
+
+    public override RunNeeds Needs(Explainer explainer) => _gradCam.Needs(explainer);
+
+    public override AttributionMap Compute(ExplainContext context)
+    {
+        var e = context.Explainer;
+        var cam = _gradCam.Compute(context);
+        var upsampled = MapMath.Resample(cam.Values, cam.Width, cam.Height, e.Width, e.Height);
+        var guided = ModifiedBackwardMethod.Saliency(context, BackwardPass.GuidedBackprop);
+        for (int i = 0; i < guided.Length; i++)
+            guided[i] *= upsampled[i];
+        return MapOf(context, guided, e.Width, e.Height, cam.Layer);
+    }
+}

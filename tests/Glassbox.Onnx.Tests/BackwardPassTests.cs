@@ -1,0 +1,126 @@
+using Glassbox.Inference;
+using Glassbox.Onnx;
+using Glassbox.Onnx.Gradients;
+using Glassbox.Onnx.Protos;
+using Google.Protobuf;
+
+namespace Glassbox.Tests;
+
+/// <summary>
+/// Modified backward passes against their definitions, on a three-layer ReLU network worked by hand:
+/// y = relu(relu(x·W1)·W2)·W3. With s the seed and g₂ = s·W3ᵀ arriving at the second ReLU:
+/// the gradient gates by the activation (a &gt; 0), Guided Backprop also keeps only positive signal
+/// (max(g, 0) where a &gt; 0), DeconvNet keeps positive signal whatever the activation (max(g, 0)).
+/// </summary>
+public class BackwardPassTests
+{
+    private const int In = 6, Hidden1 = 7, Hidden2 = 5, Out = 3;
+
+    private static float[] Random(int count, Random random) => Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+
+    private static (OnnxModel Model, float[] W1, float[] W2, float[] W3) Network()
+    {
+        var random = new Random(7);
+        float[] w1 = Random(In * Hidden1, random), w2 = Random(Hidden1 * Hidden2, random), w3 = Random(Hidden2 * Out, random);
+        var graph = new GraphProto { Name = "mlp" };
+        graph.Node.Add(new NodeProto { OpType = "MatMul", Name = "fc1", Input = { "x", "w1" }, Output = { "h1" } });
+        graph.Node.Add(new NodeProto { OpType = "Relu", Name = "relu1", Input = { "h1" }, Output = { "a1" } });
+        graph.Node.Add(new NodeProto { OpType = "MatMul", Name = "fc2", Input = { "a1", "w2" }, Output = { "h2" } });
+        graph.Node.Add(new NodeProto { OpType = "Relu", Name = "relu2", Input = { "h2" }, Output = { "a2" } });
+        graph.Node.Add(new NodeProto { OpType = "MatMul", Name = "fc3", Input = { "a2", "w3" }, Output = { "y" } });
+        graph.Initializer.Add(Weights("w1", In, Hidden1, w1));
+        graph.Initializer.Add(Weights("w2", Hidden1, Hidden2, w2));
+        graph.Initializer.Add(Weights("w3", Hidden2, Out, w3));
+        graph.Input.Add(Info("x", In));
+        graph.Output.Add(Info("y", Out));
+        var model = new ModelProto { IrVersion = 8, Graph = graph, ProducerName = "glassbox-tests", OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 13 } } };
+        return (OnnxModel.FromBytes(model.ToByteArray(), "mlp"), w1, w2, w3);
+    }
+
+    private static TensorProto Weights(string name, int rows, int columns, float[] values) =>
+        new() { Name = name, DataType = (int)TensorProto.Types.DataType.Float, Dims = { rows, columns }, FloatData = { values } };
+
+    private static ValueInfoProto Info(string name, int width) => new()
+    {
+        Name = name,
+        Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = new TensorShapeProto { Dim = { new TensorShapeProto.Types.Dimension { DimValue = 1 }, new TensorShapeProto.Types.Dimension { DimValue = width } } } } },
+    };
+
+    /// <summary>v · Wᵀ for a row vector v of W's column count.</summary>
+    private static float[] TimesTransposed(float[] v, float[] w, int rows, int columns)
+    {
+        var result = new float[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++)
+                result[r] += v[c] * w[r * columns + c];
+        }
+        return result;
+    }
+
+    private static float[] Times(float[] v, float[] w, int rows, int columns)
+    {
+        var result = new float[columns];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++)
+                result[c] += v[r] * w[r * columns + c];
+        }
+        return result;
+    }
+
+    /// <summary>The backward signal through one ReLU by a pass's definition.</summary>
+    private static float[] ThroughRelu(float[] signal, float[] activation, string pass) =>
+        signal.Select((g, i) => pass switch
+        {
+            "gradient" => activation[i] > 0 ? g : 0f,
+            "guided-backprop" => activation[i] > 0 ? MathF.Max(g, 0f) : 0f,
+            _ => MathF.Max(g, 0f),
+        }).ToArray();
+
+    private static IEnumerable<TestCaseData> Passes() =>
+    [
+        new TestCaseData(BackwardPass.Gradient).SetArgDisplayNames("gradient"),
+        new TestCaseData(BackwardPass.GuidedBackprop).SetArgDisplayNames("guided-backprop"),
+        new TestCaseData(BackwardPass.DeconvNet).SetArgDisplayNames("deconvnet"),
+    ];
+
+    [TestCaseSource(nameof(Passes))]
+    public void Each_pass_gives_back_what_its_definition_says(BackwardPass pass)
+    {
+        var (model, w1, w2, w3) = Network();
+        var derived = GradientGraph.Derive(model, "y", ["x", "a1"], backward: pass);
+        Assert.That(derived.Backward, Is.SameAs(pass));
+        using var session = ModelSession.Open(derived.Model, InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 1 });
+        using var run = session.CreateRun();
+        var random = new Random(11);
+        int differing = 0;
+        for (int trial = 0; trial < 20; trial++)
+        {
+            float[] x = Random(In, random), seed = Random(Out, random);
+            x.CopyTo(run.Input<float>("x"));
+            seed.CopyTo(run.Input<float>(derived.SeedInput));
+            run.Execute();
+
+            var a1 = Times(x, w1, In, Hidden1).Select(v => MathF.Max(v, 0f)).ToArray();
+            var a2 = Times(a1, w2, Hidden1, Hidden2).Select(v => MathF.Max(v, 0f)).ToArray();
+            var atA1 = TimesTransposed(ThroughRelu(TimesTransposed(seed, w3, Hidden2, Out), a2, pass.Name), w2, Hidden1, Hidden2);
+            var atX = TimesTransposed(ThroughRelu(atA1, a1, pass.Name), w1, In, Hidden1);
+
+            Assert.That(run.Output<float>(derived.GradientOutputs["a1"]).ToArray(), Is.EqualTo(atA1).Within(1e-5f), $"trial {trial}: at a1");
+            Assert.That(run.Output<float>(derived.GradientOutputs["x"]).ToArray(), Is.EqualTo(atX).Within(1e-5f), $"trial {trial}: at x");
+            var trueGradient = TimesTransposed(ThroughRelu(TimesTransposed(ThroughRelu(TimesTransposed(seed, w3, Hidden2, Out), a2, "gradient"), w2, Hidden1, Hidden2), a1, "gradient"), w1, In, Hidden1);
+            if (trueGradient.Zip(atX).Any(p => MathF.Abs(p.First - p.Second) > 1e-4f))
+                differing++;
+        }
+        // The modified passes are not the gradient on these inputs, or the test would tell nothing.
+        Assert.That(differing, pass == BackwardPass.Gradient ? Is.Zero : Is.GreaterThan(10));
+    }
+
+    [Test]
+    public void A_modified_pass_differentiates_exactly_the_ops_the_gradient_does()
+    {
+        Assert.That(BackwardPass.GuidedBackprop.HasRule("Relu") && BackwardPass.DeconvNet.HasRule("Conv"), Is.True);
+        Assert.That(BackwardPass.GuidedBackprop.HasRule("Cos"), Is.False, "an op without a gradient rule has none in a modified pass either");
+    }
+}
