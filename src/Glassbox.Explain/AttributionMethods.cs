@@ -11,14 +11,14 @@ public static class AttributionMethods
     public static ImmutableArray<string> Names { get; } =
     [
         "cam", "grad-cam", "grad-cam++", "xgrad-cam", "layer-cam", "eigen-cam", "score-cam", "ablation-cam",
-        "gradient", "gradient-x-input", "smoothgrad", "integrated-gradients", "guided-backprop", "deconvnet", "guided-grad-cam",
+        "gradient", "gradient-x-input", "smoothgrad", "integrated-gradients", "guided-backprop", "deconvnet", "guided-grad-cam", "lrp",
         "occlusion", "rise", "attention-rollout",
     ];
 
     /// <summary>
     /// A method from its name and optional settings, e.g. "rise:masks=1000:seed=3",
     /// "occlusion:window=8:stride=4", "integrated-gradients:steps=64:baseline=blurred",
-    /// "smoothgrad:samples=50:noise=0.2", "attention-rollout:fusion=max:discard=0.8".
+    /// "smoothgrad:samples=50:noise=0.2", "attention-rollout:fusion=max:discard=0.8", "lrp:epsilon=0.25".
     /// </summary>
     public static AttributionMethod Parse(string specification)
     {
@@ -51,6 +51,7 @@ public static class AttributionMethods
             "guided-backprop" or "guidedbackprop" or "guided-backpropagation" => new GuidedBackprop(),
             "deconvnet" or "deconv" => new DeconvNet(),
             "guided-grad-cam" or "guided-gradcam" or "guidedgradcam" => new GuidedGradCam(),
+            "lrp" or "lrp-epsilon" => new Lrp(reader.Float("epsilon", 1e-6f)),
             "occlusion" => new Occlusion(reader.Int("window", 0), reader.Int("stride", 0)),
             "rise" => new Rise(reader.Int("masks", 500), reader.Int("grid", 7), reader.Float("p", 0.5f), reader.Int("seed", 0)),
             "attention-rollout" or "rollout" => new AttentionRollout(reader.Enum("fusion", HeadFusion.Mean), reader.Float("discard", 0.9f)),

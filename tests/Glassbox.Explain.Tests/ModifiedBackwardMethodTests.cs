@@ -74,11 +74,55 @@ public class ModifiedBackwardMethodTests
         }
     }
 
+    /// <summary>
+    /// Conservation on the shipped CNN: with its biases set to zero, the relevance LRP-ε hands back to the
+    /// pixels sums to the explained logit (within 1e-4 relative); with the trained biases, the leak is reported.
+    /// </summary>
+    [Test]
+    public void Lrp_on_the_shipped_cnn_conserves_the_logit_when_the_biases_are_zero()
+    {
+        var trained = Cnn.Value;
+        var proto = trained.Model.CopyForEditing();
+        var biases = proto.Graph.Node.Where(n => n.OpType is "Conv" or "Gemm" && n.Input.Count > 2).Select(n => n.Input[2]).ToHashSet();
+        Assert.That(biases, Has.Count.EqualTo(5), "four convolutions and the classifier");
+        // The copy shares its initializers with the trained model: each bias is replaced, not changed.
+        for (int i = 0; i < proto.Graph.Initializer.Count; i++)
+        {
+            if (!biases.Contains(proto.Graph.Initializer[i].Name))
+                continue;
+            var zero = proto.Graph.Initializer[i].Clone();
+            zero.RawData = Google.Protobuf.ByteString.CopyFrom(new byte[(int)zero.Dims.Aggregate(1L, (a, b) => a * b) * sizeof(float)]);
+            zero.FloatData.Clear();
+            proto.Graph.Initializer[i] = zero;
+        }
+        var unbiased = Glassbox.Onnx.OnnxModel.FromProto(proto, "mnist-cnn without biases");
+
+        foreach (var (model, conserving) in new[] { (unbiased, true), (trained.Model, false) })
+        {
+            using var explainer = Explainer.Create(model, MnistExplainTests.Options, trained.Labels);
+            double worstLeak = 0;
+            for (int digit = 0; digit < 10; digit++)
+            {
+                var map = explainer.Explain(MnistExplainTests.Digit(trained, digit), [new Lrp()]).Maps[0];
+                Assert.That(map.Signed, Is.True);
+                double sum = map.Values.Sum(v => (double)v);
+                Assert.That(double.Parse(map.Details["relevance_sum"], System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(sum).Within(1e-3 * Math.Abs(sum) + 1e-6));
+                double leak = Math.Abs(map.TargetScore - sum) / Math.Abs(map.TargetScore);
+                worstLeak = Math.Max(worstLeak, leak);
+                if (conserving)
+                    Assert.That(leak, Is.LessThan(1e-4), $"digit {digit}: relevance {sum} for logit {map.TargetScore}");
+            }
+            TestContext.Out.WriteLine($"{model.Source}: largest leak {worstLeak:P3} of the logit over 10 digits");
+        }
+    }
+
     [Test]
     public void The_methods_parse_by_name()
     {
         Assert.That(AttributionMethods.Parse("guided-backprop"), Is.TypeOf<GuidedBackprop>());
         Assert.That(AttributionMethods.Parse("deconvnet"), Is.TypeOf<DeconvNet>());
         Assert.That(AttributionMethods.Parse("guided-grad-cam"), Is.TypeOf<GuidedGradCam>());
+        Assert.That(((Lrp)AttributionMethods.Parse("lrp:epsilon=0.25")).Epsilon, Is.EqualTo(0.25f));
+        Assert.That(() => AttributionMethods.Parse("lrp:epsilon=0"), Throws.TypeOf<GlassboxException>().With.Message.Contains("LRP epsilon is 0"));
     }
 }

@@ -117,6 +117,50 @@ public class BackwardPassTests
         Assert.That(differing, pass == BackwardPass.Gradient ? Is.Zero : Is.GreaterThan(10));
     }
 
+    /// <summary>
+    /// On a ReLU network without biases, LRP with ε → 0 is gradient × input (Montavon et al. 2019), and the
+    /// relevance at the input sums to the explained output: nothing is created or lost on the way.
+    /// </summary>
+    [Test]
+    public void Lrp_epsilon_on_a_relu_network_without_biases_is_gradient_times_input_and_conserves_the_score()
+    {
+        var (model, w1, w2, w3) = Network();
+        var lrp = GradientGraph.Derive(model, "y", ["x"], backward: BackwardPass.LrpEpsilon(1e-7f));
+        using var session = ModelSession.Open(lrp.Model, InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 1 });
+        using var run = session.CreateRun();
+        var random = new Random(5);
+        for (int trial = 0; trial < 20; trial++)
+        {
+            float[] x = Random(In, random), seed = new float[Out];
+            seed[trial % Out] = 1f;
+            x.CopyTo(run.Input<float>("x"));
+            seed.CopyTo(run.Input<float>(lrp.SeedInput));
+            run.Execute();
+            var relevance = run.Output<float>(lrp.GradientOutputs["x"]).ToArray();
+
+            var a1 = Times(x, w1, In, Hidden1).Select(v => MathF.Max(v, 0f)).ToArray();
+            var a2 = Times(a1, w2, Hidden1, Hidden2).Select(v => MathF.Max(v, 0f)).ToArray();
+            float score = Times(a2, w3, Hidden2, Out)[trial % Out];
+            var gradient = TimesTransposed(ThroughRelu(TimesTransposed(ThroughRelu(TimesTransposed(seed, w3, Hidden2, Out), a2, "gradient"), w2, Hidden1, Hidden2), a1, "gradient"), w1, In, Hidden1);
+            var gradientTimesInput = gradient.Select((g, i) => g * x[i]).ToArray();
+
+            Assert.That(relevance, Is.EqualTo(gradientTimesInput).Within(1e-4f), $"trial {trial}");
+            Assert.That(relevance.Sum(), Is.EqualTo(score).Within(1e-4f + 1e-4f * MathF.Abs(score)), $"trial {trial}: conservation");
+        }
+    }
+
+    [Test]
+    public void Lrp_names_an_op_it_has_no_rule_for_instead_of_falling_back_to_its_gradient()
+    {
+        var (model, _, _, _) = Network();
+        var proto = Onnx.Protos.ModelProto.Parser.ParseFrom(model.ToBytes());
+        proto.Graph.Node[1].OpType = "Tanh";
+        var tanh = OnnxModel.FromBytes(proto.ToByteArray(), "mlp-tanh");
+        Assert.That(BackwardPass.Gradient.HasRule("Tanh"), Is.True);
+        var error = Assert.Throws<OnnxModelException>(() => GradientGraph.Derive(tanh, "y", ["x"], backward: BackwardPass.LrpEpsilon()));
+        Assert.That(error!.Message, Does.StartWith("No lrp-epsilon(1E-06) rule for Tanh on the path from 'x' to 'y' (nodes 'relu1')"));
+    }
+
     [Test]
     public void A_modified_pass_differentiates_exactly_the_ops_the_gradient_does()
     {

@@ -1,22 +1,39 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Globalization;
 
 namespace Glassbox.Onnx.Gradients;
 
 /// <summary>
 /// Which backward rules a derived graph uses: the true gradient, or a modified backward pass that swaps
-/// the rules of some ops and keeps every other rule. Guided Backprop (Springenberg et al. 2015) passes
-/// back through a ReLU only positive signal where the forward activation was positive; DeconvNet (Zeiler
-/// and Fergus 2014) passes back positive signal wherever the activation was. Only the ReLU rule changes:
-/// clipped and leaky rectifiers keep their gradient.
+/// the rules of some ops.
+/// <list type="bullet">
+/// <item>Guided Backprop (Springenberg et al. 2015) passes back through a ReLU only positive signal where the
+/// forward activation was positive; DeconvNet (Zeiler and Fergus 2014) passes back positive signal wherever
+/// the activation was. Only the ReLU rule changes; clipped and leaky rectifiers keep their gradient.</item>
+/// <item>Layer-wise Relevance Propagation with the ε rule (Bach et al. 2015) carries relevance, not gradient:
+/// it starts as the explained output itself, and a linear layer z = W·x + b hands x the share
+/// x ⊙ Wᵀ(R / (z ± ε)) of its relevance. ReLU passes relevance through; max pooling gives it to the winner;
+/// reshapes move it. Any other op on the path has no LRP rule here and is named.</item>
+/// </list>
 /// </summary>
 public sealed class BackwardPass
 {
-    private readonly ImmutableDictionary<string, GradientRules.Rule> _overrides;
+    private static readonly ConcurrentDictionary<float, BackwardPass> EpsilonPasses = new();
 
-    private BackwardPass(string name, ImmutableDictionary<string, GradientRules.Rule> overrides)
+    // Ops whose gradient rule already moves relevance as LRP does (routing and reshaping, no arithmetic on it).
+    private static readonly ImmutableHashSet<string> RelevanceRoutingOps = ImmutableHashSet.Create(StringComparer.Ordinal,
+        "MaxPool", "GlobalMaxPool", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose", "Identity", "Dropout", "Cast", "Concat", "Split", "Slice");
+
+    private readonly ImmutableDictionary<string, GradientRules.Rule> _overrides;
+    private readonly ImmutableHashSet<string>? _onlyTheseGradientRules;
+
+    private BackwardPass(string name, ImmutableDictionary<string, GradientRules.Rule> overrides, ImmutableHashSet<string>? onlyTheseGradientRules = null, bool seedsRelevance = false)
     {
         Name = name;
         _overrides = overrides;
+        _onlyTheseGradientRules = onlyTheseGradientRules;
+        SeedsRelevance = seedsRelevance;
     }
 
     /// <summary>The derivative: every rule as it is.</summary>
@@ -30,12 +47,52 @@ public sealed class BackwardPass
     public static BackwardPass DeconvNet { get; } = new("deconvnet", ImmutableDictionary<string, GradientRules.Rule>.Empty
         .Add("Relu", c => [c.B.Op("Relu", c.DY)]));
 
+    /// <summary>
+    /// LRP-ε on every linear layer (Conv, Gemm, MatMul with a constant weight, average pooling). ε only keeps the
+    /// division away from zero; it absorbs relevance, so a larger ε keeps only the strongest contributions.
+    /// </summary>
+    public static BackwardPass LrpEpsilon(float epsilon = 1e-6f)
+    {
+        if (!(epsilon > 0f && epsilon <= 1e3f))
+            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "LRP's ε must be above 0 (and not absurdly large); Zennit's default is 1e-6.");
+        return EpsilonPasses.GetOrAdd(epsilon, e => new BackwardPass(
+            $"lrp-epsilon({e.ToString("R", CultureInfo.InvariantCulture)})",
+            ImmutableDictionary<string, GradientRules.Rule>.Empty
+                .Add("Conv", EpsilonRule(e)).Add("Gemm", EpsilonRule(e)).Add("MatMul", EpsilonRule(e))
+                .Add("AveragePool", EpsilonRule(e)).Add("GlobalAveragePool", EpsilonRule(e))
+                .Add("Relu", c => [c.B.Op("Identity", c.DY)]),
+            RelevanceRoutingOps,
+            seedsRelevance: true));
+    }
+
     public string Name { get; }
 
-    /// <summary>True when this pass differentiates an op: its own rule or the gradient's.</summary>
-    public bool HasRule(string opType) => _overrides.ContainsKey(opType) || GradientRules.Rules.ContainsKey(opType);
+    /// <summary>True when what flows back is relevance: the seed is multiplied by the output it explains.</summary>
+    public bool SeedsRelevance { get; }
+
+    /// <summary>True when this pass has a rule for an op: its own, or the gradient's where it keeps those.</summary>
+    public bool HasRule(string opType) =>
+        _overrides.ContainsKey(opType) || (_onlyTheseGradientRules is null || _onlyTheseGradientRules.Contains(opType)) && GradientRules.Rules.ContainsKey(opType);
 
     internal GradientRules.Rule RuleFor(string opType) => _overrides.TryGetValue(opType, out var rule) ? rule : GradientRules.Rules[opType];
+
+    /// <summary>
+    /// R_x = x ⊙ Jᵀ(R / (z + ε·sign z)) for a layer linear in its data input x (J its weights, z its output with the
+    /// bias): the layer's own gradient rule applied to the stabilised ratio, times the input.
+    /// </summary>
+    private static GradientRules.Rule EpsilonRule(float epsilon) => c =>
+    {
+        for (int i = 1; i < c.Node.Input.Count; i++)
+        {
+            if (c.Needs(i))
+                throw c.Fail("LRP's ε rule needs one data input and constant weights; a product of two activations needs the attention rules (AttnLRP), which this pass does not have");
+        }
+        string z = c.Y();
+        string stabilised = c.B.Op("Where", c.B.Op("Less", z, c.B.Float(0f)), c.B.Sub(z, c.B.Float(epsilon)), c.B.Add(z, c.B.Float(epsilon)));
+        string ratio = c.B.Div(c.DY, stabilised);
+        var spread = GradientRules.Rules[c.Node.OpType](c.WithOutputGradients(ratio));
+        return [c.B.Mul(c.X(0), spread[0] ?? throw c.Fail("the layer's gradient rule gave nothing for its data input"))];
+    };
 
     public override string ToString() => Name;
 }

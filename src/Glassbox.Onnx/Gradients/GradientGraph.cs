@@ -98,7 +98,7 @@ public sealed class GradientGraph
         if (missing.Count > 0)
         {
             throw new OnnxModelException(
-                $"No gradient rule for {string.Join(", ", missing.Select(n => n.OpType).Distinct())} on the path from {string.Join(", ", targets.Select(t => $"'{t}'"))} to '{output}' " +
+                $"No {(backward == BackwardPass.Gradient ? "gradient" : backward.Name)} rule for {string.Join(", ", missing.Select(n => n.OpType).Distinct())} on the path from {string.Join(", ", targets.Select(t => $"'{t}'"))} to '{output}' " +
                 $"(nodes {string.Join(", ", missing.Take(10).Select(n => $"'{NameOf(n)}'"))}{(missing.Count > 10 ? ", …" : "")}). " +
                 "Gradient-free explanations (occlusion, RISE, Score-CAM) still work on this model.");
         }
@@ -129,6 +129,12 @@ public sealed class GradientGraph
             effectiveSeed = builder.Add(seed, builder.Mul(oneHot, topClassWeight));
         }
 
+        if (backward.SeedsRelevance)
+        {
+            // Relevance starts as the explained output itself: the seed picks it, the output gives its value.
+            builder.Scope = "relevance";
+            effectiveSeed = builder.Mul(effectiveSeed, output);
+        }
         var contributions = new Dictionary<string, List<string>>(StringComparer.Ordinal) { [output] = [effectiveSeed] };
         string Total(string tensor)
         {

@@ -16,6 +16,9 @@ internal sealed class RuleContext(NodeProto node, string nodeName, GraphBuilder 
     public string X(int i) => node.Input[i];
     public string Y(int i = 0) => node.Output[i];
 
+    /// <summary>The same node with other signals arriving at its outputs (a rule built on another rule).</summary>
+    public RuleContext WithOutputGradients(params string?[] gradients) => new(node, nodeName, builder, shapes, index, gradients, needed);
+
     /// <summary>Gradient of output 0 (every single-output rule).</summary>
     public string DY => outputGradients[0] ?? throw new InvalidOperationException("no output gradient");
     public string? DYAt(int i) => outputGradients[i];
