@@ -22,6 +22,8 @@ public class MnistExplainBenchmarks
     private readonly AttributionMethod[] _rise = [new Rise(masks: 500)];
     private readonly AttributionMethod[] _occlusion = [new Occlusion()];
     private readonly AttributionMethod[] _scoreCam = [new ScoreCam()];
+    private readonly AttributionMethod[] _lrp = [new Lrp()];
+    private readonly AttributionMethod[] _guidedBackprop = [new GuidedBackprop()];
 
     [Params(64, 512)]
     public int MaxBatch { get; set; }
@@ -33,7 +35,7 @@ public class MnistExplainBenchmarks
         _input = _floor.Input;
         _explainer = Explainer.Create(_floor.Package, ExplainerOptions.Default with { Inference = MnistFloor.Inference, MaxBatch = MaxBatch });
         // Sessions and runs for every batch size are built before timing.
-        foreach (var methods in new[] { _gradCam, _allFromOneRun, _rise, _occlusion, _scoreCam })
+        foreach (var methods in new[] { _gradCam, _allFromOneRun, _rise, _occlusion, _scoreCam, _lrp, _guidedBackprop })
             _explainer.Explain(_input, methods);
     }
 
@@ -61,6 +63,13 @@ public class MnistExplainBenchmarks
 
     [Benchmark(Description = "Score-CAM, 64 channels")]
     public ExplainResult ScoreCam() => _explainer.Explain(_input, _scoreCam);
+
+    // A modified backward pass: a forward run that finds the class, then the pass's own run.
+    [Benchmark(Description = "LRP-ε: shared forward + relevance run, map")]
+    public ExplainResult LrpEpsilon() => _explainer.Explain(_input, _lrp);
+
+    [Benchmark(Description = "Guided Backprop: shared forward + guided run, map")]
+    public ExplainResult GuidedBackpropFrame() => _explainer.Explain(_input, _guidedBackprop);
 }
 
 /// <summary>
