@@ -149,6 +149,58 @@ public class BackwardPassTests
         }
     }
 
+    /// <summary>
+    /// A residual block with batch normalisation, as in ResNet, without biases (BN with zero mean and shift is a
+    /// per-channel scale): the sum shares relevance between its two terms, BN passes it as a linear layer, and LRP-ε
+    /// again equals gradient × input, summing to the score.
+    /// </summary>
+    [Test]
+    public void Lrp_epsilon_through_a_residual_sum_and_batch_normalisation_conserves_the_score()
+    {
+        var random = new Random(3);
+        var graph = new GraphProto { Name = "residual" };
+        graph.Node.Add(new NodeProto { OpType = "MatMul", Name = "fc1", Input = { "x", "w1" }, Output = { "h" } });
+        graph.Node.Add(new NodeProto { OpType = "BatchNormalization", Name = "bn", Input = { "h", "scale", "shift", "mean", "var" }, Output = { "n" } });
+        graph.Node.Add(new NodeProto { OpType = "Relu", Name = "relu", Input = { "n" }, Output = { "a" } });
+        graph.Node.Add(new NodeProto { OpType = "MatMul", Name = "skip", Input = { "x", "ws" }, Output = { "s" } });
+        graph.Node.Add(new NodeProto { OpType = "Add", Name = "sum", Input = { "a", "s" }, Output = { "r" } });
+        graph.Node.Add(new NodeProto { OpType = "MatMul", Name = "fc2", Input = { "r", "w2" }, Output = { "y" } });
+        graph.Initializer.Add(Weights("w1", In, Hidden1, Random(In * Hidden1, random)));
+        graph.Initializer.Add(Weights("ws", In, Hidden1, Random(In * Hidden1, random)));
+        graph.Initializer.Add(Weights("w2", Hidden1, Out, Random(Hidden1 * Out, random)));
+        graph.Initializer.Add(new TensorProto { Name = "scale", DataType = 1, Dims = { Hidden1 }, FloatData = { Enumerable.Range(0, Hidden1).Select(i => 0.5f + 0.25f * i) } });
+        foreach (var name in new[] { "shift", "mean" })
+            graph.Initializer.Add(new TensorProto { Name = name, DataType = 1, Dims = { Hidden1 }, FloatData = { new float[Hidden1] } });
+        graph.Initializer.Add(new TensorProto { Name = "var", DataType = 1, Dims = { Hidden1 }, FloatData = { Enumerable.Repeat(1f, Hidden1) } });
+        graph.Input.Add(Info("x", In));
+        graph.Output.Add(Info("y", Out));
+        var model = OnnxModel.FromBytes(new ModelProto { IrVersion = 8, Graph = graph, OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 15 } } }.ToByteArray(), "residual");
+
+        var lrp = GradientGraph.Derive(model, "y", ["x"], backward: BackwardPass.LrpEpsilon(1e-7f));
+        var gradient = GradientGraph.Derive(model, "y", ["x"]);
+        var options = InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 1 };
+        using var lrpSession = ModelSession.Open(lrp.Model, options);
+        using var gradientSession = ModelSession.Open(gradient.Model, options);
+        using var lrpRun = lrpSession.CreateRun();
+        using var gradientRun = gradientSession.CreateRun();
+        for (int trial = 0; trial < 20; trial++)
+        {
+            float[] x = Random(In, random), seed = new float[Out];
+            seed[trial % Out] = 1f;
+            foreach (var (run, graphOf) in new[] { (lrpRun, lrp), (gradientRun, gradient) })
+            {
+                x.CopyTo(run.Input<float>("x"));
+                seed.CopyTo(run.Input<float>(graphOf.SeedInput));
+                run.Execute();
+            }
+            var relevance = lrpRun.Output<float>(lrp.GradientOutputs["x"]).ToArray();
+            var gradientTimesInput = gradientRun.Output<float>(gradient.GradientOutputs["x"]).ToArray().Select((g, i) => g * x[i]).ToArray();
+            float score = gradientRun.Output<float>("y")[trial % Out];
+            Assert.That(relevance, Is.EqualTo(gradientTimesInput).Within(1e-4f), $"trial {trial}");
+            Assert.That(relevance.Sum(), Is.EqualTo(score).Within(1e-4f + 1e-4f * MathF.Abs(score)), $"trial {trial}: conservation");
+        }
+    }
+
     [Test]
     public void Lrp_names_an_op_it_has_no_rule_for_instead_of_falling_back_to_its_gradient()
     {

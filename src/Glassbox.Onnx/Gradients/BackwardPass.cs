@@ -13,8 +13,9 @@ namespace Glassbox.Onnx.Gradients;
 /// the activation was. Only the ReLU rule changes; clipped and leaky rectifiers keep their gradient.</item>
 /// <item>Layer-wise Relevance Propagation with the ε rule (Bach et al. 2015) carries relevance, not gradient:
 /// it starts as the explained output itself, and a linear layer z = W·x + b hands x the share
-/// x ⊙ Wᵀ(R / (z ± ε)) of its relevance. ReLU passes relevance through; max pooling gives it to the winner;
-/// reshapes move it. Any other op on the path has no LRP rule here and is named.</item>
+/// x ⊙ Wᵀ(R / (z ± ε)) of its relevance (batch normalisation counts as one, per channel); a sum shares it
+/// in proportion to its terms. ReLU passes relevance through; max pooling gives it to the winner; reshapes
+/// move it. Any other op on the path has no LRP rule here and is named.</item>
 /// </list>
 /// </summary>
 public sealed class BackwardPass
@@ -48,7 +49,8 @@ public sealed class BackwardPass
         .Add("Relu", c => [c.B.Op("Relu", c.DY)]));
 
     /// <summary>
-    /// LRP-ε on every linear layer (Conv, Gemm, MatMul with a constant weight, average pooling). ε only keeps the
+    /// LRP-ε on every linear layer (Conv, Gemm, MatMul with a constant weight, average pooling, batch normalisation)
+    /// and sum (residual Add). ε only keeps the
     /// division away from zero; it absorbs relevance, so a larger ε keeps only the strongest contributions.
     /// </summary>
     public static BackwardPass LrpEpsilon(float epsilon = 1e-6f)
@@ -59,7 +61,8 @@ public sealed class BackwardPass
             $"lrp-epsilon({e.ToString("R", CultureInfo.InvariantCulture)})",
             ImmutableDictionary<string, GradientRules.Rule>.Empty
                 .Add("Conv", EpsilonRule(e)).Add("Gemm", EpsilonRule(e)).Add("MatMul", EpsilonRule(e))
-                .Add("AveragePool", EpsilonRule(e)).Add("GlobalAveragePool", EpsilonRule(e))
+                .Add("AveragePool", EpsilonRule(e)).Add("GlobalAveragePool", EpsilonRule(e)).Add("BatchNormalization", EpsilonRule(e))
+                .Add("Add", SumRule(e))
                 .Add("Relu", c => [c.B.Op("Identity", c.DY)]),
             RelevanceRoutingOps,
             seedsRelevance: true));
@@ -92,6 +95,23 @@ public sealed class BackwardPass
         string ratio = c.B.Div(c.DY, stabilised);
         var spread = GradientRules.Rules[c.Node.OpType](c.WithOutputGradients(ratio));
         return [c.B.Mul(c.X(0), spread[0] ?? throw c.Fail("the layer's gradient rule gave nothing for its data input"))];
+    };
+
+    /// <summary>
+    /// A sum z = a + b (a residual connection) shares its relevance in proportion to each term:
+    /// R_a = a ⊙ R / (z ± ε), R_b = b ⊙ R / (z ± ε), summed back over broadcast axes. Constant terms (a bias
+    /// added as its own node) take their share out of the flow, as a layer's bias does.
+    /// </summary>
+    private static GradientRules.Rule SumRule(float epsilon) => c =>
+    {
+        string z = c.Y();
+        string stabilised = c.B.Op("Where", c.B.Op("Less", z, c.B.Float(0f)), c.B.Sub(z, c.B.Float(epsilon)), c.B.Add(z, c.B.Float(epsilon)));
+        string ratio = c.B.Div(c.DY, stabilised);
+        return
+        [
+            c.Needs(0) ? c.ReduceTo(c.B.Mul(c.X(0), ratio), z, c.X(0)) : null,
+            c.Needs(1) ? c.ReduceTo(c.B.Mul(c.X(1), ratio), z, c.X(1)) : null,
+        ];
     };
 
     public override string ToString() => Name;
