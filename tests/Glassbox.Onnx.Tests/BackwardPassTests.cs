@@ -176,6 +176,38 @@ public class BackwardPassTests
         graph.Output.Add(Info("y", Out));
         var model = OnnxModel.FromBytes(new ModelProto { IrVersion = 8, Graph = graph, OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 15 } } }.ToByteArray(), "residual");
 
+        AssertLrpIsGradientTimesInput(model, In, random);
+    }
+
+    /// <summary>
+    /// The forms other exporters write: the weight on the left of a MatMul, a clipped rectifier (ReLU6), zero
+    /// padding and a mean over an axis. Without biases and below the clip, LRP-ε is again gradient × input.
+    /// </summary>
+    [Test]
+    public void Lrp_epsilon_through_left_weights_relu6_padding_and_a_mean_is_gradient_times_input()
+    {
+        const int Columns = 2, Padded = Hidden1 + 3;
+        var random = new Random(9);
+        var graph = new GraphProto { Name = "forms" };
+        graph.Node.Add(new NodeProto { OpType = "MatMul", Name = "left", Input = { "w1", "x" }, Output = { "h" } });
+        graph.Node.Add(new NodeProto { OpType = "Clip", Name = "relu6", Input = { "h", "low", "high" }, Output = { "a" } });
+        graph.Node.Add(new NodeProto { OpType = "Pad", Name = "pad", Input = { "a", "pads" }, Output = { "p" } });
+        graph.Node.Add(new NodeProto { OpType = "MatMul", Name = "out", Input = { "w2", "p" }, Output = { "o" } });
+        graph.Node.Add(new NodeProto { OpType = "ReduceMean", Name = "mean", Input = { "o" }, Output = { "y" }, Attribute = { new AttributeProto { Name = "axes", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 1 } }, new AttributeProto { Name = "keepdims", Type = AttributeProto.Types.AttributeType.Int, I = 0 } } });
+        graph.Initializer.Add(Weights("w1", Hidden1, In, Random(Hidden1 * In, random).Select(v => 0.3f * v).ToArray()));
+        graph.Initializer.Add(Weights("w2", Out, Padded, Random(Out * Padded, random)));
+        graph.Initializer.Add(new TensorProto { Name = "low", DataType = 1, FloatData = { 0f } });
+        graph.Initializer.Add(new TensorProto { Name = "high", DataType = 1, FloatData = { 6f } });
+        graph.Initializer.Add(new TensorProto { Name = "pads", DataType = (int)TensorProto.Types.DataType.Int64, Dims = { 4 }, Int64Data = { 1, 0, 2, 0 } });
+        graph.Input.Add(new ValueInfoProto { Name = "x", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = new TensorShapeProto { Dim = { new TensorShapeProto.Types.Dimension { DimValue = In }, new TensorShapeProto.Types.Dimension { DimValue = Columns } } } } } });
+        graph.Output.Add(new ValueInfoProto { Name = "y", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = new TensorShapeProto { Dim = { new TensorShapeProto.Types.Dimension { DimValue = Out } } } } } });
+        var model = OnnxModel.FromBytes(new ModelProto { IrVersion = 8, Graph = graph, OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 13 } } }.ToByteArray(), "forms");
+        AssertLrpIsGradientTimesInput(model, In * Columns, random);
+    }
+
+    /// <summary>LRP-ε with a vanishing ε against x ⊙ ∂(s·y)/∂x from the gradient pass, and conservation, over 20 inputs.</summary>
+    private static void AssertLrpIsGradientTimesInput(OnnxModel model, int inputSize, Random random)
+    {
         var lrp = GradientGraph.Derive(model, "y", ["x"], backward: BackwardPass.LrpEpsilon(1e-7f));
         var gradient = GradientGraph.Derive(model, "y", ["x"]);
         var options = InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 1 };
@@ -185,7 +217,7 @@ public class BackwardPassTests
         using var gradientRun = gradientSession.CreateRun();
         for (int trial = 0; trial < 20; trial++)
         {
-            float[] x = Random(In, random), seed = new float[Out];
+            float[] x = Random(inputSize, random), seed = new float[Out];
             seed[trial % Out] = 1f;
             foreach (var (run, graphOf) in new[] { (lrpRun, lrp), (gradientRun, gradient) })
             {

@@ -15,7 +15,7 @@ namespace Glassbox.Onnx.Gradients;
 /// it starts as the explained output itself, and a linear layer z = W·x + b hands x the share
 /// x ⊙ Wᵀ(R / (z ± ε)) of its relevance (batch normalisation counts as one, per channel); a sum shares it
 /// in proportion to its terms. ReLU passes relevance through; max pooling gives it to the winner; reshapes
-/// move it. Any other op on the path has no LRP rule here and is named.</item>
+/// and padding move it. Any other op on the path (gates such as Sigmoid·x, attention) has no LRP rule here and is named.</item>
 /// </list>
 /// </summary>
 public sealed class BackwardPass
@@ -24,7 +24,7 @@ public sealed class BackwardPass
 
     // Ops whose gradient rule already moves relevance as LRP does (routing and reshaping, no arithmetic on it).
     private static readonly ImmutableHashSet<string> RelevanceRoutingOps = ImmutableHashSet.Create(StringComparer.Ordinal,
-        "MaxPool", "GlobalMaxPool", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose", "Identity", "Dropout", "Cast", "Concat", "Split", "Slice");
+        "MaxPool", "GlobalMaxPool", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose", "Identity", "Dropout", "Cast", "Concat", "Split", "Slice", "Pad");
 
     private readonly ImmutableDictionary<string, GradientRules.Rule> _overrides;
     private readonly ImmutableHashSet<string>? _onlyTheseGradientRules;
@@ -49,8 +49,8 @@ public sealed class BackwardPass
         .Add("Relu", c => [c.B.Op("Relu", c.DY)]));
 
     /// <summary>
-    /// LRP-ε on every linear layer (Conv, Gemm, MatMul with a constant weight, average pooling, batch normalisation)
-    /// and sum (residual Add). ε only keeps the
+    /// LRP-ε on every linear layer (Conv, Gemm, MatMul with a constant weight, average pooling and means, batch
+    /// normalisation) and sum (residual Add); rectifiers (ReLU, leaky, clipped) pass relevance through. ε only keeps the
     /// division away from zero; it absorbs relevance, so a larger ε keeps only the strongest contributions.
     /// </summary>
     public static BackwardPass LrpEpsilon(float epsilon = 1e-6f)
@@ -62,8 +62,9 @@ public sealed class BackwardPass
             ImmutableDictionary<string, GradientRules.Rule>.Empty
                 .Add("Conv", EpsilonRule(e)).Add("Gemm", EpsilonRule(e)).Add("MatMul", EpsilonRule(e))
                 .Add("AveragePool", EpsilonRule(e)).Add("GlobalAveragePool", EpsilonRule(e)).Add("BatchNormalization", EpsilonRule(e))
+                .Add("ReduceMean", EpsilonRule(e)).Add("ReduceSum", EpsilonRule(e))
                 .Add("Add", SumRule(e))
-                .Add("Relu", c => [c.B.Op("Identity", c.DY)]),
+                .Add("Relu", PassThrough).Add("LeakyRelu", PassThrough).Add("Clip", PassThrough),
             RelevanceRoutingOps,
             seedsRelevance: true));
     }
@@ -85,17 +86,27 @@ public sealed class BackwardPass
     /// </summary>
     private static GradientRules.Rule EpsilonRule(float epsilon) => c =>
     {
-        for (int i = 1; i < c.Node.Input.Count; i++)
-        {
-            if (c.Needs(i))
-                throw c.Fail("LRP's ε rule needs one data input and constant weights; a product of two activations needs the attention rules (AttnLRP), which this pass does not have");
-        }
+        // The data input is the one on the path (MatMul(x, W) or MatMul(W, x)); the others are weights.
+        var data = Enumerable.Range(0, c.Node.Input.Count).Where(c.Needs).ToList();
+        if (data.Count != 1)
+            throw c.Fail("LRP's ε rule needs one data input and constant weights; a product of two activations needs the attention rules (AttnLRP), which this pass does not have");
+        int x = data[0];
+        var spread = GradientRules.Rules[c.Node.OpType](c.WithOutputGradients(StabilisedRatio(c, epsilon)));
+        var result = new string?[c.Node.Input.Count];
+        result[x] = c.B.Mul(c.X(x), spread[x] ?? throw c.Fail("the layer's gradient rule gave nothing for its data input"));
+        return result;
+    };
+
+    /// <summary>R / (z + ε·sign z) at the node's output, sign 0 taken as +: the share each unit of the output hands back.</summary>
+    private static string StabilisedRatio(RuleContext c, float epsilon)
+    {
         string z = c.Y();
         string stabilised = c.B.Op("Where", c.B.Op("Less", z, c.B.Float(0f)), c.B.Sub(z, c.B.Float(epsilon)), c.B.Add(z, c.B.Float(epsilon)));
-        string ratio = c.B.Div(c.DY, stabilised);
-        var spread = GradientRules.Rules[c.Node.OpType](c.WithOutputGradients(ratio));
-        return [c.B.Mul(c.X(0), spread[0] ?? throw c.Fail("the layer's gradient rule gave nothing for its data input"))];
-    };
+        return c.B.Div(c.DY, stabilised);
+    }
+
+    /// <summary>An activation hands its relevance on unchanged (Zennit's Pass rule).</summary>
+    private static readonly GradientRules.Rule PassThrough = c => [c.B.Op("Identity", c.DY)];
 
     /// <summary>
     /// A sum z = a + b (a residual connection) shares its relevance in proportion to each term:
@@ -105,8 +116,7 @@ public sealed class BackwardPass
     private static GradientRules.Rule SumRule(float epsilon) => c =>
     {
         string z = c.Y();
-        string stabilised = c.B.Op("Where", c.B.Op("Less", z, c.B.Float(0f)), c.B.Sub(z, c.B.Float(epsilon)), c.B.Add(z, c.B.Float(epsilon)));
-        string ratio = c.B.Div(c.DY, stabilised);
+        string ratio = StabilisedRatio(c, epsilon);
         return
         [
             c.Needs(0) ? c.ReduceTo(c.B.Mul(c.X(0), ratio), z, c.X(0)) : null,
