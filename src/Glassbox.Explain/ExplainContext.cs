@@ -23,6 +23,8 @@ public sealed class ExplainContext
 {
     private readonly Dictionary<string, float[]> _tensors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, float[]> _gradients = new(StringComparer.Ordinal);
+    // Sessions of the runs beside the shared one, by the needs instance that asked (a method keeps one): one or two.
+    private readonly List<(RunNeeds Needs, PlannedSession Session)> _alongside = [];
     private float[] _input = [];
     private long _runTicks;
     private TargetReadout _readout = null!;
@@ -106,7 +108,21 @@ public sealed class ExplainContext
     /// </summary>
     internal ExplainContext RunAlongside(RunNeeds needs)
     {
-        var other = Explainer.Run(_input, needs, Target);
+        // Found by reference, frame after frame, without building the planner's key again.
+        PlannedSession? session = null;
+        foreach (var (known, planned) in _alongside)
+        {
+            if (ReferenceEquals(known, needs))
+                session = planned;
+        }
+        if (session is null)
+        {
+            // A caller that makes new needs every time is served by the planner's cache; this list stays small.
+            if (_alongside.Count == 8)
+                _alongside.Clear();
+            _alongside.Add((needs, session = Explainer.SessionFor(needs)));
+        }
+        var other = Explainer.Run(_input, session, Target);
         _runTicks += other.RunTime.Ticks;
         return other;
     }

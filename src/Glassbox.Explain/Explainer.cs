@@ -220,7 +220,10 @@ public sealed class Explainer : IDisposable
         return Run(input, _planner.For(needs), target);
     }
 
-    private ExplainContext Run(ReadOnlySpan<float> input, PlannedSession session, ExplanationTarget target)
+    /// <summary>The planned session serving <paramref name="needs"/> (built once, then cached by the planner).</summary>
+    internal PlannedSession SessionFor(RunNeeds needs) => _planner.For(needs);
+
+    internal ExplainContext Run(ReadOnlySpan<float> input, PlannedSession session, ExplanationTarget target)
     {
         if (input.Length != InputSize)
             throw new GlassboxException($"The input has {input.Length} values; the model takes {Channels}×{Height}×{Width} = {InputSize}.");

@@ -35,10 +35,13 @@ public static unsafe class ImageFile
     {
         if (data.IsEmpty)
             throw new GlassboxException($"Image '{name}' is empty (0 bytes).");
-        if (HeaderSize(data) is var (headerWidth, headerHeight) && (long)headerWidth * headerHeight > MaxPixels)
-            throw TooLarge(name, headerWidth, headerHeight);
-        if (PngCannotHoldItsPixels(data) is { } claimed)
-            throw new GlassboxException($"Image '{name}' could not be decoded: {data.Length} bytes of PNG cannot hold the {claimed} its header claims. The file may be truncated or corrupt.");
+        if (HeaderSize(data) is var (headerWidth, headerHeight))
+        {
+            if (headerWidth * headerHeight > MaxPixels)
+                throw TooLarge(name, headerWidth, headerHeight);
+            if (PngCannotHoldItsPixels(data, headerWidth, headerHeight))
+                throw new GlassboxException($"Image '{name}' could not be decoded: {data.Length} bytes of PNG cannot hold the {headerWidth}×{headerHeight} pixels its header claims. The file may be truncated or corrupt.");
+        }
         fixed (byte* p = data)
         {
             using var stream = new EndClampedStream(p, data.Length);
@@ -104,19 +107,17 @@ public static unsafe class ImageFile
     /// <summary>
     /// A PNG's rows are deflate-compressed, and deflate expands at most 1032 times, so a header claiming more
     /// raw bytes than that of the whole file is damaged: refused before the decoder allocates for it (a
-    /// 76-byte file could otherwise ask for half a gigabyte). Null when the PNG is plausible or not a PNG.
+    /// 76-byte file could otherwise ask for half a gigabyte). False for a plausible PNG or another format.
     /// </summary>
-    private static string? PngCannotHoldItsPixels(ReadOnlySpan<byte> data)
+    private static bool PngCannotHoldItsPixels(ReadOnlySpan<byte> data, long width, long height)
     {
         if (data.Length < 26 || !data[..8].SequenceEqual(PngSignature))
-            return null;
-        long width = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(data[16..]);
-        long height = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(data[20..]);
+            return false;
         int bitDepth = data[24];
         int samples = data[25] switch { 2 => 3, 4 => 2, 6 => 4, _ => 1 }; // RGB, grey+alpha, RGBA; grey and palette
         long rawBytes = height * (1 + (width * samples * bitDepth + 7) / 8); // each row starts with its filter byte
         const long DeflateMaxExpansion = 1032;
-        return rawBytes > data.Length * DeflateMaxExpansion ? $"{width}×{height} pixels" : null;
+        return rawBytes > data.Length * DeflateMaxExpansion;
     }
 
     public static byte[] EncodePng(RgbaImage image) => Encode(image, png: true, quality: 0);

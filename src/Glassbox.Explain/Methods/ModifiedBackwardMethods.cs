@@ -18,18 +18,38 @@ public abstract class ModifiedBackwardMethod : InputGradientMethod
     // The shared run only finds the target; the method's own run takes the modified backward pass.
     public override RunNeeds Needs(Explainer explainer) => RunNeeds.None;
 
+    private readonly PassNeeds _needs = new();
+
     public override AttributionMap Compute(ExplainContext context)
     {
         var e = context.Explainer;
-        return MapOf(context, Saliency(context, Pass), e.Width, e.Height);
+        return MapOf(context, Saliency(context, _needs.For(e.Input.Name, Pass)), e.Width, e.Height);
     }
 
     /// <summary>Largest |value| over the channels of the input signal the pass gives back, one value per pixel.</summary>
-    internal static float[] Saliency(ExplainContext context, BackwardPass pass)
+    internal static float[] Saliency(ExplainContext context, RunNeeds needs)
     {
         var e = context.Explainer;
-        var run = context.RunAlongside(RunNeeds.ForGradients(e.Input.Name) with { Backward = pass });
+        var run = context.RunAlongside(needs);
         return MaxAbsOverChannels(run.Gradient(e.Input.Name), e.Channels, e.Height * e.Width);
+    }
+}
+
+/// <summary>
+/// The needs of a pass's own run, made once per input name and then the same instance each frame, so the
+/// context finds its session by reference. Methods may serve several explainers at once: the pair is swapped whole.
+/// </summary>
+internal sealed class PassNeeds
+{
+    private (string Input, RunNeeds Needs)? _last;
+
+    public RunNeeds For(string input, BackwardPass pass)
+    {
+        if (_last is { } last && last.Input == input && last.Needs.Backward == pass)
+            return last.Needs;
+        var needs = RunNeeds.ForGradients(input) with { Backward = pass };
+        _last = (input, needs);
+        return needs;
     }
 }
 
@@ -63,6 +83,7 @@ public sealed class DeconvNet : ModifiedBackwardMethod
 public sealed class GuidedGradCam : InputGradientMethod
 {
     private readonly GradCam _gradCam = new();
+    private readonly PassNeeds _guidedNeeds = new();
 
     public override string Name => "guided-grad-cam";
 
@@ -75,7 +96,7 @@ public sealed class GuidedGradCam : InputGradientMethod
         var e = context.Explainer;
         var cam = _gradCam.Compute(context);
         var upsampled = MapMath.Resample(cam.Values, cam.Width, cam.Height, e.Width, e.Height);
-        var guided = ModifiedBackwardMethod.Saliency(context, BackwardPass.GuidedBackprop);
+        var guided = ModifiedBackwardMethod.Saliency(context, _guidedNeeds.For(e.Input.Name, BackwardPass.GuidedBackprop));
         for (int i = 0; i < guided.Length; i++)
             guided[i] *= upsampled[i];
         return MapOf(context, guided, e.Width, e.Height, cam.Layer);
@@ -98,6 +119,8 @@ public sealed class Lrp : AttributionMethod
         Pass = BackwardPass.LrpEpsilon(epsilon);
     }
 
+    private readonly PassNeeds _needs = new();
+
     public override string Name => "lrp";
 
     public float Epsilon { get; }
@@ -111,7 +134,7 @@ public sealed class Lrp : AttributionMethod
     public override AttributionMap Compute(ExplainContext context)
     {
         var e = context.Explainer;
-        var run = context.RunAlongside(RunNeeds.ForGradients(e.Input.Name) with { Backward = Pass });
+        var run = context.RunAlongside(_needs.For(e.Input.Name, Pass));
         var relevance = run.Gradient(e.Input.Name);
         int pixels = e.Width * e.Height;
         var map = new float[pixels];
