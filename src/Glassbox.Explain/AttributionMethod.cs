@@ -23,6 +23,9 @@ public abstract class AttributionMethod
     /// <summary>What the shared run must compute for this method.</summary>
     public abstract RunNeeds Needs(Explainer explainer);
 
+    /// <summary>Runs of its own after the shared one that the method makes (a modified backward pass); none by default.</summary>
+    public virtual IEnumerable<RunNeeds> OwnRunNeeds(Explainer explainer) => [];
+
     /// <summary>The map for the context's input and target.</summary>
     public abstract AttributionMap Compute(ExplainContext context);
 

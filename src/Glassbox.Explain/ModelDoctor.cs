@@ -152,16 +152,17 @@ public static class ModelDoctor
     {
         try
         {
-            var needs = AttributionMethods.Parse(name).Needs(explainer);
-            if (needs.NeedsGradients)
+            var method = AttributionMethods.Parse(name);
+            // The shared run's gradients and any run of the method's own (a modified backward pass) must derive.
+            foreach (var needs in method.OwnRunNeeds(explainer).Prepend(method.Needs(explainer)).Where(n => n.NeedsGradients))
             {
-                // Derive once per set of gradient targets; the methods sharing it share its verdict.
-                string key = string.Join(",", needs.GradientTargets);
+                // Derive once per pass and set of gradient targets; the methods sharing it share its verdict.
+                string key = $"{needs.Backward.Name}:{string.Join(",", needs.GradientTargets)}";
                 if (!derived.TryGetValue(key, out var problem))
                 {
                     try
                     {
-                        GradientGraph.Derive(explainer.Model, explainer.Output, needs.GradientTargets);
+                        GradientGraph.Derive(explainer.Model, explainer.Output, needs.GradientTargets, backward: needs.Backward);
                         problem = null;
                     }
                     catch (OnnxModelException e)

@@ -116,6 +116,21 @@ public class ModifiedBackwardMethodTests
         }
     }
 
+    /// <summary>
+    /// The model doctor judges a method by the pass it runs: the shipped ViT's attention (a product of two activations,
+    /// softmax, layer normalisation) has gradients but no LRP rules, so inspect says gradient works and lrp does not.
+    /// </summary>
+    [Test]
+    public void The_model_doctor_checks_a_methods_own_backward_pass()
+    {
+        var vit = ModelPackage.Load(Path.Combine(RepoPaths.Root, "models", "mnist-vit"));
+        var verdicts = ModelDoctor.Examine(vit.Model).Methods.ToDictionary(v => v.Method);
+        Assert.That(verdicts["gradient"].Works, Is.True);
+        Assert.That(verdicts["guided-backprop"].Works, Is.True, "Guided Backprop changes only ReLU's rule");
+        Assert.That(verdicts["lrp"].Works, Is.False);
+        Assert.That(verdicts["lrp"].Reason, Does.StartWith("No lrp-epsilon(1E-06) rule for"));
+    }
+
     [Test]
     public void The_methods_parse_by_name()
     {

@@ -20,6 +20,8 @@ public abstract class ModifiedBackwardMethod : InputGradientMethod
 
     private readonly PassNeeds _needs = new();
 
+    public override IEnumerable<RunNeeds> OwnRunNeeds(Explainer explainer) => [_needs.For(explainer.Input.Name, Pass)];
+
     public override AttributionMap Compute(ExplainContext context)
     {
         var e = context.Explainer;
@@ -91,6 +93,8 @@ public sealed class GuidedGradCam : InputGradientMethod
 
     public override RunNeeds Needs(Explainer explainer) => _gradCam.Needs(explainer);
 
+    public override IEnumerable<RunNeeds> OwnRunNeeds(Explainer explainer) => [_guidedNeeds.For(explainer.Input.Name, BackwardPass.GuidedBackprop)];
+
     public override AttributionMap Compute(ExplainContext context)
     {
         var e = context.Explainer;
@@ -130,6 +134,8 @@ public sealed class Lrp : AttributionMethod
     public override bool UsesGradients => true;
 
     public override RunNeeds Needs(Explainer explainer) => RunNeeds.None;
+
+    public override IEnumerable<RunNeeds> OwnRunNeeds(Explainer explainer) => [_needs.For(explainer.Input.Name, Pass)];
 
     public override AttributionMap Compute(ExplainContext context)
     {
