@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using Glassbox.Explain.Methods;
+using Glassbox.Onnx.Gradients;
 
 namespace Glassbox.Explain;
 
@@ -18,7 +19,7 @@ public static class AttributionMethods
     /// <summary>
     /// A method from its name and optional settings, e.g. "rise:masks=1000:seed=3",
     /// "occlusion:window=8:stride=4", "integrated-gradients:steps=64:baseline=blurred",
-    /// "smoothgrad:samples=50:noise=0.2", "attention-rollout:fusion=max:discard=0.8", "lrp:epsilon=0.25".
+    /// "smoothgrad:samples=50:noise=0.2", "attention-rollout:fusion=max:discard=0.8", "lrp:composite=epsilon-gamma-box", "lrp:composite=epsilon:epsilon=0.25".
     /// </summary>
     public static AttributionMethod Parse(string specification)
     {
@@ -51,7 +52,8 @@ public static class AttributionMethods
             "guided-backprop" or "guidedbackprop" or "guided-backpropagation" => new GuidedBackprop(),
             "deconvnet" or "deconv" => new DeconvNet(),
             "guided-grad-cam" or "guided-gradcam" or "guidedgradcam" => new GuidedGradCam(),
-            "lrp" or "lrp-epsilon" => new Lrp(reader.Float("epsilon", 1e-6f)),
+            "lrp" => new Lrp(reader.Choice("composite", "epsilon-plus-flat", LrpComposite.PresetNames), reader.Float("epsilon", 1e-6f), LrpOverrides(name, reader)),
+            "lrp-epsilon" => new Lrp("epsilon", reader.Float("epsilon", 1e-6f)),
             "occlusion" => new Occlusion(reader.Int("window", 0), reader.Int("stride", 0)),
             "rise" => new Rise(reader.Int("masks", 500), reader.Int("grid", 7), reader.Float("p", 0.5f), reader.Int("seed", 0)),
             "attention-rollout" or "rollout" => new AttentionRollout(reader.Enum("fusion", HeadFusion.Mean), reader.Float("discard", 0.9f)),
@@ -60,6 +62,20 @@ public static class AttributionMethods
         reader.CheckAllUsed();
         return method;
     }
+
+    // "rule.conv1=flat", "rule.Gemm=epsilon=0.25": a rule for a node by name, or for an op type.
+    private static IReadOnlyList<(string Layer, LrpRule Rule)> LrpOverrides(string method, SettingReader reader) =>
+        reader.Prefixed("rule.").Select(o =>
+        {
+            try
+            {
+                return (o.Key, LrpRule.Parse(o.Value));
+            }
+            catch (ArgumentException e)
+            {
+                throw new GlassboxException($"{method}: rule.{o.Key}: {e.Message}");
+            }
+        }).ToList();
 
     /// <summary>Several methods from a comma-separated list.</summary>
     public static IReadOnlyList<AttributionMethod> ParseList(string specifications) =>
@@ -91,6 +107,23 @@ public static class AttributionMethods
                 return fallback;
             return System.Enum.TryParse<T>(text, ignoreCase: true, out var value) && System.Enum.IsDefined(value) && !int.TryParse(text, out _)
                 ? value : throw new GlassboxException($"{method}: {key}={text} is not one of {string.Join(", ", System.Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}.");
+        }
+
+        public string Choice(string key, string fallback, IReadOnlyCollection<string> choices)
+        {
+            if (!Take(key, out var text))
+                return fallback;
+            return choices.FirstOrDefault(c => string.Equals(c, text, StringComparison.OrdinalIgnoreCase))
+                   ?? throw new GlassboxException($"{method}: {key}={text} is not one of {string.Join(", ", choices)}.");
+        }
+
+        /// <summary>Every setting whose key starts with <paramref name="prefix"/>, by the rest of its key.</summary>
+        public IReadOnlyList<(string Key, string Value)> Prefixed(string prefix)
+        {
+            var found = settings.Where(s => s.Key.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && s.Key.Length > prefix.Length).ToList();
+            foreach (var s in found)
+                _used.Add(s.Key);
+            return found.Select(s => (s.Key[prefix.Length..], s.Value)).ToList();
         }
 
         public void CheckAllUsed()

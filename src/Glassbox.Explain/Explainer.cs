@@ -17,6 +17,7 @@ public sealed class Explainer : IDisposable
 {
     private readonly RunPlanner _planner;
     private readonly float[] _blackLevel;
+    private readonly float[] _whiteLevel;
     // One context per planned session, refilled by each run on it.
     private readonly Dictionary<PlannedSession, ExplainContext> _contexts = [];
     // What the last Explain call's methods and taps needed: a live loop asks with the same lists every frame.
@@ -45,6 +46,10 @@ public sealed class Explainer : IDisposable
         if (black.Length != 1 && black.Length != Channels)
             throw new GlassboxException($"BlackLevel has {black.Length} values; give one per input channel ({Channels}) or one for all.");
         _blackLevel = Enumerable.Range(0, Channels).Select(c => black[black.Length == 1 ? 0 : c]).ToArray();
+        var white = options.WhiteLevel.IsDefault ? [1f] : options.WhiteLevel;
+        if (white.Length != 1 && white.Length != Channels)
+            throw new GlassboxException($"WhiteLevel has {white.Length} values; give one per input channel ({Channels}) or one for all.");
+        _whiteLevel = Enumerable.Range(0, Channels).Select(c => white[white.Length == 1 ? 0 : c]).ToArray();
         var outputShape = model.Outputs.First(o => o.Name == Output).Shape;
         // Class scores [batch, classes]; a dense map [batch, classes, height, width]; detections
         // [batch, boxes, 4 + classes] or a sequence [batch, steps, classes], which the target tells apart.
@@ -117,6 +122,9 @@ public sealed class Explainer : IDisposable
     /// <summary>The input tensor's value for a black pixel, per channel.</summary>
     public ReadOnlySpan<float> BlackLevel => _blackLevel;
 
+    /// <summary>The input tensor's value for a full-intensity pixel, per channel.</summary>
+    public ReadOnlySpan<float> WhiteLevel => _whiteLevel;
+
     /// <summary>The layer CAM methods read, with "auto" resolved to the last spatial feature map.</summary>
     public string Layer => _layer ??= ResolveLayer();
 
@@ -133,6 +141,8 @@ public sealed class Explainer : IDisposable
         options ??= ExplainerOptions.Default;
         if (options.BlackLevel.IsDefault)
             options = options with { BlackLevel = BlackLevelOf(package.Preprocessing) };
+        if (options.WhiteLevel.IsDefault)
+            options = options with { WhiteLevel = WhiteLevelOf(package.Preprocessing) };
         // A model with a free input size runs at the size its manifest prepares images to.
         var input = package.Model.Inputs.FirstOrDefault()?.Shape;
         if (input is { Rank: 4 } && options.InputHeight is null && options.InputWidth is null && (input[2] == TensorShape.Dynamic || input[3] == TensorShape.Dynamic))
@@ -146,6 +156,15 @@ public sealed class Explainer : IDisposable
         int channels = Math.Max(preprocessing.Mean.Length, preprocessing.Std.Length);
         return Enumerable.Range(0, channels)
             .Select(c => -preprocessing.Mean[Math.Min(c, preprocessing.Mean.Length - 1)] / preprocessing.Std[Math.Min(c, preprocessing.Std.Length - 1)])
+            .ToImmutableArray();
+    }
+
+    /// <summary>The normalised value of a full-intensity pixel per channel: (1 − mean) / std.</summary>
+    public static ImmutableArray<float> WhiteLevelOf(ModelPreprocessing preprocessing)
+    {
+        int channels = Math.Max(preprocessing.Mean.Length, preprocessing.Std.Length);
+        return Enumerable.Range(0, channels)
+            .Select(c => (1f - preprocessing.Mean[Math.Min(c, preprocessing.Mean.Length - 1)]) / preprocessing.Std[Math.Min(c, preprocessing.Std.Length - 1)])
             .ToImmutableArray();
     }
 

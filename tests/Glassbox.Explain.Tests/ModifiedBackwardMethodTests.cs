@@ -78,8 +78,18 @@ public class ModifiedBackwardMethodTests
     /// Conservation on the shipped CNN: with its biases set to zero, the relevance LRP-ε hands back to the
     /// pixels sums to the explained logit (within 1e-4 relative); with the trained biases, the leak is reported.
     /// </summary>
-    [Test]
-    public void Lrp_on_the_shipped_cnn_conserves_the_logit_when_the_biases_are_zero()
+    /// <summary>
+    /// The conserving composites hand the logit back whole when the biases are zero (ε, z⁺, Flat, γ and z^B share each
+    /// unit's relevance by the very terms its denominator sums); αβ with α − β = 1 creates relevance where a unit has no
+    /// negative contribution (its β share is empty while α doubles the rest), so it is measured, not held to it.
+    /// </summary>
+    [TestCase("epsilon", true)]
+    [TestCase("epsilon-plus", true)]
+    [TestCase("epsilon-plus-flat", true)]
+    [TestCase("epsilon-gamma-box", true)]
+    [TestCase("epsilon-alpha2-beta1", false)]
+    [TestCase("epsilon-alpha2-beta1-flat", false)]
+    public void Lrp_on_the_shipped_cnn_conserves_the_logit_when_the_biases_are_zero(string composite, bool conserves)
     {
         var trained = Cnn.Value;
         var proto = trained.Model.CopyForEditing();
@@ -97,23 +107,39 @@ public class ModifiedBackwardMethodTests
         }
         var unbiased = Glassbox.Onnx.OnnxModel.FromProto(proto, "mnist-cnn without biases");
 
-        foreach (var (model, conserving) in new[] { (unbiased, true), (trained.Model, false) })
+        foreach (var (model, zeroBiases) in new[] { (unbiased, true), (trained.Model, false) })
         {
-            using var explainer = Explainer.Create(model, MnistExplainTests.Options, trained.Labels);
+            using var explainer = Explainer.Create(model, MnistExplainTests.Options with { BlackLevel = [-0.1307f / 0.3081f], WhiteLevel = [(1 - 0.1307f) / 0.3081f] }, trained.Labels);
+            var lrp = new Lrp(composite);
             double worstLeak = 0;
             for (int digit = 0; digit < 10; digit++)
             {
-                var map = explainer.Explain(MnistExplainTests.Digit(trained, digit), [new Lrp()]).Maps[0];
+                var map = explainer.Explain(MnistExplainTests.Digit(trained, digit), [lrp]).Maps[0];
                 Assert.That(map.Signed, Is.True);
+                Assert.That(map.Details["composite"], Is.EqualTo(composite));
                 double sum = map.Values.Sum(v => (double)v);
                 Assert.That(double.Parse(map.Details["relevance_sum"], System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(sum).Within(1e-3 * Math.Abs(sum) + 1e-6));
                 double leak = Math.Abs(map.TargetScore - sum) / Math.Abs(map.TargetScore);
                 worstLeak = Math.Max(worstLeak, leak);
-                if (conserving)
+                if (zeroBiases && conserves)
                     Assert.That(leak, Is.LessThan(1e-4), $"digit {digit}: relevance {sum} for logit {map.TargetScore}");
             }
-            TestContext.Out.WriteLine($"{model.Source}: largest leak {worstLeak:P3} of the logit over 10 digits");
+            TestContext.Out.WriteLine($"{composite} on {model.Source}: largest leak {worstLeak:P3} of the logit over 10 digits");
         }
+    }
+
+    /// <summary>A per-layer override by name: EpsilonPlus with Flat on the first convolution is EpsilonPlusFlat.</summary>
+    [Test]
+    public void A_rule_named_for_one_layer_overrides_the_composite_there()
+    {
+        var trained = Cnn.Value;
+        using var explainer = Explainer.Create(trained, MnistExplainTests.Options);
+        var input = MnistExplainTests.Digit(trained, 3);
+        var overridden = explainer.Explain(input, [AttributionMethods.Parse("lrp:composite=epsilon-plus:rule.conv1=flat")]).Maps[0];
+        var preset = explainer.Explain(input, [AttributionMethods.Parse("lrp:composite=epsilon-plus-flat")]).Maps[0];
+        var plain = explainer.Explain(input, [AttributionMethods.Parse("lrp:composite=epsilon-plus")]).Maps[0];
+        Assert.That(overridden.Values, Is.EqualTo(preset.Values));
+        Assert.That(plain.Values.Zip(preset.Values).Max(p => MathF.Abs(p.First - p.Second)), Is.GreaterThan(1e-3f), "the override changed something");
     }
 
     /// <summary>
@@ -128,7 +154,7 @@ public class ModifiedBackwardMethodTests
         Assert.That(verdicts["gradient"].Works, Is.True);
         Assert.That(verdicts["guided-backprop"].Works, Is.True, "Guided Backprop changes only ReLU's rule");
         Assert.That(verdicts["lrp"].Works, Is.False);
-        Assert.That(verdicts["lrp"].Reason, Does.StartWith("No lrp-epsilon(1E-06) rule for"));
+        Assert.That(verdicts["lrp"].Reason, Does.StartWith("No lrp-epsilon-plus-flat rule for"));
     }
 
     [Test]
@@ -138,6 +164,10 @@ public class ModifiedBackwardMethodTests
         Assert.That(AttributionMethods.Parse("deconvnet"), Is.TypeOf<DeconvNet>());
         Assert.That(AttributionMethods.Parse("guided-grad-cam"), Is.TypeOf<GuidedGradCam>());
         Assert.That(((Lrp)AttributionMethods.Parse("lrp:epsilon=0.25")).Epsilon, Is.EqualTo(0.25f));
+        Assert.That(((Lrp)AttributionMethods.Parse("lrp")).CompositeName, Is.EqualTo("epsilon-plus-flat"));
+        Assert.That(((Lrp)AttributionMethods.Parse("lrp:composite=epsilon-gamma-box")).CompositeName, Is.EqualTo("epsilon-gamma-box"));
+        Assert.That(() => AttributionMethods.Parse("lrp:composite=plus"), Throws.TypeOf<GlassboxException>().With.Message.Contains("epsilon-alpha2-beta1-flat"));
+        Assert.That(() => AttributionMethods.Parse("lrp:rule.conv1=beta"), Throws.TypeOf<GlassboxException>().With.Message.Contains("rule.conv1: Unknown LRP rule 'beta'"));
         Assert.That(() => AttributionMethods.Parse("lrp:epsilon=0"), Throws.TypeOf<GlassboxException>().With.Message.Contains("LRP epsilon is 0"));
     }
 }

@@ -15,6 +15,16 @@ internal sealed record FloatFixture(long[] Shape, float[] Values)
         return new FloatFixture(shape, values);
     }
 
+    /// <summary>A fixture file read by name and expected shape.</summary>
+    public static FloatFixture Read(string directory, string file, long[] shape)
+    {
+        var bytes = File.ReadAllBytes(Path.Combine(directory, file));
+        var values = new float[bytes.Length / 4];
+        Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
+        Assert.That(values.LongLength, Is.EqualTo(shape.Aggregate(1L, (a, b) => a * b)), "fixture size matches its shape");
+        return new FloatFixture(shape, values);
+    }
+
     /// <summary>‖a − reference‖ / ‖reference‖ in double precision: how far an engine's tensor is from a reference one.</summary>
     public static double RelativeL2(float[] a, float[] reference)
     {

@@ -108,39 +108,74 @@ public sealed class GuidedGradCam : InputGradientMethod
 }
 
 /// <summary>
-/// Layer-wise Relevance Propagation with the ε rule (Bach et al. 2015; the rule as Zennit's Epsilon): the
-/// explained score handed back layer by layer as relevance, summed over the input's channels. Signed: red
-/// for, blue against. On a ReLU network without biases the relevance sums to the score; biases and ε take
-/// a share, which <see cref="AttributionMap.Details"/> reports ("relevance_sum", "leak").
+/// Layer-wise Relevance Propagation (Bach et al. 2015) with a composite of rules (<see cref="LrpComposite"/>,
+/// Zennit's presets; EpsilonPlusFlat by default): the explained score handed back layer by layer as relevance,
+/// summed over the input's channels. Signed: red for, blue against. With the conserving rules on a network without
+/// biases the relevance sums to the score; biases and ε take a share, which <see cref="AttributionMap.Details"/>
+/// reports ("relevance_sum", "leak").
 /// </summary>
 public sealed class Lrp : AttributionMethod
 {
-    public Lrp(float epsilon = 1e-6f)
+    private readonly LrpComposite? _composite;
+    private readonly IReadOnlyList<(string Layer, LrpRule Rule)> _overrides = [];
+    private readonly PassNeeds _needs = new();
+    private (Explainer Explainer, BackwardPass Pass)? _last;
+
+    /// <param name="composite">A preset name (<see cref="LrpComposite.PresetNames"/>); epsilon-gamma-box takes the
+    /// input's bounds from the explainer's black and white levels.</param>
+    /// <param name="epsilon">ε of the ε rule on dense layers (and on every layer in the "epsilon" composite).</param>
+    /// <param name="overrides">Rules for single nodes (by name) or op types, over the composite's.</param>
+    public Lrp(string composite = "epsilon-plus-flat", float epsilon = 1e-6f, IReadOnlyList<(string Layer, LrpRule Rule)>? overrides = null)
     {
         if (!(epsilon > 0f && epsilon <= 1e3f))
             throw new GlassboxException($"LRP epsilon is {epsilon}; use a small positive number (1e-6 keeps nearly everything; 0.25 keeps the strongest evidence).");
+        if (!LrpComposite.PresetNames.Contains(composite))
+            throw new GlassboxException($"Unknown LRP composite '{composite}'. Composites: {string.Join(", ", LrpComposite.PresetNames)}.");
+        CompositeName = composite;
         Epsilon = epsilon;
-        Pass = BackwardPass.LrpEpsilon(epsilon);
+        _overrides = overrides ?? [];
     }
 
-    private readonly PassNeeds _needs = new();
+    /// <summary>LRP with exactly these rules (a preset with per-layer overrides, say).</summary>
+    public Lrp(LrpComposite composite)
+    {
+        _composite = composite ?? throw new ArgumentNullException(nameof(composite));
+        CompositeName = composite.Name;
+        Epsilon = composite.Dense.Stabiliser;
+    }
 
     public override string Name => "lrp";
 
-    public float Epsilon { get; }
+    public string CompositeName { get; }
 
-    public BackwardPass Pass { get; }
+    public float Epsilon { get; }
 
     public override bool UsesGradients => true;
 
+    /// <summary>The rules this method propagates by for an explainer's model and input range.</summary>
+    public LrpComposite CompositeFor(Explainer explainer) =>
+        _composite ?? _overrides.Aggregate(
+            LrpComposite.Named(CompositeName, Epsilon, explainer.BlackLevel.ToArray(), explainer.WhiteLevel.ToArray()),
+            (composite, o) => composite.Override(o.Layer, o.Rule));
+
+    private BackwardPass PassFor(Explainer explainer)
+    {
+        // The pass is the same every frame for one explainer; the composite is built once, not per frame.
+        if (_last is { } last && last.Explainer == explainer)
+            return last.Pass;
+        var pass = BackwardPass.Lrp(CompositeFor(explainer));
+        _last = (explainer, pass);
+        return pass;
+    }
+
     public override RunNeeds Needs(Explainer explainer) => RunNeeds.None;
 
-    public override IEnumerable<RunNeeds> OwnRunNeeds(Explainer explainer) => [_needs.For(explainer.Input.Name, Pass)];
+    public override IEnumerable<RunNeeds> OwnRunNeeds(Explainer explainer) => [_needs.For(explainer.Input.Name, PassFor(explainer))];
 
     public override AttributionMap Compute(ExplainContext context)
     {
         var e = context.Explainer;
-        var run = context.RunAlongside(_needs.For(e.Input.Name, Pass));
+        var run = context.RunAlongside(_needs.For(e.Input.Name, PassFor(e)));
         var relevance = run.Gradient(e.Input.Name);
         int pixels = e.Width * e.Height;
         var map = new float[pixels];
@@ -157,6 +192,7 @@ public sealed class Lrp : AttributionMethod
         return MapOf(context, map, e.Width, e.Height, signed: true) with
         {
             Details = ImmutableDictionary<string, string>.Empty
+                .Add("composite", CompositeName)
                 .Add("epsilon", Epsilon.ToString("R", CultureInfo.InvariantCulture))
                 .Add("relevance_sum", total.ToString("R", CultureInfo.InvariantCulture))
                 .Add("leak", (score - total).ToString("R", CultureInfo.InvariantCulture)),

@@ -51,7 +51,7 @@ public sealed record RunNeeds
     }
 
     /// <summary>A canonical text form: equal needs give equal keys.</summary>
-    public string Key => $"taps={string.Join(",", Taps)};grad={string.Join(",", GradientTargets)};gate={ChannelGate};backward={(NeedsGradients ? Backward.Name : "")}";
+    public string Key => $"taps={string.Join(",", Taps)};grad={string.Join(",", GradientTargets)};gate={ChannelGate};backward={(NeedsGradients ? Backward.Key : "")}";
 
     public override string ToString() => Key;
 }

@@ -150,6 +150,7 @@ public sealed class GradientGraph
         int before = graph.Node.Count;
         try
         {
+            var lrp = backward.Composite is { } composite ? LrpPlan.Make(composite, relevant, needed, index, shapes, builder) : null;
             foreach (var node in relevant)
             {
                 var outputGradients = node.Output.Select(o => contributions.ContainsKey(o) ? Total(o) : null).ToArray();
@@ -160,7 +161,7 @@ public sealed class GradientGraph
                 string?[] inputGradients;
                 try
                 {
-                    inputGradients = backward.RuleFor(node.OpType)(new RuleContext(node, NameOf(node), builder, shapes, index, outputGradients, needs));
+                    inputGradients = (lrp?.RuleFor(node) ?? backward.RuleFor(node.OpType))(new RuleContext(node, NameOf(node), builder, shapes, index, outputGradients, needs));
                 }
                 catch (Exception e) when (e is ArgumentException or OverflowException or IndexOutOfRangeException or InvalidOperationException or FormatException)
                 {

@@ -19,6 +19,12 @@ internal sealed class RuleContext(NodeProto node, string nodeName, GraphBuilder 
     /// <summary>The same node with other signals arriving at its outputs (a rule built on another rule).</summary>
     public RuleContext WithOutputGradients(params string?[] gradients) => new(node, nodeName, builder, shapes, index, gradients, needed);
 
+    /// <summary>
+    /// Another node in this one's place (the same op with other weights, or a layer with a normalisation folded
+    /// in): its inputs and outputs are what X and Y read. It is not in the graph; its tensors' shapes must be known.
+    /// </summary>
+    public RuleContext WithNode(NodeProto replacement) => new(replacement, nodeName, builder, shapes, index, outputGradients, needed);
+
     /// <summary>Gradient of output 0 (every single-output rule).</summary>
     public string DY => outputGradients[0] ?? throw new InvalidOperationException("no output gradient");
     public string? DYAt(int i) => outputGradients[i];

@@ -49,6 +49,9 @@ internal sealed class GraphBuilder
         return names;
     }
 
+    /// <summary>Appends a node built elsewhere (a copy of a forward node with other inputs); its names must be unique already.</summary>
+    public void AddNode(NodeProto node) => _graph.Node.Add(node);
+
     public string Int64s(params long[] values)
     {
         var tensor = new TensorProto { Name = Unique("const"), DataType = (int)TensorProto.Types.DataType.Int64, Dims = { values.Length } };
@@ -65,14 +68,17 @@ internal sealed class GraphBuilder
         return tensor.Name;
     }
 
-    public string Floats(float[] values, long[] dims)
+    public string Floats(float[] values, long[] dims) => FloatTensor(values, dims).Name;
+
+    /// <summary>A float initializer, returned whole so an index can learn its values.</summary>
+    public TensorProto FloatTensor(float[] values, long[] dims, string hint = "const")
     {
-        var tensor = new TensorProto { Name = Unique("const"), DataType = (int)TensorProto.Types.DataType.Float, Dims = { dims } };
+        var tensor = new TensorProto { Name = Unique(hint), DataType = (int)TensorProto.Types.DataType.Float, Dims = { dims } };
         var bytes = new byte[values.Length * 4];
         Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
         tensor.RawData = ByteString.CopyFrom(bytes);
         _graph.Initializer.Add(tensor);
-        return tensor.Name;
+        return tensor;
     }
 
     /// <summary>Shape(tensor), emitted once per tensor.</summary>

@@ -44,6 +44,9 @@ internal sealed class GraphIndex
 
     public TensorProto? Constant(string tensor) => _constants.GetValueOrDefault(tensor);
 
+    /// <summary>Makes a constant added to the graph after indexing (a derived weight) known as one.</summary>
+    public void AddConstant(TensorProto tensor) => _constants[tensor.Name] = tensor;
+
     /// <summary>An int64/int32 constant's values, or null when the tensor is not a constant.</summary>
     public long[]? Int64s(string tensor) => _constants.TryGetValue(tensor, out var t) ? TensorValues.Int64s(t) : null;
 

@@ -49,6 +49,13 @@ internal sealed class ShapeInference
 
     public TensorShape? this[string tensor] => _shapes.GetValueOrDefault(tensor);
 
+    /// <summary>Records the shape of a tensor added after inference ran (a derived node's output of a known shape).</summary>
+    public void Assume(string tensor, TensorShape? shape)
+    {
+        if (shape is not null)
+            _shapes[tensor] = shape;
+    }
+
     /// <summary>An int64 tensor's values when every one is known: a constant, or computed from static sizes (Shape → Gather → Div…).</summary>
     public long[]? KnownInts(string tensor)
     {
