@@ -143,18 +143,23 @@ public class ModifiedBackwardMethodTests
     }
 
     /// <summary>
-    /// The model doctor judges a method by the pass it runs: the shipped ViT's attention (a product of two activations,
-    /// softmax, layer normalisation) has gradients but no LRP rules, so inspect says gradient works and lrp does not.
+    /// The model doctor judges a method by the pass it runs: a log-softmax inside the CNN has a gradient but no LRP
+    /// rule, so inspect says gradient works and lrp does not; the shipped ViT's attention, softmax, layer
+    /// normalisation and written-out GELU take the AttnLRP rules, so lrp works there.
     /// </summary>
     [Test]
     public void The_model_doctor_checks_a_methods_own_backward_pass()
     {
-        var vit = ModelPackage.Load(Path.Combine(RepoPaths.Root, "models", "mnist-vit"));
-        var verdicts = ModelDoctor.Examine(vit.Model).Methods.ToDictionary(v => v.Method);
+        var proto = Cnn.Value.Model.CopyForEditing();
+        proto.Graph.Node.First(n => n.Name == "relu4").OpType = "LogSoftmax";
+        var verdicts = ModelDoctor.Examine(Glassbox.Onnx.OnnxModel.FromProto(proto, "mnist-cnn with a log-softmax")).Methods.ToDictionary(v => v.Method);
         Assert.That(verdicts["gradient"].Works, Is.True);
         Assert.That(verdicts["guided-backprop"].Works, Is.True, "Guided Backprop changes only ReLU's rule");
         Assert.That(verdicts["lrp"].Works, Is.False);
-        Assert.That(verdicts["lrp"].Reason, Does.StartWith("No lrp-epsilon-plus-flat rule for"));
+        Assert.That(verdicts["lrp"].Reason, Does.StartWith("No lrp-epsilon-plus-flat rule for LogSoftmax"));
+
+        var vit = ModelPackage.Load(Path.Combine(RepoPaths.Root, "models", "mnist-vit"));
+        Assert.That(ModelDoctor.Examine(vit.Model).Methods.Single(v => v.Method == "lrp").Works, Is.True);
     }
 
     [Test]

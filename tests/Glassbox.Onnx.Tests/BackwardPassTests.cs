@@ -238,11 +238,11 @@ public class BackwardPassTests
     {
         var (model, _, _, _) = Network();
         var proto = Onnx.Protos.ModelProto.Parser.ParseFrom(model.ToBytes());
-        proto.Graph.Node[1].OpType = "Exp";
-        var exp = OnnxModel.FromBytes(proto.ToByteArray(), "mlp-exp");
-        Assert.That(BackwardPass.Gradient.HasRule("Exp"), Is.True);
-        var error = Assert.Throws<OnnxModelException>(() => GradientGraph.Derive(exp, "y", ["x"], backward: BackwardPass.Lrp(LrpComposite.EpsilonPlusFlat())));
-        Assert.That(error!.Message, Does.StartWith("No lrp-epsilon-plus-flat rule for Exp on the path from 'x' to 'y' (nodes 'relu1')"));
+        proto.Graph.Node[1].OpType = "LogSoftmax";
+        var logSoftmax = OnnxModel.FromBytes(proto.ToByteArray(), "mlp-log-softmax");
+        Assert.That(BackwardPass.Gradient.HasRule("LogSoftmax"), Is.True);
+        var error = Assert.Throws<OnnxModelException>(() => GradientGraph.Derive(logSoftmax, "y", ["x"], backward: BackwardPass.Lrp(LrpComposite.EpsilonPlusFlat())));
+        Assert.That(error!.Message, Does.StartWith("No lrp-epsilon-plus-flat rule for LogSoftmax on the path from 'x' to 'y' (nodes 'relu1')"));
     }
 
     [Test]

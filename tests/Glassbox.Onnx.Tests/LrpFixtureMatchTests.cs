@@ -28,7 +28,7 @@ public class LrpFixtureMatchTests
     public void Every_composite_and_relu_pass_has_a_reference_on_every_model()
     {
         var cases = Cases().Select(c => ((string)c.Arguments[0]!, (string)c.Arguments[1]!)).ToHashSet();
-        foreach (var model in new[] { "mnist-cnn", "resnet-block", "mobilenet-block", "pooling-cnn" })
+        foreach (var model in new[] { "mnist-cnn", "mnist-vit", "resnet-block", "mobilenet-block", "pooling-cnn" })
         {
             foreach (var pass in LrpComposite.PresetNames.Concat(["guided-backprop", "deconvnet", "w-square-first"]))
                 Assert.That(cases, Does.Contain((model, pass)));

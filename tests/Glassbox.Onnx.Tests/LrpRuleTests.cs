@@ -204,6 +204,55 @@ public class LrpRuleTests
         }
     }
 
+    /// <summary>
+    /// An elementwise function written out as nodes (SiLU as a·σ(a)) hands its relevance on whole, as an activation
+    /// module does in Zennit and elementwise functions do in AttnLRP; the bias added before it stays with its layer
+    /// and takes its share out by the Norm rule.
+    /// </summary>
+    [Test]
+    public void A_written_out_silu_passes_relevance_whole_and_the_bias_before_it_keeps_its_share()
+    {
+        var random = new Random(12);
+        var graph = new GraphProto { Name = "silu" };
+        graph.Node.Add(new NodeProto { OpType = "MatMul", Name = "fc1", Input = { "x", "w1" }, Output = { "h" } });
+        graph.Node.Add(new NodeProto { OpType = "Add", Name = "bias", Input = { "h", "b1" }, Output = { "a" } });
+        graph.Node.Add(new NodeProto { OpType = "Sigmoid", Name = "gate", Input = { "a" }, Output = { "g" } });
+        graph.Node.Add(new NodeProto { OpType = "Mul", Name = "silu", Input = { "a", "g" }, Output = { "s" } });
+        graph.Node.Add(new NodeProto { OpType = "MatMul", Name = "fc2", Input = { "s", "w2" }, Output = { "y" } });
+        float[] w1 = [.. Enumerable.Range(0, In * Out).Select(_ => (float)(random.NextDouble() * 2 - 1))];
+        float[] b1 = [.. Enumerable.Range(0, Out).Select(_ => (float)random.NextDouble() - 0.5f)];
+        graph.Initializer.Add(new TensorProto { Name = "w1", DataType = 1, Dims = { In, Out }, FloatData = { w1 } });
+        graph.Initializer.Add(new TensorProto { Name = "b1", DataType = 1, Dims = { Out }, FloatData = { b1 } });
+        graph.Initializer.Add(new TensorProto { Name = "w2", DataType = 1, Dims = { Out, 2 }, FloatData = { Enumerable.Range(0, Out * 2).Select(_ => (float)(random.NextDouble() * 2 - 1)) } });
+        graph.Input.Add(Info("x", In));
+        graph.Output.Add(Info("y", 2));
+        var model = OnnxModel.FromBytes(new ModelProto { IrVersion = 8, Graph = graph, OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 13 } } }.ToByteArray(), "silu");
+
+        var lrp = GradientGraph.Derive(model, "y", ["h", "a", "s"], backward: BackwardPass.Lrp(LrpComposite.EpsilonPlusFlat()));
+        using var session = ModelSession.Open(lrp.Model, InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 1 });
+        using var run = session.CreateRun();
+        for (int trial = 0; trial < 10; trial++)
+        {
+            float[] x = [.. Enumerable.Range(0, In).Select(_ => (float)(random.NextDouble() * 2 - 1))];
+            x.CopyTo(run.Input<float>("x"));
+            run.Input<float>(lrp.SeedInput).Fill(1f);
+            run.Execute();
+            var atS = run.Output<float>(lrp.GradientOutputs["s"]).ToArray();
+            var atA = run.Output<float>(lrp.GradientOutputs["a"]).ToArray();
+            var atH = run.Output<float>(lrp.GradientOutputs["h"]).ToArray();
+            Assert.That(atA, Is.EqualTo(atS), $"trial {trial}: the function passes relevance whole");
+            // h = x·W1 without the bias; a = h + b: the Norm rule gives h the share h / a.
+            float[] h = new float[Out];
+            for (int j = 0; j < Out; j++)
+            {
+                for (int i = 0; i < In; i++)
+                    h[j] += x[i] * w1[i * Out + j];
+            }
+            for (int j = 0; j < Out; j++)
+                Assert.That(atH[j], Is.EqualTo(h[j] * atA[j] / (h[j] + b1[j] + (h[j] + b1[j] >= 0 ? Stabiliser : -Stabiliser))).Within(1e-4f * Math.Max(1f, MathF.Abs(atH[j]))), $"trial {trial}: the bias keeps its share at unit {j}");
+        }
+    }
+
     [Test]
     public void Canonisation_works_on_a_copy_the_prediction_stays_the_models_own_to_the_bit()
     {

@@ -7,6 +7,9 @@ The reference runs the ONNX graph node by node in PyTorch, canonises it (a Batch
 or Gemm is folded into that layer's weights and bias), then hands relevance back node by node with each rule's
 definition as Zennit writes it (rules.py: input modifiers, parameter modifiers, a gradient mapper and a reducer
 over autograd's vector-Jacobian products of the modified layer copies). The composites are Zennit's presets.
+For the transformer (mnist-vit) the attention-aware rules of AttnLRP (Achtibat et al. 2024) are written from the
+paper: softmax linearised at its input, products of two activations split evenly by the ε rule, layer
+normalisation with its standard deviation held fixed, and GELU (the module's nodes) passing relevance whole.
 
 Each fixture folder tests/fixtures/lrp/<model>/ holds index.json and little-endian float32 .bin files:
   model, model_sha256   the ONNX file (from the gradient fixture of the same name) and its SHA-256
@@ -33,12 +36,12 @@ from onnx import numpy_helper  # noqa: E402
 REPO = pathlib.Path(__file__).resolve().parents[2]
 GRADIENTS = REPO / "tests" / "fixtures" / "gradients"
 FIXTURES = REPO / "tests" / "fixtures" / "lrp"
-MODELS = ["mnist-cnn", "resnet-block", "mobilenet-block", "pooling-cnn"]
+MODELS = ["mnist-cnn", "mnist-vit", "resnet-block", "mobilenet-block", "pooling-cnn"]
 
 # The MNIST input range in the model's units, (0 − mean)/std to (1 − mean)/std; the probes take N(0, 1) inputs,
 # bounded here by ±4 (their fixture inputs lie inside).
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
-BOXES = {"mnist-cnn": ([-MNIST_MEAN / MNIST_STD], [(1 - MNIST_MEAN) / MNIST_STD])}
+BOXES = {name: ([-MNIST_MEAN / MNIST_STD], [(1 - MNIST_MEAN) / MNIST_STD]) for name in ("mnist-cnn", "mnist-vit")}
 DEFAULT_BOX = ([-4.0], [4.0])
 
 EPSILON = 1e-6
@@ -231,6 +234,11 @@ class Graph:
     def forward(self, x):
         v = dict(self.values)
         v["input"] = x
+        # Tensors that carry relevance: those computed from the input (a shape and what is made from it do not).
+        self.dynamic = {"input"}
+        for node in self.nodes:
+            if node.op_type not in ("Shape", "ConstantOfShape", "Constant") and any(n in self.dynamic for n in node.input):
+                self.dynamic.update(node.output)
         for node in self.nodes:
             i = [v[n] if n else None for n in node.input]
             op = node.op_type
@@ -261,10 +269,68 @@ class Graph:
                 out = i[0].flatten(attr(node, "axis", 1))
             elif op == "Add":
                 out = i[0] + i[1]
+            elif op in self.FUNCTIONS:
+                out = self.FUNCTIONS[op](self, node, v)(*[t for t in i if t is not None][:self.ARITY.get(op, 1)])
+            elif op == "Shape":
+                out = torch.tensor(list(i[0].shape), dtype=torch.int64)
+            elif op == "ConstantOfShape":
+                value = numpy_helper.to_array(attr(node, "value")).reshape(-1)[0]
+                out = torch.full([int(d) for d in i[0]], float(value))
+            elif op == "LayerNormalization":
+                out = self._layer_norm(node, v)(i[0])
             else:
                 raise SystemExit(f"the reference has no {op}")
             v[node.output[0]] = out
         return v
+
+    # Ops whose value is a function of their first input(s) alone once the node's constant inputs are read:
+    # what the relevance walk calls through autograd to move relevance (routing) or to take a product's parts.
+    def _reshape(self, node, v):
+        shape = [int(d) for d in v[node.input[1]]]
+        return lambda x: x.reshape([x.shape[k] if d == 0 else d for k, d in enumerate(shape)])
+
+    def _slice(self, node, v):
+        starts, ends = [int(t) for t in v[node.input[1]]], [int(t) for t in v[node.input[2]]]
+        axes = [int(t) for t in v[node.input[3]]] if len(node.input) > 3 else list(range(len(starts)))
+        steps = [int(t) for t in v[node.input[4]]] if len(node.input) > 4 else [1] * len(starts)
+
+        def apply(x):
+            index = [slice(None)] * x.dim()
+            for a, b, e, st in zip(axes, starts, ends, steps):
+                index[a] = slice(b, min(e, x.shape[a]), st)
+            return x[tuple(index)]
+        return apply
+
+    def _gather(self, node, v):
+        indices = v[node.input[1]].long()
+        axis = attr(node, "axis", 0)
+        return lambda x: torch.index_select(x, axis, indices.reshape(-1)).reshape(
+            list(x.shape[:axis]) + list(indices.shape) + list(x.shape[axis + 1:]))
+
+    FUNCTIONS = {
+        "Reshape": _reshape,
+        "Slice": _slice,
+        "Gather": _gather,
+        "Transpose": lambda self, node, v: (lambda x: x.permute(*attr(node, "perm"))),
+        "Concat": lambda self, node, v: (lambda *xs: torch.cat(xs, dim=attr(node, "axis"))),
+        "MatMul": lambda self, node, v: torch.matmul,
+        "Mul": lambda self, node, v: (lambda a, b: a * b),
+        "Div": lambda self, node, v: (lambda a, b: a / b),
+        "Erf": lambda self, node, v: torch.erf,
+        "Softmax": lambda self, node, v: (lambda x: torch.softmax(x, dim=attr(node, "axis", -1))),
+    }
+    ARITY = {"Concat": 1 << 30, "MatMul": 2, "Mul": 2, "Div": 2}
+
+    def _layer_norm(self, node, v, hold_std=False):
+        gamma, beta = v[node.input[1]], v[node.input[2]]
+        axis, eps = attr(node, "axis", -1), attr(node, "epsilon", 1e-5)
+
+        def apply(x):
+            dims = tuple(range(axis % x.dim(), x.dim()))
+            centred = x - x.mean(dim=dims, keepdim=True)
+            std = torch.sqrt((centred ** 2).mean(dim=dims, keepdim=True) + eps)
+            return gamma * centred / (std.detach() if hold_std else std) + beta
+        return apply
 
     @staticmethod
     def _maxpool(node):
@@ -324,13 +390,46 @@ class Graph:
             elif op in ("Pad", "Flatten"):
                 give(i[0], R.reshape(v[i[0]].shape))
             elif op == "Add":
+                # Norm: each non-constant term takes its share; a constant term (a bias, a position embedding) keeps its own.
+                for term in (t for t in i if t in self.dynamic):
+                    if composite:
+                        give(term, (v[term] * R / stabilize(v[out], STABILIZER)).sum_to_size(v[term].shape))
+                    else:
+                        give(term, R.sum_to_size(v[term].shape))
+            elif op in ("Reshape", "Slice", "Gather", "Transpose"):
+                give(i[0], vjp(self.FUNCTIONS[op](self, node, v), v[i[0]], R))
+            elif op == "Concat":
+                offset, axis = 0, attr(node, "axis")
+                for term in i:
+                    size = v[term].shape[axis]
+                    if term in self.dynamic:
+                        give(term, R.narrow(axis, offset, size))
+                    offset += size
+            elif node.name.startswith("blocks.") and ".gelu." in node.name:
+                # AttnLRP's identity rule for the GELU module: its output's relevance goes to its input whole.
+                gelu = node.name.rsplit(".", 1)[0]
+                entry = next(n for n in self.nodes if n.name == gelu + ".Div").input[0]
+                give(entry, R if composite else vjp(lambda t: F.gelu(t), v[entry], R))
+            elif op in ("Mul", "MatMul"):
+                terms = [k for k, t in enumerate(i) if t in self.dynamic]
+                fn = self.FUNCTIONS[op](self, node, v)
+                ratio = R / stabilize(v[out], STABILIZER) / len(terms) if composite else R
+                leaves = [v[t].detach().requires_grad_(k in terms) for k, t in enumerate(i)]
+                grads = torch.autograd.grad(fn(*leaves), [leaves[k] for k in terms], grad_outputs=ratio)
+                for k, g in zip(terms, grads):
+                    give(i[k], v[i[k]] * g if composite else g)
+            elif op == "Softmax":
+                s_out = v[out]
+                dim = attr(node, "axis", -1)
                 if composite:
-                    ratio = R / stabilize(v[out], STABILIZER)
-                    give(i[0], v[i[0]] * ratio)
-                    give(i[1], v[i[1]] * ratio)
+                    give(i[0], v[i[0]] * (R - s_out * R.sum(dim=dim, keepdim=True)))
                 else:
-                    give(i[0], R)
-                    give(i[1], R)
+                    give(i[0], s_out * (R - (R * s_out).sum(dim=dim, keepdim=True)))
+            elif op == "LayerNormalization":
+                if composite:
+                    give(i[0], v[i[0]] * vjp(self._layer_norm(node, v, hold_std=True), v[i[0]], R / stabilize(v[out], STABILIZER)))
+                else:
+                    give(i[0], vjp(self._layer_norm(node, v), v[i[0]], R))
             else:
                 raise SystemExit(f"the reference has no relevance rule for {op}")
 

@@ -94,7 +94,9 @@ public sealed class GradientGraph
         var shapes = new ShapeInference(index, opset);
 
         var (relevant, needed) = Path(nodes, targets, output);
-        var missing = relevant.Where(n => !backward.HasRule(n.OpType)).ToList();
+        var builder = new GraphBuilder(graph, "grad/");
+        var lrp = backward.Composite is { } composite ? LrpPlan.Make(composite, relevant, needed, index, shapes, builder) : null;
+        var missing = relevant.Where(n => lrp is null ? !backward.HasRule(n.OpType) : !lrp.Covers(n)).ToList();
         if (missing.Count > 0)
         {
             throw new OnnxModelException(
@@ -103,7 +105,6 @@ public sealed class GradientGraph
                 "Gradient-free explanations (occlusion, RISE, Score-CAM) still work on this model.");
         }
 
-        var builder = new GraphBuilder(graph, "grad/");
         string seed = builder.Unique($"seed:{output}");
         var outputInfo = graph.Output.FirstOrDefault(o => o.Name == output)
                          ?? graph.ValueInfo.FirstOrDefault(v => v.Name == output);
@@ -150,12 +151,20 @@ public sealed class GradientGraph
         int before = graph.Node.Count;
         try
         {
-            var lrp = backward.Composite is { } composite ? LrpPlan.Make(composite, relevant, needed, index, shapes, builder) : null;
             foreach (var node in relevant)
             {
                 var outputGradients = node.Output.Select(o => contributions.ContainsKey(o) ? Total(o) : null).ToArray();
                 if (outputGradients.All(g => g is null))
                     continue;
+                if (lrp?.FunctionInput(node) is { } functionInput)
+                {
+                    // An elementwise function of one tensor hands its relevance to that tensor whole.
+                    builder.Scope = NameOf(node);
+                    if (!contributions.TryGetValue(functionInput, out var passed))
+                        contributions[functionInput] = passed = [];
+                    passed.Add(builder.Op("Identity", outputGradients[0]!));
+                    continue;
+                }
                 var needs = node.Input.Select((input, j) => input.Length > 0 && needed.Contains(input) && GradientRules.IsDifferentiableInput(node.OpType, j)).ToArray();
                 builder.Scope = NameOf(node);
                 string?[] inputGradients;

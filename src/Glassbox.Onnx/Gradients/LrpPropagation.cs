@@ -23,7 +23,17 @@ internal sealed class LrpPlan
 
     // Ops whose gradient rule already moves relevance as LRP does (routing and reshaping, no arithmetic on it).
     private static readonly ImmutableHashSet<string> Routing = ImmutableHashSet.Create(StringComparer.Ordinal,
-        "MaxPool", "GlobalMaxPool", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose", "Identity", "Dropout", "Cast", "Concat", "Split", "Slice", "Pad");
+        "MaxPool", "GlobalMaxPool", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose", "Identity", "Dropout", "Cast", "Concat", "Split", "Slice", "Pad",
+        "Gather", "Expand", "Tile");
+
+    // Elementwise ops a function of one tensor may be built from (GELU as x·½(1 + erf(x/√2)), SiLU as x·σ(x), …).
+    private static readonly ImmutableHashSet<string> Elementwise = ImmutableHashSet.Create(StringComparer.Ordinal,
+        "Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Erf", "Tanh", "Sigmoid", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Softplus",
+        "Relu", "Clip", "HardSigmoid", "HardSwish", "Max", "Min");
+
+    private static readonly ImmutableHashSet<string> Affine = ImmutableHashSet.Create(StringComparer.Ordinal, "Add", "Sub", "Mul", "Div", "Neg");
+
+    private static readonly ImmutableHashSet<string> Curves = ImmutableHashSet.Create(StringComparer.Ordinal, "Erf", "Exp", "Log", "Pow", "Sqrt", "Reciprocal");
 
     private readonly LrpComposite _composite;
     private readonly GraphIndex _index;
@@ -32,6 +42,8 @@ internal sealed class LrpPlan
     private readonly HashSet<NodeProto> _foldedAway = [];
     private readonly NodeProto? _firstLayer;
     private readonly Dictionary<string, bool> _nonNegative = new(StringComparer.Ordinal);
+    private readonly Dictionary<NodeProto, string> _functionOutputs = [];
+    private readonly HashSet<NodeProto> _insideFunctions = [];
 
     private LrpPlan(LrpComposite composite, GraphIndex index, HashSet<string> needed, NodeProto? firstLayer)
     {
@@ -43,8 +55,17 @@ internal sealed class LrpPlan
 
     /// <summary>True when some node of this op type can take an LRP rule.</summary>
     public static bool HasRule(string opType) =>
-        Activations.Contains(opType) || Sums.Contains(opType) || opType == "BatchNormalization"
+        Activations.Contains(opType) || Sums.Contains(opType) || opType is "BatchNormalization" or "Softmax" or "LayerNormalization" or "Mul" or "Div"
         || (Convolutions.Contains(opType) || DenseLayers.Contains(opType) || Poolings.Contains(opType) || Routing.Contains(opType)) && GradientRules.Rules.ContainsKey(opType);
+
+    /// <summary>True when this node takes a rule: by its op, or as part of an elementwise function of one tensor.</summary>
+    public bool Covers(NodeProto node) => _insideFunctions.Contains(node) || _functionOutputs.ContainsKey(node) || HasRule(node.OpType);
+
+    /// <summary>
+    /// The tensor an elementwise function of one tensor (a GELU written out, x·σ(x)) hands its relevance to
+    /// unchanged, for the node that computes the function's value; null for every other node.
+    /// </summary>
+    public string? FunctionInput(NodeProto node) => _functionOutputs.GetValueOrDefault(node);
 
     /// <param name="relevant">The nodes on the path, last first (as the derivation visits them).</param>
     /// <param name="needed">The tensors relevance flows to.</param>
@@ -55,6 +76,7 @@ internal sealed class LrpPlan
         var first = relevant.LastOrDefault(n => DataInput(n, needed) is not null && (Convolutions.Contains(n.OpType) || DenseLayers.Contains(n.OpType)));
         var plan = new LrpPlan(composite, index, needed, first);
         plan.FoldBatchNormalisations(relevant, shapes, builder);
+        plan.FindElementwiseFunctions(relevant, shapes);
         return plan;
     }
 
@@ -68,6 +90,12 @@ internal sealed class LrpPlan
         var rule = RuleOf(node);
         if (Activations.Contains(node.OpType))
             return rule.Kind == LrpRuleKind.Pass ? PassRule : c => throw c.Fail($"an activation takes the Pass rule in LRP, not {rule}");
+        if (node.OpType == "Softmax")
+            return SoftmaxRule;
+        if (node.OpType == "LayerNormalization")
+            return LayerNormRule(rule.Kind is LrpRuleKind.Epsilon or LrpRuleKind.Norm ? rule.Stabiliser : _composite.Sum.Stabiliser);
+        if (node.OpType is "Mul" or "Div" || DenseLayers.Contains(node.OpType) && DataInput(node, _needed) is null)
+            return ProductRule(_composite.Sum.Stabiliser, rule);
         if (Sums.Contains(node.OpType))
         {
             return rule.Kind is LrpRuleKind.Norm or LrpRuleKind.Epsilon ? SumRule(rule.Stabiliser)
@@ -91,7 +119,7 @@ internal sealed class LrpPlan
             return _composite.Dense;
         if (Poolings.Contains(node.OpType))
             return _composite.Pooling;
-        if (Sums.Contains(node.OpType))
+        if (Sums.Contains(node.OpType) || node.OpType is "Mul" or "Div" or "LayerNormalization")
             return _composite.Sum;
         return LrpRule.Pass; // activations, and a batch normalisation that could not be folded (Zennit's BatchNorm: Pass)
     }
@@ -123,6 +151,151 @@ internal sealed class LrpPlan
             second is null ? null : c.ReduceTo(second, z, c.X(1)),
         ];
     };
+
+    /// <summary>
+    /// AttnLRP's softmax rule (Achtibat et al. 2024, Prop. 3.1): the softmax linearised at its input,
+    /// R_x = x ⊙ (R − s ⊙ Σ R) over the softmax axis; the share of the constant term is absorbed.
+    /// </summary>
+    private static readonly GradientRules.Rule SoftmaxRule = c =>
+    {
+        long axis = Attr.Int(c.Node, "axis", -1);
+        var total = c.B.ReduceSum(c.DY, [axis], keepDims: true);
+        return [c.B.Mul(c.X(0), c.B.Sub(c.DY, c.B.Mul(c.Y(), total)))];
+    };
+
+    /// <summary>
+    /// AttnLRP's layer-normalisation rule: the division by the standard deviation is held fixed (the identity rule on
+    /// it), so the layer is linear, y = γ/σ ⊙ (x − μ) + β, and takes the ε rule: R_x = x ⊙ (u − mean u) with
+    /// u = γ/σ ⊙ R / (y ± ε). β takes its share out of the flow, as a bias does.
+    /// </summary>
+    private static GradientRules.Rule LayerNormRule(float epsilon) => c =>
+    {
+        if (c.Needs(1) || c.Needs(2))
+            throw c.Fail("relevance for the scale or bias of a layer normalisation is not derived (they are parameters)");
+        var x = c.X(0);
+        var shape = c.ShapeOf(x, "to know the normalised axes");
+        long axis = Attr.Int(c.Node, "axis", -1);
+        if (axis < 0)
+            axis += shape.Rank;
+        var axes = Enumerable.Range((int)axis, shape.Rank - (int)axis).Select(i => (long)i).ToArray();
+        if (axes.Any(a => shape[(int)a] < 0))
+            throw c.Fail("the normalised axes need static sizes for the LRP rule");
+        float count = axes.Aggregate(1f, (p, a) => p * shape[(int)a]);
+        var b = c.B;
+        string Mean(string t) => b.Scale(b.ReduceSum(t, axes, keepDims: true), 1f / count);
+        var centred = b.Sub(x, Mean(x));
+        var std = b.Op("Sqrt", b.Add(Mean(b.Mul(centred, centred)), b.Float(Attr.Float(c.Node, "epsilon", 1e-5f))));
+        var u = b.Div(b.Mul(Ratio(c, c.DY, c.Y(), epsilon), c.X(1)), std);
+        return [b.Mul(x, b.Sub(u, Mean(u)))];
+    };
+
+    /// <summary>
+    /// Products. Of two activations (attention's Q·Kᵀ and A·V, a gate's a ⊙ b): AttnLRP's uniform rule, each operand
+    /// taking half by the ε rule, R_a = ½ a ⊙ ∂z/∂a ᵀ(R / (z ± ε)). Of an activation and a constant (a scale): the ε
+    /// rule of a linear layer. A division takes the rule only with its data in the numerator.
+    /// </summary>
+    private GradientRules.Rule ProductRule(float epsilon, LrpRule rule) => c =>
+    {
+        var onPath = Enumerable.Range(0, c.Node.Input.Count).Where(c.Needs).ToList();
+        if (c.Node.OpType == "Div" && c.Needs(1))
+            throw c.Fail("a division by an activation has no LRP rule (relevance through a reciprocal has no meaning); write the model with a multiplication, or explain it by the gradient");
+        if (rule.Kind is not (LrpRuleKind.Epsilon or LrpRuleKind.Norm))
+            throw c.Fail($"a product takes the ε (Norm) rule, not {rule}");
+        float share = onPath.Count > 1 ? 1f / onPath.Count : 1f;
+        string ratio = c.B.Scale(Ratio(c, c.DY, c.Y(), rule.Kind == LrpRuleKind.Epsilon ? rule.Stabiliser : epsilon), share);
+        var spread = GradientRules.Rules[c.Node.OpType](c.WithOutputGradients(ratio));
+        var result = new string?[c.Node.Input.Count];
+        foreach (int i in onPath)
+            result[i] = c.B.Mul(c.X(i), spread[i] ?? throw c.Fail("the product's gradient rule gave nothing for an operand"));
+        return result;
+    };
+
+    /// <summary>
+    /// Finds the elementwise functions of one tensor written out as several nodes (GELU as x·½(1 + erf(x/√2)), SiLU as
+    /// x·σ(x)), which AttnLRP, like Zennit for activation modules, passes relevance through whole (the identity rule).
+    /// A function counts when every node in it is elementwise, its only non-constant input is that one tensor, its
+    /// value has the tensor's shape, its inner values are used nowhere else, and it is not merely affine (a bias or a
+    /// scale keeps its own rule).
+    /// </summary>
+    private void FindElementwiseFunctions(IReadOnlyList<NodeProto> relevant, ShapeInference shapes)
+    {
+        var consumers = new Dictionary<string, List<NodeProto>>(StringComparer.Ordinal);
+        foreach (var node in _index.Graph.Node)
+        {
+            foreach (var input in node.Input.Where(i => i.Length > 0))
+            {
+                if (!consumers.TryGetValue(input, out var list))
+                    consumers[input] = list = [];
+                list.Add(node);
+            }
+        }
+        var graphOutputs = _index.Graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var source = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? SourceOf(string tensor)
+        {
+            if (_index.IsConstant(tensor))
+                return "";
+            return source.TryGetValue(tensor, out var s) ? s : tensor;
+        }
+        // Forward (relevant is last first): which tensor each elementwise value is a function of.
+        foreach (var node in relevant.Reverse())
+        {
+            if (!Elementwise.Contains(node.OpType) || node.Output.Count != 1)
+                continue;
+            var sources = node.Input.Where(i => i.Length > 0).Select(SourceOf).Where(s => s!.Length > 0).Distinct().ToList();
+            if (sources.Count == 1)
+                source[node.Output[0]] = sources[0]!;
+        }
+        // Backward: the largest function first; the nodes inside it are covered by its output's identity rule.
+        foreach (var node in relevant)
+        {
+            if (_insideFunctions.Contains(node) || node.Output.Count != 1 || !source.TryGetValue(node.Output[0], out var x))
+                continue;
+            if (shapes[node.Output[0]] is not { } outShape || shapes[x] is not { } inShape || !outShape.Dimensions.SequenceEqual(inShape.Dimensions))
+                continue;
+            var members = new List<NodeProto>();
+            var stack = new Stack<NodeProto>([node]);
+            bool contained = true;
+            while (stack.Count > 0 && contained)
+            {
+                var member = stack.Pop();
+                if (members.Contains(member))
+                    continue;
+                members.Add(member);
+                foreach (var input in member.Input.Where(i => i.Length > 0 && i != x && !_index.IsConstant(i)))
+                {
+                    if (_index.Producer(input) is not { } producer || !source.ContainsKey(input))
+                    {
+                        contained = false;
+                        break;
+                    }
+                    stack.Push(producer);
+                }
+            }
+            if (!contained)
+                continue;
+            // A bias or scale the function's input passes through first (every use of x goes through it) belongs
+            // to the layer before: it keeps its own rule, and the function starts after it.
+            while (members.Where(m => m.Input.Contains(x)).ToList() is [var entry] && entry != node
+                   && Affine.Contains(entry.OpType) && entry.Input.All(i => i.Length == 0 || i == x || _index.IsConstant(i)))
+            {
+                members.Remove(entry);
+                x = entry.Output[0];
+            }
+            // Inner values used outside the function (or as model outputs) would lose the relevance they carry.
+            var inner = members.Where(m => m != node).Select(m => m.Output[0]);
+            if (inner.Any(t => graphOutputs.Contains(t) || consumers.GetValueOrDefault(t, []).Any(user => !members.Contains(user))))
+                continue;
+            // Only a function that is not affine: a product of two values of x, or a curve no activation rule covers.
+            bool nonlinear = members.Any(m => Curves.Contains(m.OpType)
+                || m.OpType is "Mul" or "Div" && m.Input.Count(i => i.Length > 0 && !_index.IsConstant(i)) >= 2);
+            if (!nonlinear)
+                continue;
+            _functionOutputs[node] = x;
+            foreach (var member in members.Where(m => m != node))
+                _insideFunctions.Add(member);
+        }
+    }
 
     /// <summary>R / (z + ε·sign z), sign 0 taken as + (Zennit's stabiliser).</summary>
     private static string Ratio(RuleContext c, string relevance, string z, float epsilon)
