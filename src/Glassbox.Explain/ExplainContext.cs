@@ -70,8 +70,12 @@ public sealed class ExplainContext
     public int Classes => _readout.Classes;
 
     /// <summary>Makes this the context of <paramref name="input"/>: its shared run, into the arrays of the last one.</summary>
+    /// <summary>The own-run needs this context's run also serves (its session was planned for them); null for none.</summary>
+    internal RunNeeds? AlsoServes { get; set; }
+
     internal ExplainContext Reset(ReadOnlySpan<float> input, ExplanationTarget target)
     {
+        AlsoServes = null;
         if (_input.Length != input.Length)
             _input = new float[input.Length];
         input.CopyTo(_input);
@@ -108,6 +112,8 @@ public sealed class ExplainContext
     /// </summary>
     internal ExplainContext RunAlongside(RunNeeds needs)
     {
+        if (ReferenceEquals(needs, AlsoServes))
+            return this;
         // Found by reference, frame after frame, without building the planner's key again.
         PlannedSession? session = null;
         foreach (var (known, planned) in _alongside)

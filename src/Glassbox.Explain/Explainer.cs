@@ -21,7 +21,7 @@ public sealed class Explainer : IDisposable
     // One context per planned session, refilled by each run on it.
     private readonly Dictionary<PlannedSession, ExplainContext> _contexts = [];
     // What the last Explain call's methods and taps needed: a live loop asks with the same lists every frame.
-    private (AttributionMethod[] Methods, string[] Taps, PlannedSession Session)? _lastPlan;
+    private (AttributionMethod[] Methods, string[] Taps, PlannedSession Session, RunNeeds? Serves)? _lastPlan;
     private string? _layer;
 
     private Explainer(OnnxModel model, ExplainerOptions options, IReadOnlyList<string> labels)
@@ -178,7 +178,9 @@ public sealed class Explainer : IDisposable
         ArgumentNullException.ThrowIfNull(methods);
         if (methods.Count == 0 && (taps is null || taps.Count == 0))
             throw new GlassboxException("Name at least one method to explain with (or a tensor to tap).");
-        var context = Run(input, SessionFor(methods, taps), target ?? ExplanationTarget.TopClass);
+        var (session, serves) = SessionFor(methods, taps);
+        var context = Run(input, session, target ?? ExplanationTarget.TopClass);
+        context.AlsoServes = serves;
         // What the result holds is its own: the context's arrays are refilled by the next run.
         var maps = new AttributionMap[methods.Count];
         for (int i = 0; i < maps.Length; i++)
@@ -204,15 +206,28 @@ public sealed class Explainer : IDisposable
         };
     }
 
-    private PlannedSession SessionFor(IReadOnlyList<AttributionMethod> methods, IReadOnlyList<string>? taps)
+    /// <summary>
+    /// The session of the shared run, and the own-run needs it also serves: when the methods need nothing from the
+    /// shared run but the target, and all run the same pass of their own (LRP alone, say), that pass's run is the
+    /// shared run too, so a frame makes one run instead of a forward run and then the pass.
+    /// </summary>
+    private (PlannedSession Session, RunNeeds? Serves) SessionFor(IReadOnlyList<AttributionMethod> methods, IReadOnlyList<string>? taps)
     {
         taps ??= [];
         if (_lastPlan is { } last && Same(last.Methods, methods) && Same(last.Taps, taps))
-            return last.Session;
+            return (last.Session, last.Serves);
         var extra = taps.Count > 0 ? RunNeeds.ForTaps([.. taps]) : RunNeeds.None;
-        var session = _planner.For(methods.Aggregate(extra, (all, m) => all.Merge(m.Needs(this))));
-        _lastPlan = ([.. methods], [.. taps], session);
-        return session;
+        var shared = methods.Aggregate(extra, (all, m) => all.Merge(m.Needs(this)));
+        var own = new List<RunNeeds>();
+        foreach (var needs in methods.SelectMany(m => m.OwnRunNeeds(this)))
+        {
+            if (!own.Any(known => ReferenceEquals(known, needs)))
+                own.Add(needs);
+        }
+        RunNeeds? serves = shared.Taps.Count == 0 && !shared.NeedsGradients && shared.ChannelGate is null && own.Count == 1 ? own[0] : null;
+        var session = _planner.For(serves ?? shared);
+        _lastPlan = ([.. methods], [.. taps], session, serves);
+        return (session, serves);
     }
 
     // Element by element, without allocating: the caller may have changed a list it passes again.

@@ -128,6 +128,25 @@ public class ModifiedBackwardMethodTests
         }
     }
 
+    /// <summary>
+    /// A frame explained by LRP alone makes one run: the relevance graph finds the top class itself, so no forward
+    /// run comes first. The map is the one LRP makes beside Grad-CAM, where the shared run serves Grad-CAM.
+    /// </summary>
+    [Test]
+    public void Lrp_alone_is_one_run_and_gives_the_map_it_gives_beside_other_methods()
+    {
+        var trained = Cnn.Value;
+        using var explainer = Explainer.Create(trained, MnistExplainTests.Options);
+        var input = MnistExplainTests.Digit(trained, 4);
+        var alone = explainer.Explain(input, [new Lrp()]);
+        var beside = explainer.Explain(input, [new GradCam(), new Lrp()]);
+        Assert.That(alone.Maps[0].RunTime, Is.EqualTo(TimeSpan.Zero), "no run of its own after the shared one");
+        Assert.That(beside.Maps[1].RunTime, Is.GreaterThan(TimeSpan.Zero));
+        Assert.That(alone.TargetClass, Is.EqualTo(beside.TargetClass));
+        Assert.That(alone.Probabilities[0], Is.EqualTo(beside.Probabilities[0]));
+        Assert.That(alone.Maps[0].Values, Is.EqualTo(beside.Maps[1].Values));
+    }
+
     /// <summary>A per-layer override by name: EpsilonPlus with Flat on the first convolution is EpsilonPlusFlat.</summary>
     [Test]
     public void A_rule_named_for_one_layer_overrides_the_composite_there()
