@@ -4,13 +4,14 @@ namespace Glassbox.Benchmarks;
 
 /// <summary>
 /// The live demo's scene for measuring, 1280×720: drawing canvas, overlay, bars and stats. The CNN is explained
-/// by Grad-CAM with a feature grid of its relu2 maps; the ViT by attention rollout over its four attention layers.
+/// by Grad-CAM (or the method asked for) with a feature grid of its relu2 maps; the ViT by attention rollout over
+/// its four attention layers.
 /// </summary>
 internal static class BenchScene
 {
     public const int Width = 1280, Height = 720;
 
-    public static (Scene Scene, DrawingCanvasInput Canvas, CnnInference Inference) Build(int threads, string model = "mnist-cnn")
+    public static (Scene Scene, DrawingCanvasInput Canvas, CnnInference Inference) Build(int threads, string model = "mnist-cnn", string? method = null)
     {
         var scene = new Scene("bench");
         var input = scene.CreateEntity("Input");
@@ -21,7 +22,7 @@ internal static class BenchScene
             Model = Path.Combine(BenchModels.RepoRoot, "models", model),
             Ep = "cpu",
             Threads = threads,
-            Methods = vit ? ["attention-rollout"] : ["grad-cam"],
+            Methods = [method ?? (vit ? "attention-rollout" : "grad-cam")],
         });
         if (vit)
             input.Add(new AttentionOverlay { X = 40, Y = 80, Size = 560 });

@@ -32,7 +32,9 @@ internal static class EndToEnd
         bool vit = model == "mnist-vit";
         int frames = Argument(args, "--frames", 600);
         int threads = Argument(args, "--threads", 1);
-        var (scene, canvas, inference) = BenchScene.Build(threads, model);
+        // --method lrp (or any method's specification): the CNN's scene explained by it instead of Grad-CAM.
+        string method = Array.IndexOf(args, "--method") is var k and >= 0 && k + 1 < args.Length ? args[k + 1] : vit ? "attention-rollout" : "grad-cam";
+        var (scene, canvas, inference) = BenchScene.Build(threads, model, method);
         using var _ = scene;
         var font = BakedFont.Default;
         var record = new SceneCanvas(BenchScene.Width, BenchScene.Height, font);
@@ -125,8 +127,8 @@ internal static class EndToEnd
             ("update: canvas → MNIST tensor, submit", update, ""),
             ("record: components → draw list", rec, ""),
             ("draw: draw list → pixels", draw, Ratio(draw, empty, "empty scene")),
-            (vit ? "inference: shared run (forward + attention taps)" : "inference: shared run (forward + gradient)", run, Ratio(run, forward, "plain forward")),
-            (vit ? "inference: explain (run + attention rollout)" : "inference: explain (run + Grad-CAM map + taps)", explain, Ratio(explain, forward, "plain forward")),
+            (vit ? "inference: shared run (forward + attention taps)" : $"inference: shared run (forward + {(method == "grad-cam" ? "gradient" : method)})", run, Ratio(run, forward, "plain forward")),
+            (vit ? "inference: explain (run + attention rollout)" : $"inference: explain (run + {method} map + taps)", explain, Ratio(explain, forward, "plain forward")),
             ("preprocess on the render thread", preprocess, ""),
             ("latency: drawing → result ready", latency, ""),
             ("floor: plain ORT forward run", forward, ""),
@@ -141,11 +143,12 @@ internal static class EndToEnd
             ["renderer"] = renderer,
             ["onnxruntime"] = ortVersion,
             ["model"] = model,
+            ["method"] = method,
             ["execution_provider"] = "CPU",
             ["intra_op_threads"] = threads.ToString(CultureInfo.InvariantCulture),
         };
         var md = new StringBuilder();
-        md.AppendLine(Inv($"# End-to-end live pipeline, {model}, {frames} frames")).AppendLine();
+        md.AppendLine(Inv($"# End-to-end live pipeline, {model} explained by {method}, {frames} frames")).AppendLine();
         md.AppendLine(string.Join(", ", machine.Select(kv => $"{kv.Key}: {kv.Value}"))).AppendLine();
         md.AppendLine("| stage | p50 (ms) | p95 (ms) | vs floor |").AppendLine("|---|---:|---:|---|");
         foreach (var (stage, values, floor) in rows)
@@ -155,7 +158,7 @@ internal static class EndToEnd
         md.AppendLine(Inv($"Inference thread: {inferenceBytesPerResult:0} bytes per result (the result itself: probabilities, map{(vit ? "" : " and the tapped feature maps the grid shows")})."));
         Console.WriteLine(md.ToString());
 
-        WriteResults(vit ? "e2e-mnist-vit" : "e2e", md.ToString(), new
+        WriteResults((vit ? "e2e-mnist-vit" : "e2e") + (method is "grad-cam" or "attention-rollout" ? "" : "-" + method.Split(':')[0]), md.ToString(), new
         {
             frames,
             machine,

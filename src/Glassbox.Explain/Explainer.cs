@@ -208,8 +208,8 @@ public sealed class Explainer : IDisposable
 
     /// <summary>
     /// The session of the shared run, and the own-run needs it also serves: when the methods need nothing from the
-    /// shared run but the target, and all run the same pass of their own (LRP alone, say), that pass's run is the
-    /// shared run too, so a frame makes one run instead of a forward run and then the pass.
+    /// shared run but the target and taps, and all run the same pass of their own (LRP alone, say), that pass's run
+    /// is the shared run too, so a frame makes one run instead of a forward run and then the pass.
     /// </summary>
     private (PlannedSession Session, RunNeeds? Serves) SessionFor(IReadOnlyList<AttributionMethod> methods, IReadOnlyList<string>? taps)
     {
@@ -224,8 +224,9 @@ public sealed class Explainer : IDisposable
             if (!own.Any(known => ReferenceEquals(known, needs)))
                 own.Add(needs);
         }
-        RunNeeds? serves = shared.Taps.Count == 0 && !shared.NeedsGradients && shared.ChannelGate is null && own.Count == 1 ? own[0] : null;
-        var session = _planner.For(serves ?? shared);
+        RunNeeds? serves = !shared.NeedsGradients && shared.ChannelGate is null && own.Count == 1 ? own[0] : null;
+        // The pass's graph carries the forward pass too, so taps (feature maps to show) come from the same run.
+        var session = _planner.For(serves?.Merge(shared) ?? shared);
         _lastPlan = ([.. methods], [.. taps], session, serves);
         return (session, serves);
     }

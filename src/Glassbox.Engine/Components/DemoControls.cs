@@ -14,10 +14,10 @@ public sealed class DemoControls : Component, IKeyHandler
     public string[] Models { get; set; } = [];
 
     /// <summary>Methods to cycle through for convolutional models.</summary>
-    public string[] Methods { get; set; } = ["grad-cam", "grad-cam++", "layer-cam", "score-cam", "gradient-x-input", "guided-grad-cam", "rise:masks=200"];
+    public string[] Methods { get; set; } = ["grad-cam", "grad-cam++", "layer-cam", "score-cam", "gradient-x-input", "guided-grad-cam", "lrp", "rise:masks=200"];
 
     /// <summary>Methods to cycle through for models with attention (the first is used on switching to one).</summary>
-    public string[] AttentionMethods { get; set; } = ["attention-rollout", "grad-cam", "gradient-x-input", "rise:masks=200"];
+    public string[] AttentionMethods { get; set; } = ["attention-rollout", "lrp:composite=epsilon", "grad-cam", "gradient-x-input", "rise:masks=200"];
 
     /// <summary>What the controls show now (model, method, layer, source), drawn at X, Y.</summary>
     public string Summary { get; private set; } = "";
