@@ -253,6 +253,38 @@ public class LrpRuleTests
         }
     }
 
+    /// <summary>A classifier that ends in a softmax is explained through its logits: the probability passes to its logit whole.</summary>
+    [Test]
+    public void A_final_softmax_hands_the_explained_probability_to_its_logit()
+    {
+        var (model, _, _) = DenseLayer(6);
+        var proto = ModelProto.Parser.ParseFrom(model.ToBytes());
+        var bias = proto.Graph.Initializer.First(t => t.Name == "b");
+        bias.FloatData.Clear();
+        bias.FloatData.Add(new float[Out]);
+        proto.Graph.Node[0].Output[0] = "logits";
+        proto.Graph.Node.Add(new NodeProto { OpType = "Softmax", Name = "softmax", Input = { "logits" }, Output = { "y" } });
+        var classifier = OnnxModel.FromBytes(proto.ToByteArray(), "softmax-classifier");
+        var graph = GradientGraph.Derive(classifier, "y", ["x", "logits"], backward: BackwardPass.Lrp(LrpComposite.Epsilon(1e-7f)));
+        using var session = ModelSession.Open(graph.Model, InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 1 });
+        using var run = session.CreateRun();
+        var random = new Random(3);
+        for (int trial = 0; trial < 8; trial++)
+        {
+            int k = trial % Out;
+            float[] x = [.. Enumerable.Range(0, In).Select(_ => (float)(random.NextDouble() * 2 - 1))];
+            var seed = new float[Out];
+            seed[k] = 1f;
+            x.CopyTo(run.Input<float>("x"));
+            seed.CopyTo(run.Input<float>(graph.SeedInput));
+            run.Execute();
+            float probability = run.Output<float>("y")[k];
+            var atLogits = run.Output<float>(graph.GradientOutputs["logits"]).ToArray();
+            Assert.That(atLogits, Is.EqualTo(seed.Select(v => v * probability).ToArray()).Within(1e-7f), $"trial {trial}");
+            Assert.That(run.Output<float>(graph.GradientOutputs["x"]).ToArray().Sum(), Is.EqualTo(probability).Within(1e-5f), $"trial {trial}: conserved below");
+        }
+    }
+
     [Test]
     public void Canonisation_works_on_a_copy_the_prediction_stays_the_models_own_to_the_bit()
     {

@@ -95,7 +95,7 @@ public sealed class GradientGraph
 
         var (relevant, needed) = Path(nodes, targets, output);
         var builder = new GraphBuilder(graph, "grad/");
-        var lrp = backward.Composite is { } composite ? LrpPlan.Make(composite, relevant, needed, index, shapes, builder) : null;
+        var lrp = backward.Composite is { } composite ? LrpPlan.Make(composite, relevant, needed, index, shapes, builder, output) : null;
         var missing = relevant.Where(n => lrp is null ? !backward.HasRule(n.OpType) : !lrp.Covers(n)).ToList();
         if (missing.Count > 0)
         {

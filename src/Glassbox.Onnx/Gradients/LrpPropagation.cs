@@ -41,6 +41,7 @@ internal sealed class LrpPlan
     private readonly Dictionary<NodeProto, FoldedLayer> _folded = [];
     private readonly HashSet<NodeProto> _foldedAway = [];
     private readonly NodeProto? _firstLayer;
+    private NodeProto? _finalNormaliser;
     private readonly Dictionary<string, bool> _nonNegative = new(StringComparer.Ordinal);
     private readonly Dictionary<NodeProto, string> _functionOutputs = [];
     private readonly HashSet<NodeProto> _insideFunctions = [];
@@ -59,7 +60,7 @@ internal sealed class LrpPlan
         || (Convolutions.Contains(opType) || DenseLayers.Contains(opType) || Poolings.Contains(opType) || Routing.Contains(opType)) && GradientRules.Rules.ContainsKey(opType);
 
     /// <summary>True when this node takes a rule: by its op, or as part of an elementwise function of one tensor.</summary>
-    public bool Covers(NodeProto node) => _insideFunctions.Contains(node) || _functionOutputs.ContainsKey(node) || HasRule(node.OpType);
+    public bool Covers(NodeProto node) => node == _finalNormaliser || _insideFunctions.Contains(node) || _functionOutputs.ContainsKey(node) || HasRule(node.OpType);
 
     /// <summary>
     /// The tensor an elementwise function of one tensor (a GELU written out, x·σ(x)) hands its relevance to
@@ -70,11 +71,16 @@ internal sealed class LrpPlan
     /// <param name="relevant">The nodes on the path, last first (as the derivation visits them).</param>
     /// <param name="needed">The tensors relevance flows to.</param>
     public static LrpPlan Make(LrpComposite composite, IReadOnlyList<NodeProto> relevant, HashSet<string> needed, GraphIndex index,
-                               ShapeInference shapes, GraphBuilder builder)
+                               ShapeInference shapes, GraphBuilder builder, string output)
     {
         // Zennit's "first layer" is the first linear module the model declares, the one nearest the input.
         var first = relevant.LastOrDefault(n => DataInput(n, needed) is not null && (Convolutions.Contains(n.OpType) || DenseLayers.Contains(n.OpType)));
-        var plan = new LrpPlan(composite, index, needed, first);
+        var plan = new LrpPlan(composite, index, needed, first)
+        {
+            // A classifier that ends in a softmax is explained through its logits, as Zennit users strip the softmax:
+            // the explained probability passes to the logit whole and the layers below share it.
+            _finalNormaliser = index.Producer(output) is { OpType: "Softmax" or "LogSoftmax" } last && relevant.Contains(last) ? last : null,
+        };
         plan.FoldBatchNormalisations(relevant, shapes, builder);
         plan.FindElementwiseFunctions(relevant, shapes);
         return plan;
@@ -85,7 +91,7 @@ internal sealed class LrpPlan
     {
         if (Routing.Contains(node.OpType))
             return null;
-        if (_foldedAway.Contains(node))
+        if (_foldedAway.Contains(node) || node == _finalNormaliser)
             return PassRule;
         var rule = RuleOf(node);
         if (Activations.Contains(node.OpType))

@@ -164,7 +164,10 @@ public sealed record LrpRule
 /// (Conv) take <see cref="Convolution"/>, dense layers (Gemm, and MatMul with a constant weight) take
 /// <see cref="Dense"/>, the linear layer nearest the input takes <see cref="FirstLayer"/> when one is set, sums
 /// (Add, Sub) and average pooling or means take Norm, activations and a batch normalisation that could not be
-/// folded take Pass. Max pooling gives relevance to the winner, reshapes move it.
+/// folded take Pass. Max pooling gives relevance to the winner, reshapes move it. A softmax (or log-softmax) that
+/// computes the explained output passes the explained score to its logit whole: the classifier is explained through
+/// its logits. Inside a transformer, softmax, products of two activations, layer normalisation and elementwise
+/// functions take the AttnLRP rules.
 /// <para>Before propagating, the graph is canonised on its copy (the user's model is untouched): a
 /// BatchNormalization right after a Conv, Gemm or 2-D MatMul is folded into that layer's weights and bias, so
 /// the pair is one linear layer to the rules, as Zennit's canonizers do.</para>
