@@ -34,6 +34,7 @@ internal static class ExplainTool
             Layer = settings.Layer,
             Inference = InferenceOptions.Default with { Providers = ExecutionProviders.ParsePreference(settings.Ep), IntraOpThreads = settings.Threads },
             BlackLevel = Explainer.BlackLevelOf(loaded.Preprocessing),
+            WhiteLevel = Explainer.WhiteLevelOf(loaded.Preprocessing),
             InputWidth = freeSize ? loaded.Preprocessing.Width : null,
             InputHeight = freeSize ? loaded.Preprocessing.Height : null,
         };

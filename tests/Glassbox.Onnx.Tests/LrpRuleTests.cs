@@ -285,6 +285,52 @@ public class LrpRuleTests
         }
     }
 
+    /// <summary>
+    /// An upsampling (a segmentation head's Resize) is linear without weights: it shares relevance by the Norm rule,
+    /// so with a vanishing stabiliser and no biases the relevance at the input is gradient × input, summing to the score.
+    /// </summary>
+    [TestCase("nearest")]
+    [TestCase("linear")]
+    public void An_upsampling_shares_relevance_as_a_linear_map_does(string mode)
+    {
+        var random = new Random(31);
+        var graph = new GraphProto { Name = "upsampling" };
+        graph.Node.Add(new NodeProto { OpType = "Resize", Name = "up", Input = { "x", "", "scales" }, Output = { "u" }, Attribute = { new AttributeProto { Name = "mode", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(mode) } } });
+        graph.Node.Add(new NodeProto { OpType = "Flatten", Name = "flat", Input = { "u" }, Output = { "f" } });
+        graph.Node.Add(new NodeProto { OpType = "MatMul", Name = "fc", Input = { "f", "w" }, Output = { "y" } });
+        graph.Initializer.Add(new TensorProto { Name = "scales", DataType = 1, Dims = { 4 }, FloatData = { 1f, 1f, 2f, 2f } });
+        graph.Initializer.Add(new TensorProto { Name = "w", DataType = 1, Dims = { 2 * 6 * 6, Out }, FloatData = { Enumerable.Range(0, 72 * Out).Select(_ => (float)(random.NextDouble() * 2 - 1)) } });
+        var dims = new[] { 1, 2, 3, 3 }.Select(d => new TensorShapeProto.Types.Dimension { DimValue = d });
+        graph.Input.Add(new ValueInfoProto { Name = "x", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = new TensorShapeProto { Dim = { dims } } } } });
+        graph.Output.Add(Info("y", Out));
+        var model = OnnxModel.FromBytes(new ModelProto { IrVersion = 8, Graph = graph, OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 13 } } }.ToByteArray(), "upsampling");
+
+        var lrp = GradientGraph.Derive(model, "y", ["x"], backward: BackwardPass.Lrp(LrpComposite.Epsilon(1e-9f, stabiliser: 1e-9f)));
+        var gradient = GradientGraph.Derive(model, "y", ["x"]);
+        var options = InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 1 };
+        using var lrpSession = ModelSession.Open(lrp.Model, options);
+        using var gradientSession = ModelSession.Open(gradient.Model, options);
+        using var lrpRun = lrpSession.CreateRun();
+        using var gradientRun = gradientSession.CreateRun();
+        for (int trial = 0; trial < 6; trial++)
+        {
+            float[] x = [.. Enumerable.Range(0, 18).Select(_ => (float)random.NextDouble() + 0.1f)];
+            var seed = new float[Out];
+            seed[trial % Out] = 1f;
+            foreach (var (run, derived) in new[] { (lrpRun, lrp), (gradientRun, gradient) })
+            {
+                x.CopyTo(run.Input<float>("x"));
+                seed.CopyTo(run.Input<float>(derived.SeedInput));
+                run.Execute();
+            }
+            var relevance = lrpRun.Output<float>(lrp.GradientOutputs["x"]).ToArray();
+            var expected = gradientRun.Output<float>(gradient.GradientOutputs["x"]).ToArray().Select((g, i) => g * x[i]).ToArray();
+            float score = gradientRun.Output<float>("y")[trial % Out];
+            Assert.That(relevance, Is.EqualTo(expected).Within(1e-4f), $"{mode}, trial {trial}");
+            Assert.That(relevance.Sum(), Is.EqualTo(score).Within(1e-4f * Math.Max(1f, MathF.Abs(score))), $"{mode}, trial {trial}: conservation");
+        }
+    }
+
     [Test]
     public void Canonisation_works_on_a_copy_the_prediction_stays_the_models_own_to_the_bit()
     {

@@ -13,8 +13,10 @@ internal sealed class LrpPlan
 {
     private static readonly ImmutableHashSet<string> Convolutions = ImmutableHashSet.Create(StringComparer.Ordinal, "Conv", "ConvTranspose");
     private static readonly ImmutableHashSet<string> DenseLayers = ImmutableHashSet.Create(StringComparer.Ordinal, "Gemm", "MatMul");
-    private static readonly ImmutableHashSet<string> Poolings = ImmutableHashSet.Create(StringComparer.Ordinal, "AveragePool", "GlobalAveragePool", "ReduceMean", "ReduceSum");
-    private static readonly ImmutableHashSet<string> Sums = ImmutableHashSet.Create(StringComparer.Ordinal, "Add", "Sub");
+    // Linear maps without weights: each output a fixed mix of inputs (an upsampling interpolates, as a pooling averages).
+    private static readonly ImmutableHashSet<string> Poolings = ImmutableHashSet.Create(StringComparer.Ordinal,
+        "AveragePool", "GlobalAveragePool", "ReduceMean", "ReduceSum", "Resize", "Upsample");
+    private static readonly ImmutableHashSet<string> Sums = ImmutableHashSet.Create(StringComparer.Ordinal, "Add", "Sub", "Sum");
 
     // Zennit's Activation class: elementwise functions of one input, which every composite passes relevance through.
     private static readonly ImmutableHashSet<string> Activations = ImmutableHashSet.Create(StringComparer.Ordinal,
@@ -140,7 +142,7 @@ internal sealed class LrpPlan
     private static readonly GradientRules.Rule PassRule = c => [c.B.Op("Identity", c.DY)];
 
     /// <summary>
-    /// A sum z = a ± b shares its relevance in proportion to each term: R_a = a ⊙ R / (z ± ε), R_b = ±b ⊙ R / (z ± ε),
+    /// A sum z = a ± b (or Sum of several) shares its relevance in proportion to each term: R_a = a ⊙ R / (z ± ε), R_b = ±b ⊙ R / (z ± ε),
     /// summed back over broadcast axes (Zennit's Norm rule on its Sum module). A constant term (a bias added as its
     /// own node) takes its share out of the flow, as a layer's bias does.
     /// </summary>
@@ -148,14 +150,15 @@ internal sealed class LrpPlan
     {
         string z = c.Y();
         string ratio = Ratio(c, c.DY, z, epsilon);
-        string? second = c.Needs(1) ? c.B.Mul(c.X(1), ratio) : null;
-        if (second is not null && c.Node.OpType == "Sub")
-            second = c.B.Neg(second);
-        return
-        [
-            c.Needs(0) ? c.ReduceTo(c.B.Mul(c.X(0), ratio), z, c.X(0)) : null,
-            second is null ? null : c.ReduceTo(second, z, c.X(1)),
-        ];
+        var result = new string?[c.Node.Input.Count];
+        for (int i = 0; i < result.Length; i++)
+        {
+            if (!c.Needs(i))
+                continue;
+            string share = c.B.Mul(c.X(i), ratio);
+            result[i] = c.ReduceTo(c.Node.OpType == "Sub" && i == 1 ? c.B.Neg(share) : share, z, c.X(i));
+        }
+        return result;
     };
 
     /// <summary>
