@@ -1,0 +1,215 @@
+using System.Globalization;
+using System.Reflection;
+using Glassbox.Explain.Methods;
+using Glassbox.Onnx;
+using Glassbox.Onnx.Gradients;
+
+namespace Glassbox.Explain;
+
+/// <summary>
+/// An explainer written as one standard ONNX model: the forward pass, the backward pass derived from it, and each
+/// method's post-processing (channel weights, ReLU, upsampling to the input, normalisation), so any ONNX runtime —
+/// ONNX Runtime in any language, a browser, a game engine's own — computes the prediction and the maps with no
+/// Glassbox code. The exported model takes the model's input only and returns the model's outputs, then per method
+/// "{method}_map" (raw, [batch, height, width] at input resolution) and "{method}_map_normalised" (0–1, as the overlay
+/// scales it: the 1st to 99th percentile of the raw map, or ± its largest |value| for signed maps), and
+/// "explained_class" ([batch], int64).
+/// <para>Exportable: grad-cam, grad-cam++, xgrad-cam, layer-cam, gradient, gradient-x-input, guided-backprop,
+/// deconvnet and lrp (any composite), all on one backward pass per file. Perturbation methods (occlusion, RISE,
+/// Score-CAM, Ablation-CAM) run many inputs chosen on the host; Eigen-CAM needs an SVD that ONNX has no op for.</para>
+/// </summary>
+public static class ExplainerExport
+{
+    /// <summary>Graph outputs a map of <paramref name="method"/> is written to.</summary>
+    public static (string Raw, string Normalised) MapOutputs(string method) => ($"{method}_map", $"{method}_map_normalised");
+
+    public const string ClassOutput = "explained_class";
+
+    /// <summary>
+    /// The explainer's model with <paramref name="methods"/> built in, explaining <paramref name="target"/> (the top
+    /// class, or a fixed class). The model the explainer holds is not changed.
+    /// </summary>
+    public static OnnxModel Export(Explainer explainer, IReadOnlyList<AttributionMethod> methods, ExplanationTarget? target = null)
+    {
+        ArgumentNullException.ThrowIfNull(explainer);
+        ArgumentNullException.ThrowIfNull(methods);
+        target ??= ExplanationTarget.TopClass;
+        if (methods.Count == 0)
+            throw new GlassboxException("Name at least one method to export.");
+        if (target.Kind != TargetKind.Class || target.Contrast is not null)
+            throw new GlassboxException($"Exported explainers explain the top class or one class; '{target}' is not one of those yet.");
+        if (explainer.OutputShape.Rank != 2)
+            throw new GlassboxException($"Exported explainers explain class scores [batch, classes]; output '{explainer.Output}' is {explainer.OutputShape}.");
+        var names = methods.Select(m => m.Name).ToList();
+        if (names.Distinct().Count() != names.Count)
+            throw new GlassboxException("Each method can be exported once per file (their outputs are named after them).");
+
+        var plans = methods.Select(m => Plan(m, explainer)).ToList();
+        var passes = plans.Select(p => p.Pass).Distinct().ToList();
+        if (passes.Count > 1)
+            throw new GlassboxException($"{string.Join(" and ", plans.Select(p => $"{p.Method} ({p.Pass})"))} take gradients by different rules; export them to separate files.");
+        var targets = plans.SelectMany(p => p.AtLayer ? new[] { explainer.Layer } : [explainer.Input.Name]).Distinct().ToList();
+        var derived = GradientGraph.Derive(explainer.Model, explainer.Output, targets, seedTopClass: target.Label is null, backward: passes[0]);
+
+        var b = OnnxGraphBuilder.From(derived.Model, "export/");
+        // The seed and the top-class weight become values the graph makes: the exported model takes the model's input alone.
+        b.ReplaceInput(derived.SeedInput, g =>
+        {
+            string shape = g.Op("Shape", explainer.Output);
+            if (target.Label is not int label)
+                return g.Op("ConstantOfShape", [shape], OnnxAttribute.FloatTensor("value", 0f));
+            if (explainer.OutputShape[1] > 0 && label >= explainer.OutputShape[1])
+                throw new GlassboxException($"Class {label} is out of range; the model has {explainer.OutputShape[1]} classes.");
+            string row = g.Op("OneHot", [g.Int64s(label), g.Int64s(explainer.OutputShape[1]), g.Floats([0f, 1f], [2])], OnnxAttribute.Int("axis", -1));
+            return g.Op("Expand", row, shape);
+        });
+        if (derived.TopClassWeightInput is { } weight)
+            b.ReplaceInput(weight, g => g.Floats([1f], [1]));
+        foreach (var gradient in derived.GradientOutputs.Values)
+            b.RemoveOutput(gradient);
+
+        var maps = new long?[] { null, explainer.Height, explainer.Width };
+        foreach (var plan in plans)
+        {
+            var (raw, own, count) = plan.Build(b, explainer, derived);
+            var (rawName, normalisedName) = MapOutputs(plan.Method);
+            b.AddOutput(raw, rawName, TensorElementType.Float32, maps);
+            b.AddOutput(Normalised(b, raw, plan.Signed, own, count), normalisedName, TensorElementType.Float32, maps);
+        }
+        string explained = target.Label is int fixedClass
+            ? b.Op("Expand", b.Int64s(fixedClass), b.Op("Slice", b.Op("Shape", explainer.Output), b.Int64s(0), b.Int64s(1)))
+            : b.Op("ArgMax", [explainer.Output], OnnxAttribute.Int("axis", -1), OnnxAttribute.Int("keepdims", 0));
+        b.AddOutput(explained, ClassOutput, TensorElementType.Int64, [null]);
+
+        b.SetMetadata("glassbox.source_sha256", Sha256Hex.Of(explainer.Model.ToBytes()));
+        b.SetMetadata("glassbox.methods", string.Join(",", plans.Select(p => p.Method)));
+        b.SetMetadata("glassbox.backward", passes[0].Key);
+        b.SetMetadata("glassbox.layer", plans.Any(p => p.AtLayer) ? explainer.Layer : "");
+        b.SetMetadata("glassbox.target", target.Label is int k ? k.ToString(CultureInfo.InvariantCulture) : "top");
+        b.SetMetadata("glassbox.normalised", "1st-99th percentile of the raw map at its own resolution (signed maps: ± largest |value|), bilinear upsampling with pixel centres aligned");
+        b.SetMetadata("glassbox.version", typeof(ExplainerExport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+                                          ?? typeof(ExplainerExport).Assembly.GetName().Version?.ToString() ?? "unknown");
+        return b.ToModel($"{explainer.Model.Source} explained by {string.Join(",", plans.Select(p => p.Method))}", "glassbox");
+    }
+
+    /// <summary>
+    /// 0–1 as the overlay scales a map: unsigned, the 1st and 99th percentiles of the raw map (at its own resolution,
+    /// linear between ranks) become 0 and 1; signed, ± the largest |value| become 0 and 1.
+    /// </summary>
+    private static string Normalised(OnnxGraphBuilder b, string upsampled, bool signed, string map, int count)
+    {
+        string low, high;
+        string flat = b.Op("Flatten", [map], OnnxAttribute.Int("axis", 1));
+        if (signed)
+        {
+            string largest = Reduce(b, "ReduceMax", b.Op("Abs", flat), [1], keepDims: true);
+            // An all-zero map keeps the overlay's range of ±1.
+            largest = b.Op("Where", b.Op("Greater", largest, b.Float(0f)), largest, b.Float(1f));
+            high = b.Op("Unsqueeze", largest, b.Int64s(2));
+            low = b.Op("Neg", high);
+        }
+        else
+        {
+            string sorted = b.Op("TopK", [flat, b.Int64s(count)], 2, OnnxAttribute.Int("largest", 0), OnnxAttribute.Int("sorted", 1))[0];
+            string Percentile(float percent)
+            {
+                float position = percent / 100f * (count - 1);
+                int below = (int)MathF.Floor(position);
+                int above = Math.Min(below + 1, count - 1);
+                float fraction = position - below;
+                string a = b.Op("Gather", [sorted, b.Int64s(below)], OnnxAttribute.Int("axis", 1));
+                string c = b.Op("Gather", [sorted, b.Int64s(above)], OnnxAttribute.Int("axis", 1));
+                return b.Op("Unsqueeze", b.Op("Add", a, b.Op("Mul", b.Op("Sub", c, a), b.Float(fraction))), b.Int64s(2));
+            }
+            low = Percentile(1f);
+            high = Percentile(99f);
+        }
+        string range = b.Op("Sub", high, low);
+        string t = b.Op("Where", b.Op("Greater", range, b.Float(0f)), b.Op("Div", b.Op("Sub", upsampled, low), range), b.Float(0f));
+        return b.Op("Clip", t, b.Float(0f), b.Float(1f));
+    }
+
+    private static MethodPlan Plan(AttributionMethod method, Explainer explainer) => method switch
+    {
+        GradCam => new MethodPlan(method.Name, BackwardPass.Gradient, AtLayer: true, Signed: false, CamWeights.Mean),
+        GradCamPlusPlus => new MethodPlan(method.Name, BackwardPass.Gradient, AtLayer: true, Signed: false, CamWeights.PlusPlus),
+        XGradCam => new MethodPlan(method.Name, BackwardPass.Gradient, AtLayer: true, Signed: false, CamWeights.Axiom),
+        LayerCam => new MethodPlan(method.Name, BackwardPass.Gradient, AtLayer: true, Signed: false, CamWeights.PerPosition),
+        VanillaGradient => new MethodPlan(method.Name, BackwardPass.Gradient, AtLayer: false, Signed: false, null),
+        GradientTimesInput => new MethodPlan(method.Name, BackwardPass.Gradient, AtLayer: false, Signed: true, null, TimesInput: true),
+        GuidedBackprop or DeconvNet => new MethodPlan(method.Name, ((ModifiedBackwardMethod)method).Pass, AtLayer: false, Signed: false, null),
+        Lrp lrp => new MethodPlan(method.Name, BackwardPass.Lrp(lrp.CompositeFor(explainer)), AtLayer: false, Signed: true, null, SumChannels: true),
+        _ => throw new GlassboxException($"{method.Name} cannot be exported as one graph: " + method switch
+        {
+            Occlusion or Rise or ScoreCam or AblationCam => "it runs many perturbed inputs chosen on the host.",
+            SmoothGrad or IntegratedGradients => "its batch of inputs is not built into the graph yet.",
+            EigenCam => "it needs a singular value decomposition, which ONNX has no op for.",
+            Cam => "it reads the classifier's weights row by row; export grad-cam, equal to CAM after global average pooling.",
+            AttentionRollout => "attention rollout is not built into the graph yet.",
+            GuidedGradCam => "it combines two backward passes; export guided-backprop and grad-cam separately.",
+            _ => "it has no graph form.",
+        }),
+    };
+
+    /// <summary>ReduceMean and ReduceMax take their axes as an attribute up to opset 17 and as an input from 18.</summary>
+    private static string Reduce(OnnxGraphBuilder b, string op, string x, long[] axes, bool keepDims) =>
+        b.Opset >= 18 ? b.Op(op, [x, b.Int64s(axes)], OnnxAttribute.Int("keepdims", keepDims ? 1 : 0))
+            : b.Op(op, [x], OnnxAttribute.Ints("axes", axes), OnnxAttribute.Int("keepdims", keepDims ? 1 : 0));
+
+    private enum CamWeights { Mean, PlusPlus, Axiom, PerPosition }
+
+    private sealed record MethodPlan(string Method, BackwardPass Pass, bool AtLayer, bool Signed, CamWeights? Weights, bool TimesInput = false, bool SumChannels = false)
+    {
+        /// <summary>
+        /// The raw map, [batch, height, width] at input resolution, and the map at its own resolution with its size
+        /// (what the overlay's percentiles are taken over).
+        /// </summary>
+        public (string Raw, string Own, int Count) Build(OnnxGraphBuilder b, Explainer e, GradientGraph derived)
+        {
+            if (AtLayer)
+            {
+                string a = e.Layer, g = derived.GradientOutputs[e.Layer];
+                var shape = e.Model.Layers().FirstOrDefault(l => l.Output == e.Layer)?.Shape;
+                if (shape is not { Rank: 4 } || shape[2] < 1 || shape[3] < 1)
+                    throw new GlassboxException($"{Method} needs layer '{a}' to have a known [batch, channels, height, width] shape to be exported; it is {shape?.ToString() ?? "unknown"}.");
+                string cam = Weights switch
+                {
+                    CamWeights.PerPosition => b.Op("ReduceSum", [b.Op("Mul", b.Op("Relu", g), a), b.Int64s(1)], OnnxAttribute.Int("keepdims", 1)),
+                    _ => b.Op("ReduceSum", [b.Op("Mul", ChannelWeights(b, a, g), a), b.Int64s(1)], OnnxAttribute.Int("keepdims", 1)),
+                };
+                string own = b.Op("Squeeze", b.Op("Relu", cam), b.Int64s(1));
+                string sizes = b.Op("Concat", [b.Op("Slice", b.Op("Shape", own), b.Int64s(0), b.Int64s(1)), b.Int64s(1, e.Height, e.Width)], OnnxAttribute.Int("axis", 0));
+                // Bilinear with pixel centres aligned and edges clamped: the library's MapMath.Resample.
+                string up = b.Op("Resize", [b.Op("Unsqueeze", own, b.Int64s(1)), "", "", sizes],
+                    OnnxAttribute.String("mode", "linear"), OnnxAttribute.String("coordinate_transformation_mode", "half_pixel"));
+                return (b.Op("Squeeze", up, b.Int64s(1)), own, (int)(shape[2] * shape[3]));
+            }
+            string gradient = derived.GradientOutputs[e.Input.Name];
+            string map = TimesInput ? b.Op("ReduceSum", [b.Op("Mul", gradient, e.Input.Name), b.Int64s(1)], OnnxAttribute.Int("keepdims", 0))
+                : SumChannels ? b.Op("ReduceSum", [gradient, b.Int64s(1)], OnnxAttribute.Int("keepdims", 0))
+                : Reduce(b, "ReduceMax", b.Op("Abs", gradient), [1], keepDims: false);
+            return (map, map, e.Width * e.Height);
+        }
+
+        private string ChannelWeights(OnnxGraphBuilder b, string a, string g) => Weights switch
+        {
+            CamWeights.Mean => Reduce(b, "ReduceMean", g, [2, 3], keepDims: true),
+            // Σ(g·A) / (Σ A + 1e-7)
+            CamWeights.Axiom => b.Op("Div", b.Op("ReduceSum", [b.Op("Mul", g, a), b.Int64s(2, 3)], OnnxAttribute.Int("keepdims", 1)),
+                b.Op("Add", b.Op("ReduceSum", [a, b.Int64s(2, 3)], OnnxAttribute.Int("keepdims", 1)), b.Float(1e-7f))),
+            // Σ α·ReLU(g) with α = g² / (2g² + ΣA·g³), 0 where g or the denominator is 0.
+            _ => PlusPlus(b, a, g),
+        };
+
+        private static string PlusPlus(OnnxGraphBuilder b, string a, string g)
+        {
+            string sumA = b.Op("ReduceSum", [a, b.Int64s(2, 3)], OnnxAttribute.Int("keepdims", 1));
+            string g2 = b.Op("Mul", g, g), g3 = b.Op("Mul", g2, g);
+            string denominator = b.Op("Add", b.Op("Mul", g2, b.Float(2f)), b.Op("Mul", sumA, g3));
+            string defined = b.Op("And", b.Op("Not", b.Op("Equal", g, b.Float(0f))), b.Op("Not", b.Op("Equal", denominator, b.Float(0f))));
+            string safe = b.Op("Where", defined, denominator, b.Float(1f));
+            string alpha = b.Op("Where", defined, b.Op("Div", g2, safe), b.Float(0f));
+            return b.Op("ReduceSum", [b.Op("Mul", alpha, b.Op("Relu", g)), b.Int64s(2, 3)], OnnxAttribute.Int("keepdims", 1));
+        }
+    }
+}

@@ -1,0 +1,184 @@
+using Glassbox.Onnx.Protos;
+using Google.Protobuf;
+
+namespace Glassbox.Onnx;
+
+/// <summary>An attribute of a node added by <see cref="OnnxGraphBuilder"/>.</summary>
+public sealed class OnnxAttribute
+{
+    private OnnxAttribute(AttributeProto proto) => Proto = proto;
+
+    internal AttributeProto Proto { get; }
+
+    public static OnnxAttribute Int(string name, long value) => new(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value });
+
+    public static OnnxAttribute Ints(string name, params long[] values) => new(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints, Ints = { values } });
+
+    public static OnnxAttribute Float(string name, float value) => new(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value });
+
+    public static OnnxAttribute String(string name, string value) => new(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) });
+
+    /// <summary>A one-element float tensor (ConstantOfShape's value).</summary>
+    public static OnnxAttribute FloatTensor(string name, float value) => new(new AttributeProto
+    {
+        Name = name, Type = AttributeProto.Types.AttributeType.Tensor,
+        T = new TensorProto { DataType = (int)TensorProto.Types.DataType.Float, Dims = { 1 }, FloatData = { value } },
+    });
+}
+
+/// <summary>
+/// Adds standard ONNX nodes to a copy of a model: the post-processing of an exported explainer, say. Names are
+/// made unique under a prefix; the model it started from is not changed. Nodes go at the end of the graph unless
+/// they compute a replaced input, which go before the first node that reads it.
+/// </summary>
+public sealed class OnnxGraphBuilder
+{
+    private readonly ModelProto _proto;
+    private readonly HashSet<string> _names;
+    private readonly string _prefix;
+    private List<NodeProto>? _redirect;
+    private int _counter;
+
+    private OnnxGraphBuilder(ModelProto proto, string prefix)
+    {
+        _proto = proto;
+        _prefix = prefix;
+        var graph = proto.Graph;
+        _names = graph.Node.SelectMany(n => n.Output).Concat(graph.Node.Select(n => n.Name)).Concat(graph.Initializer.Select(i => i.Name))
+            .Concat(graph.Input.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
+    }
+
+    public static OnnxGraphBuilder From(OnnxModel model, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return new OnnxGraphBuilder(model.CopyForEditing(), prefix);
+    }
+
+    /// <summary>The default-domain opset the graph declares.</summary>
+    public long Opset => _proto.OpsetImport.Where(o => o.Domain.Length == 0 || o.Domain == "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
+
+    private string Unique(string hint)
+    {
+        string name = $"{_prefix}{hint}";
+        while (!_names.Add(name))
+            name = $"{_prefix}{hint}_{++_counter}";
+        return name;
+    }
+
+    public string Op(string type, IEnumerable<string> inputs, params OnnxAttribute[] attributes) => Op(type, inputs, 1, attributes)[0];
+
+    public string Op(string type, params string[] inputs) => Op(type, (IEnumerable<string>)inputs);
+
+    public string[] Op(string type, IEnumerable<string> inputs, int outputs, params OnnxAttribute[] attributes)
+    {
+        var node = new NodeProto { OpType = type, Name = Unique(type) };
+        node.Input.AddRange(inputs);
+        var names = Enumerable.Range(0, outputs).Select(_ => Unique(type.ToLowerInvariant())).ToArray();
+        node.Output.AddRange(names);
+        node.Attribute.AddRange(attributes.Select(a => a.Proto));
+        (_redirect ?? (IList<NodeProto>)_proto.Graph.Node).Add(node);
+        return names;
+    }
+
+    public string Int64s(params long[] values)
+    {
+        var tensor = new TensorProto { Name = Unique("const"), DataType = (int)TensorProto.Types.DataType.Int64, Dims = { values.Length } };
+        tensor.Int64Data.AddRange(values);
+        _proto.Graph.Initializer.Add(tensor);
+        return tensor.Name;
+    }
+
+    /// <summary>A float scalar (rank 0).</summary>
+    public string Float(float value)
+    {
+        var tensor = new TensorProto { Name = Unique("const"), DataType = (int)TensorProto.Types.DataType.Float, FloatData = { value } };
+        _proto.Graph.Initializer.Add(tensor);
+        return tensor.Name;
+    }
+
+    public string Floats(float[] values, long[] dims)
+    {
+        var tensor = new TensorProto { Name = Unique("const"), DataType = (int)TensorProto.Types.DataType.Float, Dims = { dims }, FloatData = { values } };
+        _proto.Graph.Initializer.Add(tensor);
+        return tensor.Name;
+    }
+
+    /// <summary>
+    /// Turns graph input <paramref name="input"/> into a value the graph computes: <paramref name="value"/> adds the
+    /// nodes (they may read any tensor made before the input's first reader) and returns the tensor to use.
+    /// </summary>
+    public void ReplaceInput(string input, Func<OnnxGraphBuilder, string> value)
+    {
+        var graph = _proto.Graph;
+        var info = graph.Input.FirstOrDefault(i => i.Name == input) ?? throw new OnnxModelException($"The graph has no input '{input}'.");
+        _redirect = [];
+        string computed;
+        List<NodeProto> added;
+        try
+        {
+            computed = value(this);
+        }
+        finally
+        {
+            added = _redirect;
+            _redirect = null;
+        }
+        graph.Input.Remove(info);
+        if (added.Count == 0)
+        {
+            // A constant: an initializer under the input's name.
+            var constant = graph.Initializer.FirstOrDefault(i => i.Name == computed) ?? throw new OnnxModelException($"'{computed}' is neither a node output nor a constant made here.");
+            constant.Name = input;
+            return;
+        }
+        foreach (var node in added)
+        {
+            for (int i = 0; i < node.Output.Count; i++)
+            {
+                if (node.Output[i] == computed)
+                    node.Output[i] = input;
+            }
+        }
+        int first = 0;
+        while (first < graph.Node.Count && !graph.Node[first].Input.Contains(input))
+            first++;
+        for (int i = 0; i < added.Count; i++)
+            graph.Node.Insert(first + i, added[i]);
+    }
+
+    public void RemoveOutput(string name)
+    {
+        var output = _proto.Graph.Output.FirstOrDefault(o => o.Name == name) ?? throw new OnnxModelException($"The graph has no output '{name}'.");
+        _proto.Graph.Output.Remove(output);
+    }
+
+    /// <summary>Makes <paramref name="tensor"/> a graph output named <paramref name="name"/>; dims: a size, or null for one named by <paramref name="freeName"/>.</summary>
+    public void AddOutput(string tensor, string name, TensorElementType type, long?[] dims, string freeName = "batch")
+    {
+        if (!_names.Add(name))
+            throw new OnnxModelException($"The graph already has a tensor named '{name}'; pick another output name.");
+        Op("Identity", [tensor]);
+        var node = _proto.Graph.Node[^1];
+        node.Output[0] = name;
+        var shape = new TensorShapeProto();
+        foreach (var d in dims)
+            shape.Dim.Add(d is long size ? new TensorShapeProto.Types.Dimension { DimValue = size } : new TensorShapeProto.Types.Dimension { DimParam = freeName });
+        _proto.Graph.Output.Add(new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = type.ToOnnxDataType(), Shape = shape } } });
+    }
+
+    public void SetMetadata(string key, string value)
+    {
+        var existing = _proto.MetadataProps.FirstOrDefault(p => p.Key == key);
+        if (existing is not null)
+            existing.Value = value;
+        else
+            _proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+    }
+
+    /// <summary>The model as built: a new model, the builder's copy handed over.</summary>
+    public OnnxModel ToModel(string source, string producer)
+    {
+        _proto.ProducerName = producer;
+        return OnnxModel.FromProto(_proto, source);
+    }
+}

@@ -1,0 +1,106 @@
+using Glassbox.Explain;
+using Glassbox.Explain.Methods;
+using Glassbox.Inference;
+using Glassbox.Visualisation;
+
+namespace Glassbox.Tests;
+
+/// <summary>
+/// An explainer exported as one standard ONNX model, run by a plain ONNX Runtime session (no Glassbox explain code):
+/// the same class and the same maps as the library, at input resolution, with the overlay's normalisation.
+/// </summary>
+public class ExplainerExportTests
+{
+    private static readonly Lazy<ModelPackage> Cnn = new(() => ModelPackage.Load(Path.Combine(RepoPaths.Root, "models", "mnist-cnn")));
+    private static readonly Lazy<ModelPackage> Vit = new(() => ModelPackage.Load(Path.Combine(RepoPaths.Root, "models", "mnist-vit")));
+
+    private static IEnumerable<TestCaseData> Exports() =>
+    [
+        new TestCaseData("mnist-cnn", "grad-cam,grad-cam++,xgrad-cam,layer-cam,gradient,gradient-x-input").SetArgDisplayNames("cnn", "gradient methods"),
+        new TestCaseData("mnist-cnn", "lrp").SetArgDisplayNames("cnn", "lrp"),
+        new TestCaseData("mnist-cnn", "guided-backprop").SetArgDisplayNames("cnn", "guided-backprop"),
+        new TestCaseData("mnist-vit", "lrp:composite=epsilon").SetArgDisplayNames("vit", "lrp"),
+        new TestCaseData("mnist-vit", "gradient-x-input,gradient").SetArgDisplayNames("vit", "gradients"),
+    ];
+
+    [TestCaseSource(nameof(Exports))]
+    public void The_exported_graph_gives_the_librarys_class_and_maps(string model, string methods)
+    {
+        var package = model == "mnist-cnn" ? Cnn.Value : Vit.Value;
+        var list = AttributionMethods.ParseList(methods);
+        using var explainer = Explainer.Create(package, MnistExplainTests.Options);
+        var exported = ExplainerExport.Export(explainer, list);
+        Assert.That(exported.Inputs.Select(i => i.Name), Is.EqualTo(new[] { "input" }), "the model's input alone");
+        Assert.That(exported.Outputs.Select(o => o.Name), Does.Contain("logits").And.Contain(ExplainerExport.ClassOutput));
+
+        using var session = ModelSession.Open(exported, InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 2 });
+        using var run = session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
+        for (int digit = 0; digit < 6; digit++)
+        {
+            var input = MnistExplainTests.Digit(package, digit);
+            var library = explainer.Explain(input, list);
+            input.CopyTo(run.Input<float>("input"));
+            run.Execute();
+            Assert.That(run.Output<long>(ExplainerExport.ClassOutput)[0], Is.EqualTo(library.TargetClass), $"digit {digit}");
+            for (int m = 0; m < list.Count; m++)
+            {
+                var map = library.Maps[m];
+                var expected = MapMath.Resample(map.Values, map.Width, map.Height, 28, 28);
+                var (rawName, normalisedName) = ExplainerExport.MapOutputs(list[m].Name);
+                var raw = run.Output<float>(rawName).ToArray();
+                float scale = Math.Max(expected.Max(MathF.Abs), 1e-12f);
+                float worst = raw.Zip(expected, (a, b) => MathF.Abs(a - b)).Max();
+                Assert.That(worst, Is.LessThanOrEqualTo(1e-5f * scale), $"digit {digit}, {list[m].Name}: raw map");
+
+                // The overlay's normalisation: its range over the map at its own resolution, then the upsampled value in it.
+                var (low, high) = HeatmapOverlay.Range(map.Values, HeatmapOverlayOptions.Default with { Symmetric = map.Signed });
+                var normalised = run.Output<float>(normalisedName).ToArray();
+                for (int i = 0; i < normalised.Length; i++)
+                {
+                    float t = high > low ? Math.Clamp((expected[i] - low) / (high - low), 0f, 1f) : 0f;
+                    Assert.That(normalised[i], Is.EqualTo(t).Within(1e-4f), $"digit {digit}, {list[m].Name}: normalised at {i}");
+                }
+            }
+        }
+    }
+
+    [Test]
+    public void A_fixed_class_is_explained_whatever_the_prediction()
+    {
+        using var explainer = Explainer.Create(Cnn.Value, MnistExplainTests.Options);
+        var methods = AttributionMethods.ParseList("grad-cam,gradient-x-input");
+        var exported = ExplainerExport.Export(explainer, methods, ExplanationTarget.Class(3));
+        using var session = ModelSession.Open(exported, InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 2 });
+        using var run = session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
+        var input = MnistExplainTests.Digit(Cnn.Value, 0); // a 7
+        input.CopyTo(run.Input<float>("input"));
+        run.Execute();
+        var library = explainer.Explain(input, methods, ExplanationTarget.Class(3));
+        Assert.That(run.Output<long>(ExplainerExport.ClassOutput)[0], Is.EqualTo(3));
+        var expected = MapMath.Resample(library.Maps[0].Values, library.Maps[0].Width, library.Maps[0].Height, 28, 28);
+        Assert.That(run.Output<float>(ExplainerExport.MapOutputs("grad-cam").Raw).ToArray(), Is.EqualTo(expected).Within(1e-5f * Math.Max(1e-12f, expected.Max())));
+        Assert.That(run.Output<float>(ExplainerExport.MapOutputs("gradient-x-input").Raw).ToArray(), Is.EqualTo(library.Maps[1].Values).Within(1e-5f * library.Maps[1].Values.Max(MathF.Abs)));
+    }
+
+    [Test]
+    public void The_exported_model_records_where_it_came_from()
+    {
+        using var explainer = Explainer.Create(Cnn.Value, MnistExplainTests.Options);
+        var exported = ExplainerExport.Export(explainer, [new GradCam()]);
+        var metadata = exported.Metadata;
+        Assert.That(metadata["glassbox.source_sha256"], Is.EqualTo(Sha256Hex.Of(Cnn.Value.Model.ToBytes())));
+        Assert.That(metadata["glassbox.methods"], Is.EqualTo("grad-cam"));
+        Assert.That(metadata["glassbox.layer"], Is.EqualTo("relu4"));
+        Assert.That(metadata["glassbox.target"], Is.EqualTo("top"));
+        Assert.That(metadata, Does.ContainKey("glassbox.version"));
+    }
+
+    [Test]
+    public void What_cannot_be_one_graph_is_refused_with_the_reason()
+    {
+        using var explainer = Explainer.Create(Cnn.Value, MnistExplainTests.Options);
+        Assert.That(() => ExplainerExport.Export(explainer, [new Rise()]), Throws.TypeOf<GlassboxException>().With.Message.Contains("many perturbed inputs"));
+        Assert.That(() => ExplainerExport.Export(explainer, [new GradCam(), new Lrp()]), Throws.TypeOf<GlassboxException>().With.Message.Contains("separate files"));
+        Assert.That(() => ExplainerExport.Export(explainer, [new GradCam()], ExplanationTarget.Versus(3, 5)), Throws.TypeOf<GlassboxException>().With.Message.Contains("top class or one class"));
+    }
+}
