@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text.Json;
 using Glassbox.Explain;
 using Glassbox.Explain.Methods;
 using Glassbox.Inference;
@@ -61,6 +63,60 @@ public class ExplainerExportTests
                     Assert.That(normalised[i], Is.EqualTo(t).Within(1e-4f), $"digit {digit}, {list[m].Name}: normalised at {i}");
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The same exported files in onnxruntime-node (tests/node/run-exported-explainer.mjs), a runtime in another
+    /// language that has never seen Glassbox: every output within 1e-5 of ONNX Runtime's in .NET.
+    /// </summary>
+    [TestCase("mnist-cnn", "grad-cam,layer-cam,gradient-x-input")]
+    [TestCase("mnist-cnn", "lrp")]
+    [TestCase("mnist-vit", "lrp:composite=epsilon")]
+    public void Onnxruntime_node_runs_the_exported_file_to_the_same_outputs(string model, string methods)
+    {
+        var package = model == "mnist-cnn" ? Cnn.Value : Vit.Value;
+        using var explainer = Explainer.Create(package, MnistExplainTests.Options);
+        var exported = ExplainerExport.Export(explainer, AttributionMethods.ParseList(methods));
+        string folder = Directory.CreateTempSubdirectory("glassbox-export-").FullName;
+        try
+        {
+            string file = Path.Combine(folder, "explainer.onnx"), inputFile = Path.Combine(folder, "input.bin"), outFile = Path.Combine(folder, "out.json");
+            File.WriteAllBytes(file, exported.ToBytes());
+            var input = MnistExplainTests.Digit(package, 2);
+            var bytes = new byte[input.Length * 4];
+            Buffer.BlockCopy(input, 0, bytes, 0, bytes.Length);
+            File.WriteAllBytes(inputFile, bytes);
+
+            var start = new ProcessStartInfo("node", [Path.Combine(RepoPaths.Root, "tests", "node", "run-exported-explainer.mjs"), file, inputFile, "1,1,28,28", outFile])
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true,
+            };
+            using var node = Process.Start(start)!;
+            string errors = node.StandardError.ReadToEnd();
+            node.StandardOutput.ReadToEnd();
+            Assert.That(node.WaitForExit(TimeSpan.FromMinutes(2)), Is.True, "node finished");
+            Assert.That(node.ExitCode, Is.Zero, errors);
+
+            using var session = ModelSession.Open(exported, InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 1 });
+            using var run = session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
+            input.CopyTo(run.Input<float>("input"));
+            run.Execute();
+            using var json = JsonDocument.Parse(File.ReadAllText(outFile));
+            foreach (var output in exported.Outputs)
+            {
+                var theirs = json.RootElement.GetProperty(output.Name).GetProperty("data").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+                double[] ours = output.ElementType == TensorElementType.Int64
+                    ? [.. run.Output<long>(output.Name).ToArray().Select(v => (double)v)]
+                    : [.. run.Output<float>(output.Name).ToArray().Select(v => (double)v)];
+                Assert.That(theirs, Has.Length.EqualTo(ours.Length), output.Name);
+                double scale = Math.Max(ours.Max(Math.Abs), 1e-12);
+                Assert.That(theirs.Zip(ours, (a, b) => Math.Abs(a - b)).Max(), Is.LessThanOrEqualTo(1e-5 * scale), $"{model} {methods}: {output.Name}");
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
         }
     }
 
