@@ -90,6 +90,8 @@ public class ImageModelExplainBenchmarks
     private readonly AttributionMethod[] _gradient = [new VanillaGradient()];
     private readonly AttributionMethod[] _lrp = [new Lrp()];
     private readonly AttributionMethod[] _lrpEpsilon = [new Lrp("epsilon")];
+    private ModelSession _exportedGradCam = null!, _exportedGradient = null!;
+    private SessionRun _exportedGradCamRun = null!, _exportedGradientRun = null!;
 
     [Params("resnet18", "mobilenetv2")]
     public string Model { get; set; } = "";
@@ -107,15 +109,37 @@ public class ImageModelExplainBenchmarks
         _explainer = Explainer.Create(model, ExplainerOptions.Default with { Inference = inference });
         foreach (var methods in new[] { _gradCam, _gradient, _lrp, _lrpEpsilon })
             _explainer.Explain(_input, methods);
+        // The explainer exported as one plain ONNX model (explain export), run by a plain session.
+        (_exportedGradCam, _exportedGradCamRun) = OpenExported(ExplainerExport.Export(_explainer, _gradCam), inference);
+        (_exportedGradient, _exportedGradientRun) = OpenExported(ExplainerExport.Export(_explainer, _gradient), inference);
+    }
+
+    private (ModelSession, SessionRun) OpenExported(Glassbox.Onnx.OnnxModel exported, InferenceOptions inference)
+    {
+        var session = ModelSession.Open(exported, inference);
+        var run = session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
+        _input.CopyTo(run.Input<float>("input"));
+        run.Execute();
+        return (session, run);
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
+        _exportedGradCamRun.Dispose();
+        _exportedGradCam.Dispose();
+        _exportedGradientRun.Dispose();
+        _exportedGradient.Dispose();
         _explainer.Dispose();
         _plainRun.Dispose();
         _plain.Dispose();
     }
+
+    [Benchmark(Description = "exported Grad-CAM graph (prediction + map at input size, one run)")]
+    public void ExportedGradCam() => _exportedGradCamRun.Execute();
+
+    [Benchmark(Description = "exported input-gradient graph (prediction + map, one run)")]
+    public void ExportedGradient() => _exportedGradientRun.Execute();
 
     [Benchmark(Baseline = true, Description = "forward (floor)")]
     public void Forward() => _plainRun.Execute();
