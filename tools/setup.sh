@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Glassbox needs on Debian 12 when it is missing, and nothing when it is not.
 #
-#   tools/setup.sh            runtime libraries + test tools (Xvfb, glslangValidator, xdotool for synthetic input)
+#   tools/setup.sh            runtime libraries + test tools (Xvfb, glslangValidator, xdotool for synthetic input, Chromium)
 #   tools/setup.sh --models   also PyTorch, ONNX, OpenBLAS and matplotlib for the Python tools (tools/models, tools/fixtures, tools/colormaps)
 #
 # Idempotent and quick when everything is present (a few dpkg queries). Needs root or sudo
@@ -14,7 +14,7 @@ RUNTIME_PACKAGES=(
     libstb0 fonts-dejavu-core                       # baking font atlases (FontBaker); the default one ships pre-baked
     libvulkan1                                      # the Vulkan loader the WebGPU provider uses on GPU machines
 )
-TEST_PACKAGES=(xvfb xauth glslang-tools gstreamer1.0-tools xdotool)
+TEST_PACKAGES=(xvfb xauth glslang-tools gstreamer1.0-tools xdotool chromium)  # chromium: the web explainer, headless
 # Python tools only: training (OpenBLAS, since reference BLAS trains ~10x slower) and colormap tables (matplotlib).
 MODEL_PACKAGES=(python3-torch python3-torchvision python3-onnx libopenblas0-pthread python3-matplotlib)
 

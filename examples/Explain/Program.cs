@@ -179,11 +179,14 @@ export.SetAction(parse =>
             var file = parse.GetValue(exportOut)!;
             file.Directory?.Create();
             File.WriteAllBytes(file.FullName, exported.ToBytes());
+            // Beside it, what a page or a host needs to feed it and read it without an ONNX parser.
+            string description = Path.ChangeExtension(file.FullName, ".json");
+            File.WriteAllText(description, ExplainerExport.Description(explainer, exported, labels));
             Console.WriteLine($"Model    {explainer.Model.Source}");
             Console.WriteLine($"Methods  {string.Join(", ", methods.Select(m => m.Name))}{(methods.Any(m => m.UsesLayer) ? $" at layer {explainer.Layer}" : "")}");
             Console.WriteLine($"Inputs   {string.Join(", ", exported.Inputs.Select(i => $"{i.Name} {i.Shape}"))}");
             Console.WriteLine($"Outputs  {string.Join(", ", exported.Outputs.Select(o => $"{o.Name} {o.Shape}"))}");
-            Console.WriteLine($"Wrote    {file.FullName} ({new FileInfo(file.FullName).Length / 1024.0:0.0} KiB, standard ai.onnx ops only)");
+            Console.WriteLine($"Wrote    {file.FullName} ({new FileInfo(file.FullName).Length / 1024.0:0.0} KiB, standard ai.onnx ops only) and {Path.GetFileName(description)}");
         }
         return 0;
     }

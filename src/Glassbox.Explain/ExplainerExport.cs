@@ -129,6 +129,33 @@ public static class ExplainerExport
         return b.Op("Clip", t, b.Float(0f), b.Float(1f));
     }
 
+    /// <summary>
+    /// What a page or a host needs to feed an exported explainer and read it without an ONNX parser, as JSON: the
+    /// input's name and size, the values of a black and a full pixel per channel (how to normalise), the labels, the
+    /// methods and the outputs. explain export writes it beside the .onnx file.
+    /// </summary>
+    public static string Description(Explainer explainer, OnnxModel exported, IReadOnlyList<string>? labels = null)
+    {
+        ArgumentNullException.ThrowIfNull(explainer);
+        ArgumentNullException.ThrowIfNull(exported);
+        return System.Text.Json.JsonSerializer.Serialize(new
+        {
+            source = Path.GetFileName(explainer.Model.Source),
+            source_sha256 = exported.Metadata.GetValueOrDefault("glassbox.source_sha256", ""),
+            input = explainer.Input.Name,
+            channels = explainer.Channels,
+            width = explainer.Width,
+            height = explainer.Height,
+            black_level = explainer.BlackLevel.ToArray(),
+            white_level = explainer.WhiteLevel.ToArray(),
+            labels = labels ?? explainer.Labels,
+            methods = exported.Metadata.GetValueOrDefault("glassbox.methods", "").Split(',', StringSplitOptions.RemoveEmptyEntries),
+            scores_output = explainer.Output,
+            class_output = ClassOutput,
+            outputs = exported.Outputs.Select(o => o.Name).ToArray(),
+        }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+    }
+
     private static MethodPlan Plan(AttributionMethod method, Explainer explainer) => method switch
     {
         GradCam => new MethodPlan(method.Name, BackwardPass.Gradient, AtLayer: true, Signed: false, CamWeights.Mean),
