@@ -120,6 +120,39 @@ public class ExplainerExportTests
         }
     }
 
+    /// <summary>ImageNet-sized models (random weights, 224²): the exported Grad-CAM and input-gradient maps are the library's.</summary>
+    [Category(TestCategories.Slow)]
+    [TestCase("resnet18")]
+    [TestCase("mobilenetv2")]
+    public void Exported_maps_on_imagenet_sized_models_are_the_librarys(string name)
+    {
+        var model = Glassbox.Onnx.OnnxModel.Load(Path.Combine(RepoPaths.Root, "artifacts", "models", $"{name}.onnx"));
+        using var explainer = Explainer.Create(model, ExplainerOptions.Default with { Inference = InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 2 } });
+        var random = new Random(5);
+        var input = Enumerable.Range(0, 3 * 224 * 224).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        foreach (var methods in new[] { "grad-cam,layer-cam", "gradient,gradient-x-input" })
+        {
+            var list = AttributionMethods.ParseList(methods);
+            var exported = ExplainerExport.Export(explainer, list);
+            using var session = ModelSession.Open(exported, InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 2 });
+            using var run = session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
+            input.CopyTo(run.Input<float>("input"));
+            run.Execute();
+            var library = explainer.Explain(input, list);
+            Assert.That(run.Output<long>(ExplainerExport.ClassOutput)[0], Is.EqualTo(library.TargetClass));
+            for (int m = 0; m < list.Count; m++)
+            {
+                var map = library.Maps[m];
+                var expected = MapMath.Resample(map.Values, map.Width, map.Height, 224, 224);
+                var raw = run.Output<float>(ExplainerExport.MapOutputs(list[m].Name).Raw).ToArray();
+                float scale = Math.Max(expected.Max(MathF.Abs), 1e-12f);
+                float worst = raw.Zip(expected, (a, b) => MathF.Abs(a - b)).Max();
+                TestContext.Out.WriteLine($"{name} {list[m].Name}: max |Δ| {worst:E2} of scale {scale:E2}");
+                Assert.That(worst, Is.LessThanOrEqualTo(1e-5f * scale), $"{name}: {list[m].Name}");
+            }
+        }
+    }
+
     [Test]
     public void A_fixed_class_is_explained_whatever_the_prediction()
     {
