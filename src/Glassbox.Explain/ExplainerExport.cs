@@ -15,7 +15,8 @@ namespace Glassbox.Explain;
 /// scales it: the 1st to 99th percentile of the raw map, or ± its largest |value| for signed maps), and
 /// "explained_class" ([batch], int64).
 /// <para>Exportable: grad-cam, grad-cam++, xgrad-cam, layer-cam, gradient, gradient-x-input, guided-backprop,
-/// deconvnet and lrp (any composite), all on one backward pass per file. Perturbation methods (occlusion, RISE,
+/// deconvnet and lrp (any composite), all on one backward pass per file; integrated-gradients (black or zero baseline)
+/// in a file of its own, its interpolation batch inside the graph. Perturbation methods (occlusion, RISE,
 /// Score-CAM, Ablation-CAM) run many inputs chosen on the host; Eigen-CAM needs an SVD that ONNX has no op for.</para>
 /// </summary>
 public static class ExplainerExport
@@ -44,6 +45,11 @@ public static class ExplainerExport
         if (names.Distinct().Count() != names.Count)
             throw new GlassboxException("Each method can be exported once per file (their outputs are named after them).");
 
+        if (methods.OfType<IntegratedGradients>().FirstOrDefault() is { } integrated)
+        {
+            return methods.Count == 1 ? ExportIntegratedGradients(explainer, integrated, target)
+                : throw new GlassboxException("integrated-gradients runs its own batch of inputs through the model; export it in a file of its own.");
+        }
         var plans = methods.Select(m => Plan(m, explainer)).ToList();
         var passes = plans.Select(p => p.Pass).Distinct().ToList();
         if (passes.Count > 1)
@@ -130,6 +136,79 @@ public static class ExplainerExport
     }
 
     /// <summary>
+    /// Integrated Gradients with its interpolation batch inside the graph: the input and the steps
+    /// baseline + (s + ½)/S · (input − baseline) run as one batch, every step seeded with the class of the input itself,
+    /// and the map is Σ_channels mean_s(∂score/∂x) · (input − baseline), as the library computes it. Takes one input.
+    /// </summary>
+    private static OnnxModel ExportIntegratedGradients(Explainer explainer, IntegratedGradients method, ExplanationTarget target)
+    {
+        var baseline = method.Baseline switch
+        {
+            IntegrationBaseline.Black => explainer.BlackLevel.ToArray(),
+            IntegrationBaseline.Zero => new float[explainer.Channels],
+            _ => throw new GlassboxException($"integrated-gradients with the {method.Baseline.ToString().ToLowerInvariant()} baseline builds it on the host; export it with baseline=black or baseline=zero."),
+        };
+        string input = explainer.Input.Name, output = explainer.Output;
+        int steps = method.Steps, channels = explainer.Channels;
+        var derived = GradientGraph.Derive(explainer.Model, output, [input], seedTopClass: false);
+        var b = OnnxGraphBuilder.From(derived.Model, "export/");
+
+        // The model now reads a batch the graph makes from the one input.
+        b.RenameTensor(input, "export/batch");
+        b.AddInput(input, TensorElementType.Float32, [1, channels, explainer.Height, explainer.Width]);
+        string level = b.Floats(baseline, [1, channels, 1, 1]);
+        string difference = "";
+        // Nodes that feed a replaced input are made inside the replacement, which places them before its first reader.
+        b.ReplaceInput("export/batch", g =>
+        {
+            difference = g.Op("Sub", input, level);
+            string alphas = g.Floats([.. Enumerable.Range(0, steps).Select(s => (s + 0.5f) / steps)], [steps, 1, 1, 1]);
+            string path = g.Op("Add", level, g.Op("Mul", alphas, difference));
+            return g.Op("Concat", [input, path], OnnxAttribute.Int("axis", 0));
+        });
+        // Its outputs are the input's (row 0); every row is explained for the input's class.
+        var forwardOutputs = explainer.Model.Outputs.Select(o => o.Name).ToList();
+        foreach (var name in forwardOutputs)
+            b.RenameTensor(name, $"export/batch:{name}");
+        string scores = $"export/batch:{output}";
+        string explained = "";
+        b.ReplaceInput(derived.SeedInput, g =>
+        {
+            explained = target.Label is int fixedClass ? g.Int64s(fixedClass)
+                : g.Op("ArgMax", [g.Op("Slice", scores, g.Int64s(0), g.Int64s(1), g.Int64s(0))], OnnxAttribute.Int("axis", -1), OnnxAttribute.Int("keepdims", 0));
+            string row = g.Op("OneHot", [explained, g.Int64s(explainer.OutputShape[1]), g.Floats([0f, 1f], [2])], OnnxAttribute.Int("axis", -1));
+            return g.Op("Expand", row, g.Op("Shape", scores));
+        });
+        b.RemoveOutput(derived.GradientOutputs[input]);
+        foreach (var name in forwardOutputs)
+        {
+            b.RemoveOutput($"export/batch:{name}");
+            var info = explainer.Model.Outputs.First(o => o.Name == name);
+            b.AddOutput(b.Op("Slice", $"export/batch:{name}", b.Int64s(0), b.Int64s(1), b.Int64s(0)), name, info.ElementType,
+                [1, .. info.Shape.Dimensions.Skip(1).Select(d => d >= 0 ? d : (long?)null)]);
+        }
+        string gradients = b.Op("Slice", derived.GradientOutputs[input], b.Int64s(1), b.Int64s(steps + 1), b.Int64s(0));
+        string mean = Reduce(b, "ReduceMean", gradients, [0], keepDims: true);
+        string map = b.Op("ReduceSum", [b.Op("Mul", mean, difference), b.Int64s(1)], OnnxAttribute.Int("keepdims", 0));
+        var (rawName, normalisedName) = MapOutputs(method.Name);
+        long?[] dims = [1, explainer.Height, explainer.Width];
+        b.AddOutput(map, rawName, TensorElementType.Float32, dims);
+        b.AddOutput(Normalised(b, map, signed: true, map, explainer.Width * explainer.Height), normalisedName, TensorElementType.Float32, dims);
+        b.AddOutput(target.Label is int ? b.Op("Identity", explained) : explained, ClassOutput, TensorElementType.Int64, [1]);
+
+        b.SetMetadata("glassbox.source_sha256", Sha256Hex.Of(explainer.Model.ToBytes()));
+        b.SetMetadata("glassbox.methods", method.Name);
+        b.SetMetadata("glassbox.settings", $"steps={steps}:baseline={method.Baseline.ToString().ToLowerInvariant()}");
+        b.SetMetadata("glassbox.backward", BackwardPass.Gradient.Key);
+        b.SetMetadata("glassbox.layer", "");
+        b.SetMetadata("glassbox.target", target.Label is int k ? k.ToString(CultureInfo.InvariantCulture) : "top");
+        b.SetMetadata("glassbox.normalised", "± largest |value| of the raw map");
+        b.SetMetadata("glassbox.version", typeof(ExplainerExport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+                                          ?? typeof(ExplainerExport).Assembly.GetName().Version?.ToString() ?? "unknown");
+        return b.ToModel($"{explainer.Model.Source} explained by {method.Name}", "glassbox");
+    }
+
+    /// <summary>
     /// What a page or a host needs to feed an exported explainer and read it without an ONNX parser, as JSON: the
     /// input's name and size, the values of a black and a full pixel per channel (how to normalise), the labels, the
     /// methods and the outputs. explain export writes it beside the .onnx file.
@@ -169,7 +248,7 @@ public static class ExplainerExport
         _ => throw new GlassboxException($"{method.Name} cannot be exported as one graph: " + method switch
         {
             Occlusion or Rise or ScoreCam or AblationCam => "it runs many perturbed inputs chosen on the host.",
-            SmoothGrad or IntegratedGradients => "its batch of inputs is not built into the graph yet.",
+            SmoothGrad => "its noisy copies come from a random generator on the host, which the graph cannot reproduce yet.",
             EigenCam => "it needs a singular value decomposition, which ONNX has no op for.",
             Cam => "it reads the classifier's weights row by row; export grad-cam, equal to CAM after global average pooling.",
             AttentionRollout => "attention rollout is not built into the graph yet.",

@@ -146,6 +146,41 @@ public sealed class OnnxGraphBuilder
             graph.Node.Insert(first + i, added[i]);
     }
 
+    /// <summary>Renames a tensor everywhere: its producer (or the graph input), every reader, and the graph output of that name.</summary>
+    public void RenameTensor(string from, string to)
+    {
+        if (!_names.Add(to))
+            throw new OnnxModelException($"The graph already has a tensor named '{to}'.");
+        _names.Remove(from);
+        var graph = _proto.Graph;
+        foreach (var node in graph.Node)
+        {
+            for (int i = 0; i < node.Input.Count; i++)
+            {
+                if (node.Input[i] == from)
+                    node.Input[i] = to;
+            }
+            for (int i = 0; i < node.Output.Count; i++)
+            {
+                if (node.Output[i] == from)
+                    node.Output[i] = to;
+            }
+        }
+        foreach (var value in graph.Input.Concat(graph.Output).Concat(graph.ValueInfo).Where(v => v.Name == from))
+            value.Name = to;
+    }
+
+    /// <summary>Adds a graph input (first in the list) of <paramref name="dims"/>: a size, or null for one named by <paramref name="freeName"/>.</summary>
+    public void AddInput(string name, TensorElementType type, long?[] dims, string freeName = "batch")
+    {
+        if (!_names.Add(name))
+            throw new OnnxModelException($"The graph already has a tensor named '{name}'; pick another input name.");
+        var shape = new TensorShapeProto();
+        foreach (var d in dims)
+            shape.Dim.Add(d is long size ? new TensorShapeProto.Types.Dimension { DimValue = size } : new TensorShapeProto.Types.Dimension { DimParam = freeName });
+        _proto.Graph.Input.Insert(0, new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = type.ToOnnxDataType(), Shape = shape } } });
+    }
+
     public void RemoveOutput(string name)
     {
         var output = _proto.Graph.Output.FirstOrDefault(o => o.Name == name) ?? throw new OnnxModelException($"The graph has no output '{name}'.");

@@ -21,6 +21,8 @@ public class ExplainerExportTests
         new TestCaseData("mnist-cnn", "grad-cam,grad-cam++,xgrad-cam,layer-cam,gradient,gradient-x-input").SetArgDisplayNames("cnn", "gradient methods"),
         new TestCaseData("mnist-cnn", "lrp").SetArgDisplayNames("cnn", "lrp"),
         new TestCaseData("mnist-cnn", "guided-backprop").SetArgDisplayNames("cnn", "guided-backprop"),
+        new TestCaseData("mnist-cnn", "integrated-gradients:steps=16").SetArgDisplayNames("cnn", "integrated-gradients"),
+        new TestCaseData("mnist-vit", "integrated-gradients:steps=8:baseline=zero").SetArgDisplayNames("vit", "integrated-gradients"),
         new TestCaseData("mnist-vit", "lrp:composite=epsilon").SetArgDisplayNames("vit", "lrp"),
         new TestCaseData("mnist-vit", "gradient-x-input,gradient").SetArgDisplayNames("vit", "gradients"),
     ];
@@ -73,6 +75,7 @@ public class ExplainerExportTests
     [TestCase("mnist-cnn", "grad-cam,layer-cam,gradient-x-input")]
     [TestCase("mnist-cnn", "lrp")]
     [TestCase("mnist-vit", "lrp:composite=epsilon")]
+    [TestCase("mnist-cnn", "integrated-gradients:steps=8")]
     public void Onnxruntime_node_runs_the_exported_file_to_the_same_outputs(string model, string methods)
     {
         var package = model == "mnist-cnn" ? Cnn.Value : Vit.Value;
@@ -189,6 +192,8 @@ public class ExplainerExportTests
     {
         using var explainer = Explainer.Create(Cnn.Value, MnistExplainTests.Options);
         Assert.That(() => ExplainerExport.Export(explainer, [new Rise()]), Throws.TypeOf<GlassboxException>().With.Message.Contains("many perturbed inputs"));
+        Assert.That(() => ExplainerExport.Export(explainer, [new IntegratedGradients(), new GradCam()]), Throws.TypeOf<GlassboxException>().With.Message.Contains("a file of its own"));
+        Assert.That(() => ExplainerExport.Export(explainer, [new IntegratedGradients(baseline: IntegrationBaseline.Blurred)]), Throws.TypeOf<GlassboxException>().With.Message.Contains("baseline=black"));
         Assert.That(() => ExplainerExport.Export(explainer, [new GradCam(), new Lrp()]), Throws.TypeOf<GlassboxException>().With.Message.Contains("separate files"));
         Assert.That(() => ExplainerExport.Export(explainer, [new GradCam()], ExplanationTarget.Versus(3, 5)), Throws.TypeOf<GlassboxException>().With.Message.Contains("top class or one class"));
     }
