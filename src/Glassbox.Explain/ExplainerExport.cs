@@ -16,7 +16,7 @@ namespace Glassbox.Explain;
 /// "explained_class" ([batch], int64).
 /// <para>Exportable: grad-cam, grad-cam++, xgrad-cam, layer-cam, gradient, gradient-x-input, guided-backprop,
 /// deconvnet and lrp (any composite), all on one backward pass per file; integrated-gradients (black or zero baseline)
-/// in a file of its own, its interpolation batch inside the graph. Perturbation methods (occlusion, RISE,
+/// in a file of its own, its interpolation batch inside the graph; attention-rollout (no backward pass) beside any. Perturbation methods (occlusion, RISE,
 /// Score-CAM, Ablation-CAM) run many inputs chosen on the host; Eigen-CAM needs an SVD that ONNX has no op for.</para>
 /// </summary>
 public static class ExplainerExport
@@ -51,10 +51,12 @@ public static class ExplainerExport
                 : throw new GlassboxException("integrated-gradients runs its own batch of inputs through the model; export it in a file of its own.");
         }
         var plans = methods.Select(m => Plan(m, explainer)).ToList();
-        var passes = plans.Select(p => p.Pass).Distinct().ToList();
+        var passes = plans.Where(p => p.Pass is not null).Select(p => p.Pass!).Distinct().ToList();
         if (passes.Count > 1)
-            throw new GlassboxException($"{string.Join(" and ", plans.Select(p => $"{p.Method} ({p.Pass})"))} take gradients by different rules; export them to separate files.");
-        var targets = plans.SelectMany(p => p.AtLayer ? new[] { explainer.Layer } : [explainer.Input.Name]).Distinct().ToList();
+            throw new GlassboxException($"{string.Join(" and ", plans.Where(p => p.Pass is not null).Select(p => $"{p.Method} ({p.Pass})"))} take gradients by different rules; export them to separate files.");
+        if (passes.Count == 0)
+            return Finish(OnnxGraphBuilder.From(explainer.Model, "export/"), explainer, plans, null, target, null);
+        var targets = plans.Where(p => p.Pass is not null).SelectMany(p => p.AtLayer ? new[] { explainer.Layer } : [explainer.Input.Name]).Distinct().ToList();
         var derived = GradientGraph.Derive(explainer.Model, explainer.Output, targets, seedTopClass: target.Label is null, backward: passes[0]);
 
         var b = OnnxGraphBuilder.From(derived.Model, "export/");
@@ -73,7 +75,12 @@ public static class ExplainerExport
             b.ReplaceInput(weight, g => g.Floats([1f], [1]));
         foreach (var gradient in derived.GradientOutputs.Values)
             b.RemoveOutput(gradient);
+        return Finish(b, explainer, plans, derived, target, passes[0]);
+    }
 
+    /// <summary>Each method's maps, the explained class and the metadata, on a graph with the backward pass (if any) in place.</summary>
+    private static OnnxModel Finish(OnnxGraphBuilder b, Explainer explainer, List<MethodPlan> plans, GradientGraph? derived, ExplanationTarget target, BackwardPass? pass)
+    {
         var maps = new long?[] { null, explainer.Height, explainer.Width };
         foreach (var plan in plans)
         {
@@ -89,7 +96,7 @@ public static class ExplainerExport
 
         b.SetMetadata("glassbox.source_sha256", Sha256Hex.Of(explainer.Model.ToBytes()));
         b.SetMetadata("glassbox.methods", string.Join(",", plans.Select(p => p.Method)));
-        b.SetMetadata("glassbox.backward", passes[0].Key);
+        b.SetMetadata("glassbox.backward", pass?.Key ?? "none");
         b.SetMetadata("glassbox.layer", plans.Any(p => p.AtLayer) ? explainer.Layer : "");
         b.SetMetadata("glassbox.target", target.Label is int k ? k.ToString(CultureInfo.InvariantCulture) : "top");
         b.SetMetadata("glassbox.normalised", "1st-99th percentile of the raw map at its own resolution (signed maps: ± largest |value|), bilinear upsampling with pixel centres aligned");
@@ -245,13 +252,13 @@ public static class ExplainerExport
         GradientTimesInput => new MethodPlan(method.Name, BackwardPass.Gradient, AtLayer: false, Signed: true, null, TimesInput: true),
         GuidedBackprop or DeconvNet => new MethodPlan(method.Name, ((ModifiedBackwardMethod)method).Pass, AtLayer: false, Signed: false, null),
         Lrp lrp => new MethodPlan(method.Name, BackwardPass.Lrp(lrp.CompositeFor(explainer)), AtLayer: false, Signed: true, null, SumChannels: true),
+        AttentionRollout rollout => new MethodPlan(method.Name, null, AtLayer: false, Signed: false, null, Rollout: rollout),
         _ => throw new GlassboxException($"{method.Name} cannot be exported as one graph: " + method switch
         {
             Occlusion or Rise or ScoreCam or AblationCam => "it runs many perturbed inputs chosen on the host.",
             SmoothGrad => "its noisy copies come from a random generator on the host, which the graph cannot reproduce yet.",
             EigenCam => "it needs a singular value decomposition, which ONNX has no op for.",
             Cam => "it reads the classifier's weights row by row; export grad-cam, equal to CAM after global average pooling.",
-            AttentionRollout => "attention rollout is not built into the graph yet.",
             GuidedGradCam => "it combines two backward passes; export guided-backprop and grad-cam separately.",
             _ => "it has no graph form.",
         }),
@@ -264,14 +271,19 @@ public static class ExplainerExport
 
     private enum CamWeights { Mean, PlusPlus, Axiom, PerPosition }
 
-    private sealed record MethodPlan(string Method, BackwardPass Pass, bool AtLayer, bool Signed, CamWeights? Weights, bool TimesInput = false, bool SumChannels = false)
+    private sealed record MethodPlan(string Method, BackwardPass? Pass, bool AtLayer, bool Signed, CamWeights? Weights, bool TimesInput = false, bool SumChannels = false,
+                                     AttentionRollout? Rollout = null)
     {
         /// <summary>
         /// The raw map, [batch, height, width] at input resolution, and the map at its own resolution with its size
         /// (what the overlay's percentiles are taken over).
         /// </summary>
-        public (string Raw, string Own, int Count) Build(OnnxGraphBuilder b, Explainer e, GradientGraph derived)
+        public (string Raw, string Own, int Count) Build(OnnxGraphBuilder b, Explainer e, GradientGraph? derived)
         {
+            if (Rollout is { } rollout)
+                return RolloutMap(b, e, rollout);
+            if (derived is null)
+                throw new GlassboxException($"{Method} needs the backward pass the export did not derive.");
             if (AtLayer)
             {
                 string a = e.Layer, g = derived.GradientOutputs[e.Layer];
@@ -295,6 +307,83 @@ public static class ExplainerExport
                 : SumChannels ? b.Op("ReduceSum", [gradient, b.Int64s(1)], OnnxAttribute.Int("keepdims", 0))
                 : Reduce(b, "ReduceMax", b.Op("Abs", gradient), [1], keepDims: false);
             return (map, map, e.Width * e.Height);
+        }
+
+        /// <summary>
+        /// Attention rollout as the library computes it: per layer the heads fused (mean, max or min), the weakest
+        /// weights of the fused matrix dropped (ties in index order, the first weight kept), the residual added and the
+        /// rows renormalised, (A + I)/2; the class token's row (or the mean row) carried through the layers from the last;
+        /// the patch grid scaled by its maximum, then upsampled to the input.
+        /// </summary>
+        private static (string Raw, string Own, int Count) RolloutMap(OnnxGraphBuilder b, Explainer e, AttentionRollout rollout)
+        {
+            var tensors = AttentionRollout.AttentionTensors(e);
+            var shape = e.Model.Layers().First(l => l.Output == tensors[0]).Shape!;
+            long heads = shape[1], n = shape[2];
+            if (heads < 1 || n < 2)
+                throw new GlassboxException($"Attention '{tensors[0]}' has no static [batch, heads, tokens, tokens] shape ({shape}); it cannot be exported.");
+            long side = (long)Math.Round(Math.Sqrt(n - 1));
+            bool classToken = side * side == n - 1;
+            if (!classToken)
+            {
+                side = (long)Math.Round(Math.Sqrt(n));
+                if (side * side != n)
+                    throw new GlassboxException($"{n} tokens do not form a square grid of patches; the map cannot be laid out.");
+            }
+            int discard = (int)(n * n * rollout.DiscardRatio);
+            var identity = new float[n * n];
+            for (int i = 0; i < n; i++)
+                identity[i * n + i] = 1f;
+            string eye = b.Floats(identity, [1, n, n]);
+            var keepFirst = new float[n * n];
+            keepFirst[0] = 1f;
+            string first = b.Op("Cast", [b.Floats(keepFirst, [1, n * n])], OnnxAttribute.Int("to", 9));
+            var fusedLayers = new List<string>();
+            foreach (var tensor in tensors)
+            {
+                string fused = rollout.Fusion switch
+                {
+                    HeadFusion.Max => Reduce(b, "ReduceMax", tensor, [1], keepDims: false),
+                    HeadFusion.Min => b.Opset >= 18 ? b.Op("ReduceMin", [tensor, b.Int64s(1)], OnnxAttribute.Int("keepdims", 0))
+                        : b.Op("ReduceMin", [tensor], OnnxAttribute.Ints("axes", 1), OnnxAttribute.Int("keepdims", 0)),
+                    _ => Reduce(b, "ReduceMean", tensor, [1], keepDims: false),
+                };
+                if (discard > 0)
+                {
+                    string flat = b.Op("Reshape", fused, b.Int64s(0, n * n));
+                    string smallest = b.Op("TopK", [flat, b.Int64s(discard)], 2, OnnxAttribute.Int("largest", 0), OnnxAttribute.Int("sorted", 1))[0];
+                    string threshold = b.Op("Gather", [smallest, b.Int64s(discard - 1)], OnnxAttribute.Int("axis", 1));
+                    string below = b.Op("Less", flat, threshold), equal = b.Op("Equal", flat, threshold);
+                    string belowCount = b.Op("ReduceSum", [b.Op("Cast", [below], OnnxAttribute.Int("to", 1)), b.Int64s(1)], OnnxAttribute.Int("keepdims", 1));
+                    string equalToDrop = b.Op("Sub", b.Float(discard), belowCount);
+                    string equalRank = b.Op("CumSum", b.Op("Cast", [equal], OnnxAttribute.Int("to", 1)), b.Int64s(1));
+                    string dropped = b.Op("Or", below, b.Op("And", equal, b.Op("LessOrEqual", equalRank, equalToDrop)));
+                    dropped = b.Op("And", dropped, b.Op("Not", first));
+                    fused = b.Op("Reshape", b.Op("Where", dropped, b.Float(0f), flat), b.Int64s(0, n, n));
+                }
+                string residual = b.Op("Mul", b.Op("Add", fused, eye), b.Float(0.5f));
+                string sums = b.Op("ReduceSum", [residual, b.Int64s(2)], OnnxAttribute.Int("keepdims", 1));
+                fusedLayers.Add(b.Op("Div", residual, sums));
+            }
+            var start = new float[n];
+            if (classToken)
+                start[0] = 1f;
+            else
+                Array.Fill(start, 1f / n);
+            // [batch, 1, n]: the start row for every sample, then through the layers from the last.
+            string batch = b.Op("Slice", b.Op("Shape", fusedLayers[0]), b.Int64s(0), b.Int64s(1));
+            string row = b.Op("Expand", b.Floats(start, [1, 1, n]), b.Op("Concat", [batch, b.Int64s(1, n)], OnnxAttribute.Int("axis", 0)));
+            for (int l = fusedLayers.Count - 1; l >= 0; l--)
+                row = b.Op("MatMul", row, fusedLayers[l]);
+            string patches = b.Op("Slice", row, b.Int64s(classToken ? 1 : 0), b.Int64s(n), b.Int64s(2));
+            string grid = b.Op("Reshape", patches, b.Int64s(0, side, side));
+            string max = Reduce(b, "ReduceMax", b.Op("Reshape", grid, b.Int64s(0, side * side)), [1], keepDims: true);
+            string scale = b.Op("Where", b.Op("Greater", max, b.Float(0f)), max, b.Float(1f));
+            string own = b.Op("Div", grid, b.Op("Unsqueeze", scale, b.Int64s(2)));
+            string sizes = b.Op("Concat", [b.Op("Slice", b.Op("Shape", own), b.Int64s(0), b.Int64s(1)), b.Int64s(1, e.Height, e.Width)], OnnxAttribute.Int("axis", 0));
+            string up = b.Op("Resize", [b.Op("Unsqueeze", own, b.Int64s(1)), "", "", sizes],
+                OnnxAttribute.String("mode", "linear"), OnnxAttribute.String("coordinate_transformation_mode", "half_pixel"));
+            return (b.Op("Squeeze", up, b.Int64s(1)), own, (int)(side * side));
         }
 
         private string ChannelWeights(OnnxGraphBuilder b, string a, string g) => Weights switch

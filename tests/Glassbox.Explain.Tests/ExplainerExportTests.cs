@@ -25,6 +25,9 @@ public class ExplainerExportTests
         new TestCaseData("mnist-vit", "integrated-gradients:steps=8:baseline=zero").SetArgDisplayNames("vit", "integrated-gradients"),
         new TestCaseData("mnist-vit", "lrp:composite=epsilon").SetArgDisplayNames("vit", "lrp"),
         new TestCaseData("mnist-vit", "gradient-x-input,gradient").SetArgDisplayNames("vit", "gradients"),
+        new TestCaseData("mnist-vit", "attention-rollout").SetArgDisplayNames("vit", "attention-rollout"),
+        new TestCaseData("mnist-vit", "attention-rollout:fusion=max:discard=0.8,lrp:composite=epsilon").SetArgDisplayNames("vit", "rollout (max) beside lrp"),
+        new TestCaseData("mnist-vit", "attention-rollout:fusion=min:discard=0").SetArgDisplayNames("vit", "rollout (min, nothing discarded)"),
     ];
 
     [TestCaseSource(nameof(Exports))]
