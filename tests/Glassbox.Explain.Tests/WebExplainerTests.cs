@@ -51,7 +51,7 @@ public class WebExplainerTests
 
     private static JsonElement Open(string query)
     {
-        var start = new ProcessStartInfo("node", ["--experimental-websocket", Path.Combine(RepoPaths.Root, "examples", "WebExplainer", "drive.mjs"), $"{_url}index.html?{query}", "120"])
+        var start = new ProcessStartInfo("node", [Path.Combine(RepoPaths.Root, "examples", "WebExplainer", "drive.mjs"), $"{_url}index.html?{query}", "120"])
         {
             RedirectStandardOutput = true, RedirectStandardError = true,
         };
