@@ -37,10 +37,13 @@ public static class ExplainerExport
         target ??= ExplanationTarget.TopClass;
         if (methods.Count == 0)
             throw new GlassboxException("Name at least one method to export.");
-        if (target.Kind != TargetKind.Class || target.Contrast is not null)
-            throw new GlassboxException($"Exported explainers explain the top class or one class; '{target}' is not one of those yet.");
-        if (explainer.OutputShape.Rank != 2)
-            throw new GlassboxException($"Exported explainers explain class scores [batch, classes]; output '{explainer.Output}' is {explainer.OutputShape}.");
+        bool dense = explainer.OutputShape.Rank == 4;
+        if (explainer.OutputShape.Rank != 2 && !dense)
+            throw new GlassboxException($"Exported explainers explain class scores [batch, classes] or a dense map [batch, classes, height, width]; output '{explainer.Output}' is {explainer.OutputShape}.");
+        if (target.Contrast is not null || !(target.Kind == TargetKind.Class || dense && target.Kind == TargetKind.Region))
+            throw new GlassboxException($"Exported explainers explain the top class or one class (of a box, for a dense map); '{target}' is not one of those yet.");
+        if (explainer.OutputShape[1] < 1 || dense && (explainer.OutputShape[2] < 1 || explainer.OutputShape[3] < 1))
+            throw new GlassboxException($"Output '{explainer.Output}' has no static class{(dense ? " and map" : "")} size ({explainer.OutputShape}); give the model's input size (--size) so it can be exported.");
         var names = methods.Select(m => m.Name).ToList();
         if (names.Distinct().Count() != names.Count)
             throw new GlassboxException("Each method can be exported once per file (their outputs are named after them).");
@@ -54,34 +57,74 @@ public static class ExplainerExport
         var passes = plans.Where(p => p.Pass is not null).Select(p => p.Pass!).Distinct().ToList();
         if (passes.Count > 1)
             throw new GlassboxException($"{string.Join(" and ", plans.Where(p => p.Pass is not null).Select(p => $"{p.Method} ({p.Pass})"))} take gradients by different rules; export them to separate files.");
+        if (target.Label is int label && label >= explainer.OutputShape[1])
+            throw new GlassboxException($"Class {label} is out of range; the model has {explainer.OutputShape[1]} classes.");
+        var region = dense ? RegionMask(explainer, target.Box) : null;
         if (passes.Count == 0)
-            return Finish(OnnxGraphBuilder.From(explainer.Model, "export/"), explainer, plans, null, target, null);
+            return Finish(OnnxGraphBuilder.From(explainer.Model, "export/"), explainer, plans, null, target, null, region);
         var targets = plans.Where(p => p.Pass is not null).SelectMany(p => p.AtLayer ? new[] { explainer.Layer } : [explainer.Input.Name]).Distinct().ToList();
-        var derived = GradientGraph.Derive(explainer.Model, explainer.Output, targets, seedTopClass: target.Label is null, backward: passes[0]);
+        // Class scores find their top class inside the gradient graph; a dense map's box is summed here first.
+        var derived = GradientGraph.Derive(explainer.Model, explainer.Output, targets, seedTopClass: target.Label is null && !dense, backward: passes[0]);
 
         var b = OnnxGraphBuilder.From(derived.Model, "export/");
         // The seed and the top-class weight become values the graph makes: the exported model takes the model's input alone.
         b.ReplaceInput(derived.SeedInput, g =>
         {
+            if (dense)
+            {
+                // +1 on the explained class over the box: Σ seed·output is the class's sum over the box, as the library reads it.
+                string mask = g.Floats(region!, [1, 1, explainer.OutputShape[2], explainer.OutputShape[3]]);
+                string oneHot = g.Op("OneHot", [ExplainedClass(g, explainer, target, mask), g.Int64s(explainer.OutputShape[1]), g.Floats([0f, 1f], [2])], OnnxAttribute.Int("axis", -1));
+                return g.Op("Mul", g.Op("Unsqueeze", oneHot, g.Int64s(2, 3)), mask);
+            }
             string shape = g.Op("Shape", explainer.Output);
-            if (target.Label is not int label)
+            if (target.Label is not int fixedClass)
                 return g.Op("ConstantOfShape", [shape], OnnxAttribute.FloatTensor("value", 0f));
-            if (explainer.OutputShape[1] > 0 && label >= explainer.OutputShape[1])
-                throw new GlassboxException($"Class {label} is out of range; the model has {explainer.OutputShape[1]} classes.");
-            string row = g.Op("OneHot", [g.Int64s(label), g.Int64s(explainer.OutputShape[1]), g.Floats([0f, 1f], [2])], OnnxAttribute.Int("axis", -1));
+            string row = g.Op("OneHot", [g.Int64s(fixedClass), g.Int64s(explainer.OutputShape[1]), g.Floats([0f, 1f], [2])], OnnxAttribute.Int("axis", -1));
             return g.Op("Expand", row, shape);
         });
         if (derived.TopClassWeightInput is { } weight)
             b.ReplaceInput(weight, g => g.Floats([1f], [1]));
         foreach (var gradient in derived.GradientOutputs.Values)
             b.RemoveOutput(gradient);
-        return Finish(b, explainer, plans, derived, target, passes[0]);
+        return Finish(b, explainer, plans, derived, target, passes[0], region);
+    }
+
+    /// <summary>
+    /// The box of a dense map as a 0/1 mask over the map: every map pixel the box touches (given in input pixels, the
+    /// whole input without one), as the library's region readout scales it.
+    /// </summary>
+    private static float[] RegionMask(Explainer e, PixelBox? box)
+    {
+        int height = (int)e.OutputShape[2], width = (int)e.OutputShape[3];
+        var b = box ?? new PixelBox(0, 0, e.Width, e.Height);
+        if (b.X1 > e.Width || b.Y1 > e.Height)
+            throw new GlassboxException($"Box {b} reaches outside the {e.Width}×{e.Height} input; give pixel corners inside it.");
+        int x0 = Math.Min(width - 1, (int)((long)b.X0 * width / e.Width)), y0 = Math.Min(height - 1, (int)((long)b.Y0 * height / e.Height));
+        int x1 = Math.Max(x0 + 1, (int)(((long)b.X1 * width + e.Width - 1) / e.Width)), y1 = Math.Max(y0 + 1, (int)(((long)b.Y1 * height + e.Height - 1) / e.Height));
+        var mask = new float[height * width];
+        for (int y = y0; y < y1; y++)
+            mask.AsSpan(y * width + x0, x1 - x0).Fill(1f);
+        return mask;
+    }
+
+    /// <summary>The explained class per sample: the fixed one, the top class score, or the class with the largest sum over the box.</summary>
+    private static string ExplainedClass(OnnxGraphBuilder g, Explainer e, ExplanationTarget target, string? mask)
+    {
+        if (target.Label is int fixedClass)
+            return g.Op("Expand", g.Int64s(fixedClass), g.Op("Slice", g.Op("Shape", e.Output), g.Int64s(0), g.Int64s(1)));
+        string scores = mask is null ? e.Output : g.Op("ReduceSum", [g.Op("Mul", e.Output, mask), g.Int64s(2, 3)], OnnxAttribute.Int("keepdims", 0));
+        return g.Op("ArgMax", [scores], OnnxAttribute.Int("axis", -1), OnnxAttribute.Int("keepdims", 0));
     }
 
     /// <summary>Each method's maps, the explained class and the metadata, on a graph with the backward pass (if any) in place.</summary>
-    private static OnnxModel Finish(OnnxGraphBuilder b, Explainer explainer, List<MethodPlan> plans, GradientGraph? derived, ExplanationTarget target, BackwardPass? pass)
+    private static OnnxModel Finish(OnnxGraphBuilder b, Explainer explainer, List<MethodPlan> plans, GradientGraph? derived, ExplanationTarget target, BackwardPass? pass,
+                                    float[]? region)
     {
         var maps = new long?[] { null, explainer.Height, explainer.Width };
+        // A model with a free input size is exported at the explainer's: the maps are laid out for it.
+        if (explainer.Input.Shape is { Rank: 4 } inputShape && (inputShape[2] < 0 || inputShape[3] < 0))
+            b.SetInputShape(explainer.Input.Name, [null, explainer.Channels, explainer.Height, explainer.Width]);
         foreach (var plan in plans)
         {
             var (raw, own, count) = plan.Build(b, explainer, derived);
@@ -89,16 +132,14 @@ public static class ExplainerExport
             b.AddOutput(raw, rawName, TensorElementType.Float32, maps);
             b.AddOutput(Normalised(b, raw, plan.Signed, own, count), normalisedName, TensorElementType.Float32, maps);
         }
-        string explained = target.Label is int fixedClass
-            ? b.Op("Expand", b.Int64s(fixedClass), b.Op("Slice", b.Op("Shape", explainer.Output), b.Int64s(0), b.Int64s(1)))
-            : b.Op("ArgMax", [explainer.Output], OnnxAttribute.Int("axis", -1), OnnxAttribute.Int("keepdims", 0));
-        b.AddOutput(explained, ClassOutput, TensorElementType.Int64, [null]);
+        string? mask = region is null ? null : b.Floats(region, [1, 1, explainer.OutputShape[2], explainer.OutputShape[3]]);
+        b.AddOutput(ExplainedClass(b, explainer, target, mask), ClassOutput, TensorElementType.Int64, [null]);
 
         b.SetMetadata("glassbox.source_sha256", Sha256Hex.Of(explainer.Model.ToBytes()));
         b.SetMetadata("glassbox.methods", string.Join(",", plans.Select(p => p.Method)));
         b.SetMetadata("glassbox.backward", pass?.Key ?? "none");
         b.SetMetadata("glassbox.layer", plans.Any(p => p.AtLayer) ? explainer.Layer : "");
-        b.SetMetadata("glassbox.target", target.Label is int k ? k.ToString(CultureInfo.InvariantCulture) : "top");
+        b.SetMetadata("glassbox.target", (target.Box is { } box ? $"box:{box}:" : "") + (target.Label is int k ? k.ToString(CultureInfo.InvariantCulture) : "top"));
         b.SetMetadata("glassbox.normalised", "1st-99th percentile of the raw map at its own resolution (signed maps: ± largest |value|), bilinear upsampling with pixel centres aligned");
         b.SetMetadata("glassbox.version", typeof(ExplainerExport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
                                           ?? typeof(ExplainerExport).Assembly.GetName().Version?.ToString() ?? "unknown");
@@ -149,6 +190,8 @@ public static class ExplainerExport
     /// </summary>
     private static OnnxModel ExportIntegratedGradients(Explainer explainer, IntegratedGradients method, ExplanationTarget target)
     {
+        if (explainer.OutputShape.Rank != 2 || target.Kind != TargetKind.Class)
+            throw new GlassboxException("integrated-gradients exports for class scores [batch, classes]; a dense map's box is not built into its batch yet.");
         var baseline = method.Baseline switch
         {
             IntegrationBaseline.Black => explainer.BlackLevel.ToArray(),
@@ -289,7 +332,13 @@ public static class ExplainerExport
                 string a = e.Layer, g = derived.GradientOutputs[e.Layer];
                 var shape = e.Model.Layers().FirstOrDefault(l => l.Output == e.Layer)?.Shape;
                 if (shape is not { Rank: 4 } || shape[2] < 1 || shape[3] < 1)
-                    throw new GlassboxException($"{Method} needs layer '{a}' to have a known [batch, channels, height, width] shape to be exported; it is {shape?.ToString() ?? "unknown"}.");
+                {
+                    // Sizes that follow the input's: one run at the explainer's size tells them.
+                    var sample = e.Run(new float[e.InputSize], Inference.Planning.RunNeeds.ForTaps(a), ExplanationTarget.TopClass).ShapeOf(a);
+                    shape = sample.Rank == 3 ? Glassbox.TensorShape.Of(1, sample[0], sample[1], sample[2]) : shape;
+                }
+                if (shape is not { Rank: 4 } || shape[2] < 1 || shape[3] < 1)
+                    throw new GlassboxException($"{Method} needs layer '{a}' to be a [batch, channels, height, width] feature map to be exported; it is {shape?.ToString() ?? "unknown"}.");
                 string cam = Weights switch
                 {
                     CamWeights.PerPosition => b.Op("ReduceSum", [b.Op("Mul", b.Op("Relu", g), a), b.Int64s(1)], OnnxAttribute.Int("keepdims", 1)),

@@ -181,6 +181,20 @@ public sealed class OnnxGraphBuilder
         _proto.Graph.Input.Insert(0, new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = type.ToOnnxDataType(), Shape = shape } } });
     }
 
+    /// <summary>Gives a graph input fixed sizes (null keeps an axis as it is): a model with free sizes exported at one size.</summary>
+    public void SetInputShape(string name, long?[] dims)
+    {
+        var info = _proto.Graph.Input.FirstOrDefault(i => i.Name == name) ?? throw new OnnxModelException($"The graph has no input '{name}'.");
+        var shape = info.Type?.TensorType?.Shape ?? throw new OnnxModelException($"Input '{name}' has no shape to fix.");
+        if (shape.Dim.Count != dims.Length)
+            throw new OnnxModelException($"Input '{name}' has {shape.Dim.Count} axes, not {dims.Length}.");
+        for (int i = 0; i < dims.Length; i++)
+        {
+            if (dims[i] is long size)
+                shape.Dim[i] = new TensorShapeProto.Types.Dimension { DimValue = size };
+        }
+    }
+
     public void RemoveOutput(string name)
     {
         var output = _proto.Graph.Output.FirstOrDefault(o => o.Name == name) ?? throw new OnnxModelException($"The graph has no output '{name}'.");

@@ -159,6 +159,42 @@ public class ExplainerExportTests
         }
     }
 
+    /// <summary>
+    /// A segmentation model (LR-ASPP MobileNetV3 from the corpus of models from the wild): a box of its dense map is
+    /// explained, its class the largest sum over the box (or a fixed one), and the exported maps are the library's.
+    /// </summary>
+    [Category(TestCategories.Slow)]
+    [TestCase("box:20,20,100,70")]
+    [TestCase("box:0,40,64,96:3")]
+    public void A_box_of_a_dense_map_exports_as_the_library_explains_it(string targetText)
+    {
+        var model = Glassbox.Onnx.OnnxModel.Load(Path.Combine(RepoPaths.Root, "artifacts", "corpus", "lraspp-mobilenetv3", "model.onnx"));
+        using var explainer = Explainer.Create(model, ExplainerOptions.Default with
+        {
+            InputWidth = 128, InputHeight = 96,
+            Inference = InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 2 },
+        });
+        var target = ExplanationTarget.Parse(targetText);
+        var methods = AttributionMethods.ParseList("grad-cam,gradient-x-input");
+        var exported = ExplainerExport.Export(explainer, methods, target);
+        using var session = ModelSession.Open(exported, InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 2 });
+        using var run = session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
+        var random = new Random(9);
+        var input = Enumerable.Range(0, 3 * 96 * 128).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        input.CopyTo(run.Input<float>(explainer.Input.Name));
+        run.Execute();
+        var library = explainer.Explain(input, methods, target);
+        Assert.That(run.Output<long>(ExplainerExport.ClassOutput)[0], Is.EqualTo(library.TargetClass));
+        for (int m = 0; m < methods.Count; m++)
+        {
+            var map = library.Maps[m];
+            var expected = MapMath.Resample(map.Values, map.Width, map.Height, 128, 96);
+            var raw = run.Output<float>(ExplainerExport.MapOutputs(methods[m].Name).Raw).ToArray();
+            float scale = Math.Max(expected.Max(MathF.Abs), 1e-12f);
+            Assert.That(raw.Zip(expected, (a, b) => MathF.Abs(a - b)).Max(), Is.LessThanOrEqualTo(1e-5f * scale), $"{targetText}: {methods[m].Name}");
+        }
+    }
+
     [Test]
     public void A_fixed_class_is_explained_whatever_the_prediction()
     {
