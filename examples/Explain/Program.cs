@@ -136,17 +136,17 @@ var exportTarget = new Option<string>("--target") { Description = "top (the clas
 var exportOutput = new Option<string>("--output") { Description = "The output to explain, by name (default: the model's first)." };
 var exportSize = new Option<string>("--size") { Description = "Input size for a model whose size is free, N or WxH." };
 var exportOut = new Option<FileInfo>("--out") { Description = "The .onnx file to write.", Required = true };
+var exportMean = new Option<string>("--mean") { Description = "Bare model normalisation mean, one value or one per channel: what the description tells a page about the input." };
+var exportStd = new Option<string>("--std") { Description = "Bare model normalisation standard deviation, one value or one per channel." };
 var export = new Command("export", "Write the explainer as one standard ONNX model: the model's input in; the model's outputs, each method's map at input resolution (raw and normalised 0–1) and the explained class out.")
 {
-    exportModel, exportMethod, exportLayer, exportTarget, exportOutput, exportSize, exportOut,
+    exportModel, exportMethod, exportLayer, exportTarget, exportOutput, exportSize, exportOut, exportMean, exportStd,
 };
 export.SetAction(parse =>
 {
     try
     {
-        string path = parse.GetValue(exportModel) ?? Path.Combine(AppContext.BaseDirectory, "models", "mnist-cnn");
-        if (parse.GetValue(exportModel) is null && !Directory.Exists(path))
-            path = Path.Combine(Directory.GetCurrentDirectory(), "models", "mnist-cnn");
+        string path = string.IsNullOrEmpty(parse.GetValue(exportModel)) ? Path.Combine(RepoLayout.Root, "models", "mnist-cnn") : parse.GetValue(exportModel)!;
         var (width, height) = ParseSize(parse.GetValue(exportSize));
         var options = ExplainerOptions.Default with
         {
@@ -166,6 +166,13 @@ export.SetAction(parse =>
         }
         else if (File.Exists(path))
         {
+            // A bare model: its normalisation, when given, sets the values of a black and a full pixel.
+            float[]? meanValues = ParseFloats(parse.GetValue(exportMean), "--mean"), stdValues = ParseFloats(parse.GetValue(exportStd), "--std");
+            if (meanValues is not null || stdValues is not null)
+            {
+                var normalisation = new ModelPreprocessing { Mean = [.. meanValues ?? [0f]], Std = [.. stdValues ?? [1f]] };
+                options = options with { BlackLevel = Explainer.BlackLevelOf(normalisation), WhiteLevel = Explainer.WhiteLevelOf(normalisation) };
+            }
             explainer = Explainer.Create(OnnxModel.Load(path), options);
         }
         else

@@ -15,9 +15,13 @@ namespace Glassbox.Explain;
 /// scales it: the 1st to 99th percentile of the raw map, or ± its largest |value| for signed maps), and
 /// "explained_class" ([batch], int64).
 /// <para>Exportable: grad-cam, grad-cam++, xgrad-cam, layer-cam, gradient, gradient-x-input, guided-backprop,
-/// deconvnet and lrp (any composite), all on one backward pass per file; integrated-gradients (black or zero baseline)
-/// in a file of its own, its interpolation batch inside the graph; attention-rollout (no backward pass) beside any. Perturbation methods (occlusion, RISE,
-/// Score-CAM, Ablation-CAM) run many inputs chosen on the host; Eigen-CAM needs an SVD that ONNX has no op for.</para>
+/// deconvnet and lrp (any composite), all on one backward pass per file; attention-rollout (no backward pass) beside
+/// any of them; integrated-gradients (black or zero baseline) in a file of its own, its interpolation batch inside the
+/// graph. Perturbation methods (occlusion, RISE, Score-CAM, Ablation-CAM) run many inputs chosen on the host;
+/// Eigen-CAM needs an SVD that ONNX has no op for.</para>
+/// <para>Targets: the top class or a fixed class of class scores [batch, classes]; for a dense map [batch, classes,
+/// height, width], a box of it (the whole map without one) for the class with the largest sum over the box, or a
+/// fixed class. A model with a free input size is exported at the explainer's size.</para>
 /// </summary>
 public static class ExplainerExport
 {
@@ -28,7 +32,7 @@ public static class ExplainerExport
 
     /// <summary>
     /// The explainer's model with <paramref name="methods"/> built in, explaining <paramref name="target"/> (the top
-    /// class, or a fixed class). The model the explainer holds is not changed.
+    /// class by default). The model the explainer holds is not changed.
     /// </summary>
     public static OnnxModel Export(Explainer explainer, IReadOnlyList<AttributionMethod> methods, ExplanationTarget? target = null)
     {

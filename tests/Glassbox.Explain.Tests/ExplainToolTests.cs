@@ -32,6 +32,34 @@ public class ExplainToolTests
         return (process.ExitCode, output.Result, error.Result);
     }
 
+    /// <summary>explain export as a user runs it: the file, its description beside it, and a clear refusal.</summary>
+    [Test]
+    public void Export_writes_the_explainer_and_its_description_and_refuses_what_cannot_be_one_graph()
+    {
+        string file = Path.Combine(_out, "web", "model.onnx");
+        var (exit, output, error) = Explain("export", "--model", Path.Combine(RepoPaths.Root, "models", "mnist-cnn"), "--method", "grad-cam,gradient-x-input", "--out", file);
+        Assert.That(exit, Is.EqualTo(0), output + error);
+        Assert.That(output, Does.Contain("Outputs  logits batch×10, grad-cam_map batch×28×28"));
+        var exported = OnnxModel.Load(file);
+        Assert.That(exported.Inputs.Select(i => i.Name), Is.EqualTo(new[] { "input" }));
+        using var description = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(file, ".json")));
+        Assert.That(description.RootElement.GetProperty("methods").EnumerateArray().Select(m => m.GetString()), Is.EqualTo(new[] { "grad-cam", "gradient-x-input" }));
+        Assert.That(description.RootElement.GetProperty("black_level")[0].GetSingle(), Is.EqualTo(-0.1307f / 0.3081f).Within(1e-5f));
+
+        // A bare model's normalisation, given on the command line, is what the description tells a page.
+        string bareModel = Path.Combine(_out, "bare-model.onnx"), bare = Path.Combine(_out, "bare.onnx");
+        File.Copy(Path.Combine(RepoPaths.Root, "models", "mnist-cnn", "model.onnx"), bareModel);
+        (exit, output, error) = Explain("export", "--model", bareModel, "--mean", "0.5", "--std", "0.25", "--out", bare);
+        Assert.That(exit, Is.EqualTo(0), output + error);
+        using var bareDescription = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(bare, ".json")));
+        Assert.That(bareDescription.RootElement.GetProperty("white_level")[0].GetSingle(), Is.EqualTo(2f).Within(1e-6f));
+
+        (exit, output, error) = Explain("export", "--method", "occlusion", "--out", Path.Combine(_out, "no.onnx"));
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(error.Trim(), Is.EqualTo("explain: occlusion cannot be exported as one graph: it runs many perturbed inputs chosen on the host."));
+        Assert.That(File.Exists(Path.Combine(_out, "no.onnx")), Is.False);
+    }
+
     [Test]
     public void Trying_every_provider_on_a_machine_without_a_gpu_driver_prints_nothing_from_the_drivers()
     {
