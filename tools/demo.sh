@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs the Glassbox demo on the bundled model. Extra arguments go to the demo
 # (tools/demo.sh --help lists them). With no display it runs headless and says what it skipped.
+# tools/demo.sh web [--model M] [--method A,B] [--port N] serves the browser explainer on localhost instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
