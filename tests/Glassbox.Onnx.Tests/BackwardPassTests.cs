@@ -206,19 +206,27 @@ public class BackwardPassTests
     }
 
     /// <summary>LRP-ε with a vanishing ε against x ⊙ ∂(s·y)/∂x from the gradient pass, and conservation, over 20 inputs.</summary>
-    private static void AssertLrpIsGradientTimesInput(OnnxModel model, int inputSize, Random random)
+    private static void AssertLrpIsGradientTimesInput(OnnxModel model, int inputSize, Random random) =>
+        AssertLrpIsGradientTimesInput(model, Out, 20, 1e-7f, () => Random(inputSize, random));
+
+    /// <summary>
+    /// On a network that is linear in its input where it is active and has no biases, LRP with a vanishing ε is
+    /// gradient × input and hands the whole score back: checked over <paramref name="trials"/> inputs, each explaining
+    /// another output of <paramref name="outputs"/>.
+    /// </summary>
+    internal static void AssertLrpIsGradientTimesInput(OnnxModel model, int outputs, int trials, float epsilon, Func<float[]> input, string what = "")
     {
-        var lrp = GradientGraph.Derive(model, "y", ["x"], backward: BackwardPass.Lrp(LrpComposite.Epsilon(1e-7f, stabiliser: 1e-7f)));
+        var lrp = GradientGraph.Derive(model, "y", ["x"], backward: BackwardPass.Lrp(LrpComposite.Epsilon(epsilon, stabiliser: epsilon)));
         var gradient = GradientGraph.Derive(model, "y", ["x"]);
         var options = InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 1 };
         using var lrpSession = ModelSession.Open(lrp.Model, options);
         using var gradientSession = ModelSession.Open(gradient.Model, options);
         using var lrpRun = lrpSession.CreateRun();
         using var gradientRun = gradientSession.CreateRun();
-        for (int trial = 0; trial < 20; trial++)
+        for (int trial = 0; trial < trials; trial++)
         {
-            float[] x = Random(inputSize, random), seed = new float[Out];
-            seed[trial % Out] = 1f;
+            float[] x = input(), seed = new float[outputs];
+            seed[trial % outputs] = 1f;
             foreach (var (run, graphOf) in new[] { (lrpRun, lrp), (gradientRun, gradient) })
             {
                 x.CopyTo(run.Input<float>("x"));
@@ -227,9 +235,9 @@ public class BackwardPassTests
             }
             var relevance = lrpRun.Output<float>(lrp.GradientOutputs["x"]).ToArray();
             var gradientTimesInput = gradientRun.Output<float>(gradient.GradientOutputs["x"]).ToArray().Select((g, i) => g * x[i]).ToArray();
-            float score = gradientRun.Output<float>("y")[trial % Out];
-            Assert.That(relevance, Is.EqualTo(gradientTimesInput).Within(1e-4f), $"trial {trial}");
-            Assert.That(relevance.Sum(), Is.EqualTo(score).Within(1e-4f + 1e-4f * MathF.Abs(score)), $"trial {trial}: conservation");
+            float score = gradientRun.Output<float>("y")[trial % outputs];
+            Assert.That(relevance, Is.EqualTo(gradientTimesInput).Within(1e-4f), $"{what}trial {trial}");
+            Assert.That(relevance.Sum(), Is.EqualTo(score).Within(1e-4f * Math.Max(1f, MathF.Abs(score))), $"{what}trial {trial}: conservation");
         }
     }
 

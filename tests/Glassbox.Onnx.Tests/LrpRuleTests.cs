@@ -305,30 +305,8 @@ public class LrpRuleTests
         graph.Output.Add(Info("y", Out));
         var model = OnnxModel.FromBytes(new ModelProto { IrVersion = 8, Graph = graph, OpsetImport = { new OperatorSetIdProto { Domain = "", Version = 13 } } }.ToByteArray(), "upsampling");
 
-        var lrp = GradientGraph.Derive(model, "y", ["x"], backward: BackwardPass.Lrp(LrpComposite.Epsilon(1e-9f, stabiliser: 1e-9f)));
-        var gradient = GradientGraph.Derive(model, "y", ["x"]);
-        var options = InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 1 };
-        using var lrpSession = ModelSession.Open(lrp.Model, options);
-        using var gradientSession = ModelSession.Open(gradient.Model, options);
-        using var lrpRun = lrpSession.CreateRun();
-        using var gradientRun = gradientSession.CreateRun();
-        for (int trial = 0; trial < 6; trial++)
-        {
-            float[] x = [.. Enumerable.Range(0, 18).Select(_ => (float)random.NextDouble() + 0.1f)];
-            var seed = new float[Out];
-            seed[trial % Out] = 1f;
-            foreach (var (run, derived) in new[] { (lrpRun, lrp), (gradientRun, gradient) })
-            {
-                x.CopyTo(run.Input<float>("x"));
-                seed.CopyTo(run.Input<float>(derived.SeedInput));
-                run.Execute();
-            }
-            var relevance = lrpRun.Output<float>(lrp.GradientOutputs["x"]).ToArray();
-            var expected = gradientRun.Output<float>(gradient.GradientOutputs["x"]).ToArray().Select((g, i) => g * x[i]).ToArray();
-            float score = gradientRun.Output<float>("y")[trial % Out];
-            Assert.That(relevance, Is.EqualTo(expected).Within(1e-4f), $"{mode}, trial {trial}");
-            Assert.That(relevance.Sum(), Is.EqualTo(score).Within(1e-4f * Math.Max(1f, MathF.Abs(score))), $"{mode}, trial {trial}: conservation");
-        }
+        BackwardPassTests.AssertLrpIsGradientTimesInput(model, Out, trials: 6, epsilon: 1e-9f,
+            () => [.. Enumerable.Range(0, 18).Select(_ => (float)random.NextDouble() + 0.1f)], $"{mode}, ");
     }
 
     [Test]

@@ -616,15 +616,29 @@ internal static partial class GradientRules
     {
         if (c.Needs(1) || c.Needs(2))
             throw c.Fail("gradients with respect to scale or bias are not derived (they are parameters)");
+        var (mean, centred, inverseStd) = LayerNormStatistics(c);
+        var b = c.B;
+        // x̂ = (x − μ)/σ; dx = (g − mean(g) − x̂·mean(g·x̂)) / σ with g = dY·scale.
+        var normalised = b.Mul(centred, inverseStd);
+        var g = b.Mul(c.DY, c.X(1));
+        var inner = b.Sub(b.Sub(g, mean(g)), b.Mul(normalised, mean(b.Mul(g, normalised))));
+        return [b.Mul(inner, inverseStd)];
+    }
+
+    /// <summary>
+    /// A LayerNormalization node's mean over its normalised axes (as a function, for other tensors of x's shape), x − μ
+    /// and 1/σ, computed the way the node computes them: what its gradient rule and its LRP rule both start from.
+    /// </summary>
+    internal static (Func<string, string> Mean, string Centred, string InverseStd) LayerNormStatistics(RuleContext c)
+    {
         var x = c.X(0);
         var shape = c.ShapeOf(x, "to know the normalised axes");
         long axis = Attr.Int(c.Node, "axis", -1);
         if (axis < 0)
             axis += shape.Rank;
         var axes = Enumerable.Range((int)axis, shape.Rank - (int)axis).Select(i => (long)i).ToArray();
-        float epsilon = Attr.Float(c.Node, "epsilon", 1e-5f);
         var b = c.B;
-        string Mean(string t) => b.Div(b.ReduceSum(t, axes, keepDims: true), Count());
+        string? count = null;
         string Count()
         {
             if (axes.All(a => shape[(int)a] >= 0))
@@ -632,13 +646,10 @@ internal static partial class GradientRules
             var dims = b.Op("Slice", b.ShapeOf(x), b.Int64s(axis), b.Int64s(long.MaxValue));
             return b.Op("Cast", [b.Op("ReduceProd", [dims], AttrInt("keepdims", 1))], AttrInt("to", (int)TensorProto.Types.DataType.Float));
         }
-        // x̂ = (x − μ)/σ; dx = (g − mean(g) − x̂·mean(g·x̂)) / σ with g = dY·scale.
+        string Mean(string t) => b.Div(b.ReduceSum(t, axes, keepDims: true), count ??= Count());
         var centred = b.Sub(x, Mean(x));
-        var inverseStd = b.Div(b.Float(1f), b.Op("Sqrt", b.Add(Mean(b.Mul(centred, centred)), b.Float(epsilon))));
-        var normalised = b.Mul(centred, inverseStd);
-        var g = b.Mul(c.DY, c.X(1));
-        var inner = b.Sub(b.Sub(g, Mean(g)), b.Mul(normalised, Mean(b.Mul(g, normalised))));
-        return [b.Mul(inner, inverseStd)];
+        var inverseStd = b.Div(b.Float(1f), b.Op("Sqrt", b.Add(Mean(b.Mul(centred, centred)), b.Float(Attr.Float(c.Node, "epsilon", 1e-5f)))));
+        return (Mean, centred, inverseStd);
     }
 
     private static string?[] Concat(RuleContext c)

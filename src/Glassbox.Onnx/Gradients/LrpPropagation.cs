@@ -181,21 +181,10 @@ internal sealed class LrpPlan
     {
         if (c.Needs(1) || c.Needs(2))
             throw c.Fail("relevance for the scale or bias of a layer normalisation is not derived (they are parameters)");
-        var x = c.X(0);
-        var shape = c.ShapeOf(x, "to know the normalised axes");
-        long axis = Attr.Int(c.Node, "axis", -1);
-        if (axis < 0)
-            axis += shape.Rank;
-        var axes = Enumerable.Range((int)axis, shape.Rank - (int)axis).Select(i => (long)i).ToArray();
-        if (axes.Any(a => shape[(int)a] < 0))
-            throw c.Fail("the normalised axes need static sizes for the LRP rule");
-        float count = axes.Aggregate(1f, (p, a) => p * shape[(int)a]);
+        var (mean, _, inverseStd) = GradientRules.LayerNormStatistics(c);
         var b = c.B;
-        string Mean(string t) => b.Scale(b.ReduceSum(t, axes, keepDims: true), 1f / count);
-        var centred = b.Sub(x, Mean(x));
-        var std = b.Op("Sqrt", b.Add(Mean(b.Mul(centred, centred)), b.Float(Attr.Float(c.Node, "epsilon", 1e-5f))));
-        var u = b.Div(b.Mul(Ratio(c, c.DY, c.Y(), epsilon), c.X(1)), std);
-        return [b.Mul(x, b.Sub(u, Mean(u)))];
+        var u = b.Mul(b.Mul(Ratio(c, c.DY, c.Y(), epsilon), c.X(1)), inverseStd);
+        return [b.Mul(c.X(0), b.Sub(u, mean(u)))];
     };
 
     /// <summary>
