@@ -151,20 +151,16 @@ public sealed class Explainer : IDisposable
     }
 
     /// <summary>The normalised value of a zero pixel per channel: (0 − mean) / std.</summary>
-    public static ImmutableArray<float> BlackLevelOf(ModelPreprocessing preprocessing)
-    {
-        int channels = Math.Max(preprocessing.Mean.Length, preprocessing.Std.Length);
-        return Enumerable.Range(0, channels)
-            .Select(c => -preprocessing.Mean[Math.Min(c, preprocessing.Mean.Length - 1)] / preprocessing.Std[Math.Min(c, preprocessing.Std.Length - 1)])
-            .ToImmutableArray();
-    }
+    public static ImmutableArray<float> BlackLevelOf(ModelPreprocessing preprocessing) => LevelOf(preprocessing, 0f);
 
     /// <summary>The normalised value of a full-intensity pixel per channel: (1 − mean) / std.</summary>
-    public static ImmutableArray<float> WhiteLevelOf(ModelPreprocessing preprocessing)
+    public static ImmutableArray<float> WhiteLevelOf(ModelPreprocessing preprocessing) => LevelOf(preprocessing, 1f);
+
+    private static ImmutableArray<float> LevelOf(ModelPreprocessing preprocessing, float pixel)
     {
         int channels = Math.Max(preprocessing.Mean.Length, preprocessing.Std.Length);
         return Enumerable.Range(0, channels)
-            .Select(c => (1f - preprocessing.Mean[Math.Min(c, preprocessing.Mean.Length - 1)]) / preprocessing.Std[Math.Min(c, preprocessing.Std.Length - 1)])
+            .Select(c => (pixel - preprocessing.Mean[Math.Min(c, preprocessing.Mean.Length - 1)]) / preprocessing.Std[Math.Min(c, preprocessing.Std.Length - 1)])
             .ToImmutableArray();
     }
 

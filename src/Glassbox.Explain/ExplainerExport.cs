@@ -139,15 +139,26 @@ public static class ExplainerExport
         string? mask = region is null ? null : b.Floats(region, [1, 1, explainer.OutputShape[2], explainer.OutputShape[3]]);
         b.AddOutput(ExplainedClass(b, explainer, target, mask), ClassOutput, TensorElementType.Int64, [null]);
 
+        string methods = string.Join(",", plans.Select(p => p.Method));
+        return Stamp(b, explainer, methods, pass, plans.Any(p => p.AtLayer) ? explainer.Layer : "", target,
+            "1st-99th percentile of the raw map at its own resolution (signed maps: ± largest |value|), bilinear upsampling with pixel centres aligned");
+    }
+
+    /// <summary>What the file records of where it came from (the source model's hash, methods, rules, layer, target), and the model itself.</summary>
+    private static OnnxModel Stamp(OnnxGraphBuilder b, Explainer explainer, string methods, BackwardPass? pass, string layer, ExplanationTarget target,
+                                   string normalised, string? settings = null)
+    {
         b.SetMetadata("glassbox.source_sha256", Sha256Hex.Of(explainer.Model.ToBytes()));
-        b.SetMetadata("glassbox.methods", string.Join(",", plans.Select(p => p.Method)));
+        b.SetMetadata("glassbox.methods", methods);
+        if (settings is not null)
+            b.SetMetadata("glassbox.settings", settings);
         b.SetMetadata("glassbox.backward", pass?.Key ?? "none");
-        b.SetMetadata("glassbox.layer", plans.Any(p => p.AtLayer) ? explainer.Layer : "");
+        b.SetMetadata("glassbox.layer", layer);
         b.SetMetadata("glassbox.target", (target.Box is { } box ? $"box:{box}:" : "") + (target.Label is int k ? k.ToString(CultureInfo.InvariantCulture) : "top"));
-        b.SetMetadata("glassbox.normalised", "1st-99th percentile of the raw map at its own resolution (signed maps: ± largest |value|), bilinear upsampling with pixel centres aligned");
+        b.SetMetadata("glassbox.normalised", normalised);
         b.SetMetadata("glassbox.version", typeof(ExplainerExport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
                                           ?? typeof(ExplainerExport).Assembly.GetName().Version?.ToString() ?? "unknown");
-        return b.ToModel($"{explainer.Model.Source} explained by {string.Join(",", plans.Select(p => p.Method))}", "glassbox");
+        return b.ToModel($"{explainer.Model.Source} explained by {methods}", "glassbox");
     }
 
     /// <summary>
@@ -248,18 +259,10 @@ public static class ExplainerExport
         long?[] dims = [1, explainer.Height, explainer.Width];
         b.AddOutput(map, rawName, TensorElementType.Float32, dims);
         b.AddOutput(Normalised(b, map, signed: true, map, explainer.Width * explainer.Height), normalisedName, TensorElementType.Float32, dims);
-        b.AddOutput(target.Label is int ? b.Op("Identity", explained) : explained, ClassOutput, TensorElementType.Int64, [1]);
+        b.AddOutput(explained, ClassOutput, TensorElementType.Int64, [1]);
 
-        b.SetMetadata("glassbox.source_sha256", Sha256Hex.Of(explainer.Model.ToBytes()));
-        b.SetMetadata("glassbox.methods", method.Name);
-        b.SetMetadata("glassbox.settings", $"steps={steps}:baseline={method.Baseline.ToString().ToLowerInvariant()}");
-        b.SetMetadata("glassbox.backward", BackwardPass.Gradient.Key);
-        b.SetMetadata("glassbox.layer", "");
-        b.SetMetadata("glassbox.target", target.Label is int k ? k.ToString(CultureInfo.InvariantCulture) : "top");
-        b.SetMetadata("glassbox.normalised", "± largest |value| of the raw map");
-        b.SetMetadata("glassbox.version", typeof(ExplainerExport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
-                                          ?? typeof(ExplainerExport).Assembly.GetName().Version?.ToString() ?? "unknown");
-        return b.ToModel($"{explainer.Model.Source} explained by {method.Name}", "glassbox");
+        return Stamp(b, explainer, method.Name, BackwardPass.Gradient, "", target, "± largest |value| of the raw map",
+            $"steps={steps}:baseline={method.Baseline.ToString().ToLowerInvariant()}");
     }
 
     /// <summary>
