@@ -46,6 +46,8 @@ internal sealed class LrpPlan
     private NodeProto? _finalNormaliser;
     private readonly Dictionary<string, bool> _nonNegative = new(StringComparer.Ordinal);
     private readonly Dictionary<NodeProto, string> _functionOutputs = [];
+    private readonly Dictionary<string, List<NodeProto>> _readers = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _graphOutputs;
     private readonly HashSet<NodeProto> _insideFunctions = [];
 
     private LrpPlan(LrpComposite composite, GraphIndex index, HashSet<string> needed, NodeProto? firstLayer)
@@ -54,6 +56,18 @@ internal sealed class LrpPlan
         _index = index;
         _needed = needed;
         _firstLayer = firstLayer;
+        // Who reads each tensor of the model as it is (before any backward node): folding and function finding ask.
+        foreach (var node in index.Graph.Node)
+        {
+            foreach (var input in node.Input.Where(i => i.Length > 0))
+            {
+                if (!_readers.TryGetValue(input, out var list))
+                    _readers[input] = list = [];
+                if (!list.Contains(node))
+                    list.Add(node);
+            }
+        }
+        _graphOutputs = index.Graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>True when some node of this op type can take an LRP rule.</summary>
@@ -217,17 +231,6 @@ internal sealed class LrpPlan
     /// </summary>
     private void FindElementwiseFunctions(IReadOnlyList<NodeProto> relevant, ShapeInference shapes)
     {
-        var consumers = new Dictionary<string, List<NodeProto>>(StringComparer.Ordinal);
-        foreach (var node in _index.Graph.Node)
-        {
-            foreach (var input in node.Input.Where(i => i.Length > 0))
-            {
-                if (!consumers.TryGetValue(input, out var list))
-                    consumers[input] = list = [];
-                list.Add(node);
-            }
-        }
-        var graphOutputs = _index.Graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         var source = new Dictionary<string, string>(StringComparer.Ordinal);
         string? SourceOf(string tensor)
         {
@@ -282,7 +285,7 @@ internal sealed class LrpPlan
             }
             // Inner values used outside the function (or as model outputs) would lose the relevance they carry.
             var inner = members.Where(m => m != node).Select(m => m.Output[0]);
-            if (inner.Any(t => graphOutputs.Contains(t) || consumers.GetValueOrDefault(t, []).Any(user => !members.Contains(user))))
+            if (inner.Any(t => _graphOutputs.Contains(t) || _readers.GetValueOrDefault(t, []).Any(user => !members.Contains(user))))
                 continue;
             // Only a function that is not affine: a product of two values of x, or a curve no activation rule covers.
             bool nonlinear = members.Any(m => Curves.Contains(m.OpType)
@@ -357,18 +360,11 @@ internal sealed class LrpPlan
     /// </summary>
     private void FoldBatchNormalisations(IReadOnlyList<NodeProto> relevant, ShapeInference shapes, GraphBuilder builder)
     {
-        var consumers = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var node in _index.Graph.Node)
-        {
-            foreach (var input in node.Input)
-                consumers[input] = consumers.GetValueOrDefault(input) + 1;
-        }
-        foreach (var output in _index.Graph.Output)
-            consumers[output.Name] = consumers.GetValueOrDefault(output.Name) + 1;
-
         foreach (var norm in relevant.Where(n => n.OpType == "BatchNormalization"))
         {
-            if (norm.Input.Count < 5 || Attr.Int(norm, "training_mode", 0) != 0 || consumers.GetValueOrDefault(norm.Input[0]) != 1)
+            // The layer's output must feed this normalisation alone (not another node, not a model output).
+            bool onlyRead = _readers.GetValueOrDefault(norm.Input[0], []).Count == 1 && !_graphOutputs.Contains(norm.Input[0]);
+            if (norm.Input.Count < 5 || Attr.Int(norm, "training_mode", 0) != 0 || !onlyRead)
                 continue;
             if (_index.Producer(norm.Input[0]) is not { } layer || !relevant.Contains(layer) || DataInput(layer, _needed) is not { } data)
                 continue;
