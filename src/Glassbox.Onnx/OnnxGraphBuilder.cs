@@ -1,3 +1,4 @@
+using Glassbox.Onnx.Gradients;
 using Glassbox.Onnx.Protos;
 using Google.Protobuf;
 
@@ -34,18 +35,12 @@ public sealed class OnnxAttribute
 public sealed class OnnxGraphBuilder
 {
     private readonly ModelProto _proto;
-    private readonly HashSet<string> _names;
-    private readonly string _prefix;
-    private List<NodeProto>? _redirect;
-    private int _counter;
+    private readonly GraphBuilder _nodes;
 
     private OnnxGraphBuilder(ModelProto proto, string prefix)
     {
         _proto = proto;
-        _prefix = prefix;
-        var graph = proto.Graph;
-        _names = graph.Node.SelectMany(n => n.Output).Concat(graph.Node.Select(n => n.Name)).Concat(graph.Initializer.Select(i => i.Name))
-            .Concat(graph.Input.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
+        _nodes = new GraphBuilder(proto.Graph, prefix);
     }
 
     public static OnnxGraphBuilder From(OnnxModel model, string prefix)
@@ -57,51 +52,19 @@ public sealed class OnnxGraphBuilder
     /// <summary>The default-domain opset the graph declares.</summary>
     public long Opset => _proto.OpsetImport.Where(o => o.Domain.Length == 0 || o.Domain == "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
 
-    private string Unique(string hint)
-    {
-        string name = $"{_prefix}{hint}";
-        while (!_names.Add(name))
-            name = $"{_prefix}{hint}_{++_counter}";
-        return name;
-    }
-
     public string Op(string type, IEnumerable<string> inputs, params OnnxAttribute[] attributes) => Op(type, inputs, 1, attributes)[0];
 
     public string Op(string type, params string[] inputs) => Op(type, (IEnumerable<string>)inputs);
 
-    public string[] Op(string type, IEnumerable<string> inputs, int outputs, params OnnxAttribute[] attributes)
-    {
-        var node = new NodeProto { OpType = type, Name = Unique(type) };
-        node.Input.AddRange(inputs);
-        var names = Enumerable.Range(0, outputs).Select(_ => Unique(type.ToLowerInvariant())).ToArray();
-        node.Output.AddRange(names);
-        node.Attribute.AddRange(attributes.Select(a => a.Proto));
-        (_redirect ?? (IList<NodeProto>)_proto.Graph.Node).Add(node);
-        return names;
-    }
+    public string[] Op(string type, IEnumerable<string> inputs, int outputs, params OnnxAttribute[] attributes) =>
+        _nodes.OpMulti(type, inputs, outputs, [.. attributes.Select(a => a.Proto)]);
 
-    public string Int64s(params long[] values)
-    {
-        var tensor = new TensorProto { Name = Unique("const"), DataType = (int)TensorProto.Types.DataType.Int64, Dims = { values.Length } };
-        tensor.Int64Data.AddRange(values);
-        _proto.Graph.Initializer.Add(tensor);
-        return tensor.Name;
-    }
+    public string Int64s(params long[] values) => _nodes.Int64s(values);
 
     /// <summary>A float scalar (rank 0).</summary>
-    public string Float(float value)
-    {
-        var tensor = new TensorProto { Name = Unique("const"), DataType = (int)TensorProto.Types.DataType.Float, FloatData = { value } };
-        _proto.Graph.Initializer.Add(tensor);
-        return tensor.Name;
-    }
+    public string Float(float value) => _nodes.Float(value);
 
-    public string Floats(float[] values, long[] dims)
-    {
-        var tensor = new TensorProto { Name = Unique("const"), DataType = (int)TensorProto.Types.DataType.Float, Dims = { dims }, FloatData = { values } };
-        _proto.Graph.Initializer.Add(tensor);
-        return tensor.Name;
-    }
+    public string Floats(float[] values, long[] dims) => _nodes.Floats(values, dims);
 
     /// <summary>
     /// Turns graph input <paramref name="input"/> into a value the graph computes: <paramref name="value"/> adds the
@@ -111,18 +74,12 @@ public sealed class OnnxGraphBuilder
     {
         var graph = _proto.Graph;
         var info = graph.Input.FirstOrDefault(i => i.Name == input) ?? throw new OnnxModelException($"The graph has no input '{input}'.");
-        _redirect = [];
-        string computed;
-        List<NodeProto> added;
-        try
-        {
-            computed = value(this);
-        }
-        finally
-        {
-            added = _redirect;
-            _redirect = null;
-        }
+        // The nodes the value adds go at the end; they move before the input's first reader below.
+        int before = graph.Node.Count;
+        string computed = value(this);
+        var added = graph.Node.Skip(before).ToList();
+        while (graph.Node.Count > before)
+            graph.Node.RemoveAt(graph.Node.Count - 1);
         graph.Input.Remove(info);
         if (added.Count == 0)
         {
@@ -149,9 +106,9 @@ public sealed class OnnxGraphBuilder
     /// <summary>Renames a tensor everywhere: its producer (or the graph input), every reader, and the graph output of that name.</summary>
     public void RenameTensor(string from, string to)
     {
-        if (!_names.Add(to))
+        if (!_nodes.Claim(to))
             throw new OnnxModelException($"The graph already has a tensor named '{to}'.");
-        _names.Remove(from);
+        _nodes.Release(from);
         var graph = _proto.Graph;
         foreach (var node in graph.Node)
         {
@@ -173,7 +130,7 @@ public sealed class OnnxGraphBuilder
     /// <summary>Adds a graph input (first in the list) of <paramref name="dims"/>: a size, or null for one named by <paramref name="freeName"/>.</summary>
     public void AddInput(string name, TensorElementType type, long?[] dims, string freeName = "batch")
     {
-        if (!_names.Add(name))
+        if (!_nodes.Claim(name))
             throw new OnnxModelException($"The graph already has a tensor named '{name}'; pick another input name.");
         var shape = new TensorShapeProto();
         foreach (var d in dims)
@@ -204,7 +161,7 @@ public sealed class OnnxGraphBuilder
     /// <summary>Makes <paramref name="tensor"/> a graph output named <paramref name="name"/>; dims: a size, or null for one named by <paramref name="freeName"/>.</summary>
     public void AddOutput(string tensor, string name, TensorElementType type, long?[] dims, string freeName = "batch")
     {
-        if (!_names.Add(name))
+        if (!_nodes.Claim(name))
             throw new OnnxModelException($"The graph already has a tensor named '{name}'; pick another output name.");
         Op("Identity", [tensor]);
         var node = _proto.Graph.Node[^1];

@@ -30,6 +30,21 @@ public class ExplainerExportTests
         new TestCaseData("mnist-vit", "attention-rollout:fusion=min:discard=0").SetArgDisplayNames("vit", "rollout (min, nothing discarded)"),
     ];
 
+    /// <summary>
+    /// The exported raw map equals the library's, upsampled to the input as the library resamples, within 1e-5 of its
+    /// scale. Returns the upsampled library map.
+    /// </summary>
+    private static float[] AssertRawMapIsTheLibrarys(SessionRun run, string method, AttributionMap map, int width, int height, string what)
+    {
+        var expected = MapMath.Resample(map.Values, map.Width, map.Height, width, height);
+        var raw = run.Output<float>(ExplainerExport.MapOutputs(method).Raw).ToArray();
+        float scale = Math.Max(expected.Max(MathF.Abs), 1e-12f);
+        float worst = raw.Zip(expected, (a, b) => MathF.Abs(a - b)).Max();
+        TestContext.Out.WriteLine($"{what}{method}: max |Δ| {worst:E2} of scale {scale:E2}");
+        Assert.That(worst, Is.LessThanOrEqualTo(1e-5f * scale), $"{what}{method}: raw map");
+        return expected;
+    }
+
     [TestCaseSource(nameof(Exports))]
     public void The_exported_graph_gives_the_librarys_class_and_maps(string model, string methods)
     {
@@ -52,12 +67,8 @@ public class ExplainerExportTests
             for (int m = 0; m < list.Count; m++)
             {
                 var map = library.Maps[m];
-                var expected = MapMath.Resample(map.Values, map.Width, map.Height, 28, 28);
-                var (rawName, normalisedName) = ExplainerExport.MapOutputs(list[m].Name);
-                var raw = run.Output<float>(rawName).ToArray();
-                float scale = Math.Max(expected.Max(MathF.Abs), 1e-12f);
-                float worst = raw.Zip(expected, (a, b) => MathF.Abs(a - b)).Max();
-                Assert.That(worst, Is.LessThanOrEqualTo(1e-5f * scale), $"digit {digit}, {list[m].Name}: raw map");
+                var expected = AssertRawMapIsTheLibrarys(run, list[m].Name, map, 28, 28, $"digit {digit}, ");
+                string normalisedName = ExplainerExport.MapOutputs(list[m].Name).Normalised;
 
                 // The overlay's normalisation: its range over the map at its own resolution, then the upsampled value in it.
                 var (low, high) = HeatmapOverlay.Range(map.Values, HeatmapOverlayOptions.Default with { Symmetric = map.Signed });
@@ -147,15 +158,7 @@ public class ExplainerExportTests
             var library = explainer.Explain(input, list);
             Assert.That(run.Output<long>(ExplainerExport.ClassOutput)[0], Is.EqualTo(library.TargetClass));
             for (int m = 0; m < list.Count; m++)
-            {
-                var map = library.Maps[m];
-                var expected = MapMath.Resample(map.Values, map.Width, map.Height, 224, 224);
-                var raw = run.Output<float>(ExplainerExport.MapOutputs(list[m].Name).Raw).ToArray();
-                float scale = Math.Max(expected.Max(MathF.Abs), 1e-12f);
-                float worst = raw.Zip(expected, (a, b) => MathF.Abs(a - b)).Max();
-                TestContext.Out.WriteLine($"{name} {list[m].Name}: max |Δ| {worst:E2} of scale {scale:E2}");
-                Assert.That(worst, Is.LessThanOrEqualTo(1e-5f * scale), $"{name}: {list[m].Name}");
-            }
+                AssertRawMapIsTheLibrarys(run, list[m].Name, library.Maps[m], 224, 224, $"{name} ");
         }
     }
 
@@ -186,13 +189,7 @@ public class ExplainerExportTests
         var library = explainer.Explain(input, methods, target);
         Assert.That(run.Output<long>(ExplainerExport.ClassOutput)[0], Is.EqualTo(library.TargetClass));
         for (int m = 0; m < methods.Count; m++)
-        {
-            var map = library.Maps[m];
-            var expected = MapMath.Resample(map.Values, map.Width, map.Height, 128, 96);
-            var raw = run.Output<float>(ExplainerExport.MapOutputs(methods[m].Name).Raw).ToArray();
-            float scale = Math.Max(expected.Max(MathF.Abs), 1e-12f);
-            Assert.That(raw.Zip(expected, (a, b) => MathF.Abs(a - b)).Max(), Is.LessThanOrEqualTo(1e-5f * scale), $"{targetText}: {methods[m].Name}");
-        }
+            AssertRawMapIsTheLibrarys(run, methods[m].Name, library.Maps[m], 128, 96, $"{targetText}: ");
     }
 
     [Test]

@@ -33,6 +33,12 @@ internal sealed class GraphBuilder
         return name;
     }
 
+    /// <summary>Claims a name chosen elsewhere (a graph input or output); false when the graph has it already.</summary>
+    public bool Claim(string name) => _names.Add(name);
+
+    /// <summary>Frees a name no tensor carries any more (one renamed away).</summary>
+    public void Release(string name) => _names.Remove(name);
+
     public string Op(string type, IEnumerable<string> inputs, params AttributeProto[] attributes) =>
         OpMulti(type, inputs, 1, attributes)[0];
 
