@@ -176,6 +176,9 @@ async function explain(started) {
   }
   const { width, height } = info;
   const feeds = { [info.input]: new ort.Tensor('float32', prepared.tensor, [1, info.channels, height, width]) };
+  // SmoothGrad's noise is drawn inside the graph from this seed: the same drawing gives the same map.
+  if (info.seed_input)
+    feeds[info.seed_input] = new ort.Tensor('int64', BigInt64Array.from([0n]), [1]);
   const results = await session.run(feeds);
   const predicted = Number(results[info.class_output].data[0]);
   $('prediction').textContent = info.labels?.[predicted] ?? String(predicted);

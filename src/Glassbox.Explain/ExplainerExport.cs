@@ -14,11 +14,12 @@ namespace Glassbox.Explain;
 /// "{method}_map" (raw, [batch, height, width] at input resolution) and "{method}_map_normalised" (0–1, as the overlay
 /// scales it: the 1st to 99th percentile of the raw map, or ± its largest |value| for signed maps), and
 /// "explained_class" ([batch], int64).
-/// <para>Exportable: grad-cam, grad-cam++, xgrad-cam, layer-cam, gradient, gradient-x-input, guided-backprop,
-/// deconvnet and lrp (any composite), all on one backward pass per file; attention-rollout (no backward pass) beside
-/// any of them; integrated-gradients (black or zero baseline) in a file of its own, its interpolation batch inside the
-/// graph. Perturbation methods (occlusion, RISE, Score-CAM, Ablation-CAM) run many inputs chosen on the host;
-/// Eigen-CAM needs an SVD that ONNX has no op for.</para>
+/// <para>Exportable: cam, grad-cam, grad-cam++, xgrad-cam, layer-cam, gradient, gradient-x-input, guided-backprop,
+/// deconvnet and lrp (any composite), all on one backward pass per file; cam and attention-rollout (no backward pass)
+/// beside any of them; integrated-gradients (black or zero baseline) and smoothgrad each in a file of its own, the
+/// batch of inputs they average over made inside the graph (SmoothGrad's noise from the int64 input "noise_seed").
+/// Perturbation methods (occlusion, RISE, Score-CAM, Ablation-CAM) run many inputs chosen on the host; Eigen-CAM needs
+/// an SVD that ONNX has no op for.</para>
 /// <para>Targets: the top class or a fixed class of class scores [batch, classes]; for a dense map [batch, classes,
 /// height, width], a box of it (the whole map without one) for the class with the largest sum over the box, or a
 /// fixed class. A model with a free input size is exported at the explainer's size.</para>
@@ -52,10 +53,11 @@ public static class ExplainerExport
         if (names.Distinct().Count() != names.Count)
             throw new GlassboxException("Each method can be exported once per file (their outputs are named after them).");
 
-        if (methods.OfType<IntegratedGradients>().FirstOrDefault() is { } integrated)
+        if (methods.FirstOrDefault(m => m is IntegratedGradients or SmoothGrad) is { } batched)
         {
-            return methods.Count == 1 ? ExportIntegratedGradients(explainer, integrated, target)
-                : throw new GlassboxException("integrated-gradients runs its own batch of inputs through the model; export it in a file of its own.");
+            if (methods.Count > 1)
+                throw new GlassboxException($"{batched.Name} runs its own batch of inputs through the model; export it in a file of its own.");
+            return batched is SmoothGrad smooth ? ExportSmoothGrad(explainer, smooth, target) : ExportIntegratedGradients(explainer, (IntegratedGradients)batched, target);
         }
         var plans = methods.Select(m => Plan(m, explainer)).ToList();
         var passes = plans.Where(p => p.Pass is not null).Select(p => p.Pass!).Distinct().ToList();
@@ -129,15 +131,16 @@ public static class ExplainerExport
         // A model with a free input size is exported at the explainer's: the maps are laid out for it.
         if (explainer.Input.Shape is { Rank: 4 } inputShape && (inputShape[2] < 0 || inputShape[3] < 0))
             b.SetInputShape(explainer.Input.Name, [null, explainer.Channels, explainer.Height, explainer.Width]);
+        string? mask = region is null ? null : b.Floats(region, [1, 1, explainer.OutputShape[2], explainer.OutputShape[3]]);
+        string explained = ExplainedClass(b, explainer, target, mask);
         foreach (var plan in plans)
         {
-            var (raw, own, count) = plan.Build(b, explainer, derived);
+            var (raw, own, count) = plan.Build(b, explainer, derived, explained);
             var (rawName, normalisedName) = MapOutputs(plan.Method);
             b.AddOutput(raw, rawName, TensorElementType.Float32, maps);
             b.AddOutput(Normalised(b, raw, plan.Signed, own, count), normalisedName, TensorElementType.Float32, maps);
         }
-        string? mask = region is null ? null : b.Floats(region, [1, 1, explainer.OutputShape[2], explainer.OutputShape[3]]);
-        b.AddOutput(ExplainedClass(b, explainer, target, mask), ClassOutput, TensorElementType.Int64, [null]);
+        b.AddOutput(explained, ClassOutput, TensorElementType.Int64, [null]);
 
         string methods = string.Join(",", plans.Select(p => p.Method));
         return Stamp(b, explainer, methods, pass, plans.Any(p => p.AtLayer) ? explainer.Layer : "", target,
@@ -199,38 +202,77 @@ public static class ExplainerExport
     }
 
     /// <summary>
-    /// Integrated Gradients with its interpolation batch inside the graph: the input and the steps
-    /// baseline + (s + ½)/S · (input − baseline) run as one batch, every step seeded with the class of the input itself,
-    /// and the map is Σ_channels mean_s(∂score/∂x) · (input − baseline), as the library computes it. Takes one input.
+    /// Integrated Gradients with its interpolation batch inside the graph: the steps
+    /// baseline + (s + ½)/S · (input − baseline), and the map Σ_channels mean_s(∂score/∂x) · (input − baseline), as the
+    /// library computes it.
     /// </summary>
     private static OnnxModel ExportIntegratedGradients(Explainer explainer, IntegratedGradients method, ExplanationTarget target)
     {
-        if (explainer.OutputShape.Rank != 2 || target.Kind != TargetKind.Class)
-            throw new GlassboxException("integrated-gradients exports for class scores [batch, classes]; a dense map's box is not built into its batch yet.");
         var baseline = method.Baseline switch
         {
             IntegrationBaseline.Black => explainer.BlackLevel.ToArray(),
             IntegrationBaseline.Zero => new float[explainer.Channels],
             _ => throw new GlassboxException($"integrated-gradients with the {method.Baseline.ToString().ToLowerInvariant()} baseline builds it on the host; export it with baseline=black or baseline=zero."),
         };
+        int steps = method.Steps;
+        string difference = "";
+        return ExportBatched(explainer, method, target, steps,
+            (g, input) =>
+            {
+                string level = g.Floats(baseline, [1, explainer.Channels, 1, 1]);
+                difference = g.Op("Sub", input, level);
+                string alphas = g.Floats([.. Enumerable.Range(0, steps).Select(s => (s + 0.5f) / steps)], [steps, 1, 1, 1]);
+                return g.Op("Add", level, g.Op("Mul", alphas, difference));
+            },
+            (g, gradients) => g.Op("ReduceSum", [g.Op("Mul", Reduce(g, "ReduceMean", gradients, [0], keepDims: true), difference), g.Int64s(1)], OnnxAttribute.Int("keepdims", 0)),
+            signed: true, $"steps={steps}:baseline={method.Baseline.ToString().ToLowerInvariant()}");
+    }
+
+    /// <summary>
+    /// SmoothGrad with its noisy copies inside the graph: input + σ·z, σ = noise level × (max − min of the input), z
+    /// drawn by <see cref="CounterNoise"/> from the int64 input <see cref="SeedInput"/> (shape [1]) exactly as the
+    /// library draws it from its seed; the map is the mean over the copies of max_channels |∂score/∂x|.
+    /// </summary>
+    private static OnnxModel ExportSmoothGrad(Explainer explainer, SmoothGrad method, ExplanationTarget target)
+    {
+        int samples = method.Samples;
+        return ExportBatched(explainer, method, target, samples,
+            (g, input) =>
+            {
+                g.AddInput(SeedInput, TensorElementType.Int64, [1]);
+                string range = g.Op("Sub", g.Op("ReduceMax", [input], OnnxAttribute.Int("keepdims", 0)), g.Op("ReduceMin", [input], OnnxAttribute.Int("keepdims", 0)));
+                string sigma = g.Op("Mul", g.Float(method.NoiseLevel), range);
+                string noise = CounterNoise.GaussianGraph(g, SeedInput, (long)samples * explainer.InputSize);
+                string shaped = g.Op("Reshape", noise, g.Int64s(samples, explainer.Channels, explainer.Height, explainer.Width));
+                return g.Op("Add", input, g.Op("Mul", sigma, shaped));
+            },
+            (g, gradients) => Reduce(g, "ReduceMean", Reduce(g, "ReduceMax", g.Op("Abs", gradients), [1], keepDims: false), [0], keepDims: true),
+            signed: false, $"samples={samples}:noise={method.NoiseLevel.ToString(CultureInfo.InvariantCulture)}:seed_input={SeedInput}:library_seed={method.Seed}");
+    }
+
+    /// <summary>The int64 input ([1]) a SmoothGrad export draws its noise from; the library's seed gives the library's map.</summary>
+    public const string SeedInput = "noise_seed";
+
+    /// <summary>
+    /// A method that averages over a batch of inputs made from the one input: the model runs on the input and the
+    /// <paramref name="rows"/> rows that <paramref name="makeRows"/> builds from it ([rows, channels, height, width]) as
+    /// one batch, every row seeded with the class of the input itself (row 0), and <paramref name="combine"/> turns the
+    /// rows' input gradients into the map [1, height, width]. Takes one input.
+    /// </summary>
+    private static OnnxModel ExportBatched(Explainer explainer, AttributionMethod method, ExplanationTarget target, int rows,
+                                           Func<OnnxGraphBuilder, string, string> makeRows, Func<OnnxGraphBuilder, string, string> combine, bool signed, string settings)
+    {
+        if (explainer.OutputShape.Rank != 2 || target.Kind != TargetKind.Class)
+            throw new GlassboxException($"{method.Name} exports for class scores [batch, classes]; a dense map's box is not built into its batch yet.");
         string input = explainer.Input.Name, output = explainer.Output;
-        int steps = method.Steps, channels = explainer.Channels;
         var derived = GradientGraph.Derive(explainer.Model, output, [input], seedTopClass: false);
         var b = OnnxGraphBuilder.From(derived.Model, "export/");
 
         // The model now reads a batch the graph makes from the one input.
         b.RenameTensor(input, "export/batch");
-        b.AddInput(input, TensorElementType.Float32, [1, channels, explainer.Height, explainer.Width]);
-        string level = b.Floats(baseline, [1, channels, 1, 1]);
-        string difference = "";
+        b.AddInput(input, TensorElementType.Float32, [1, explainer.Channels, explainer.Height, explainer.Width]);
         // Nodes that feed a replaced input are made inside the replacement, which places them before its first reader.
-        b.ReplaceInput("export/batch", g =>
-        {
-            difference = g.Op("Sub", input, level);
-            string alphas = g.Floats([.. Enumerable.Range(0, steps).Select(s => (s + 0.5f) / steps)], [steps, 1, 1, 1]);
-            string path = g.Op("Add", level, g.Op("Mul", alphas, difference));
-            return g.Op("Concat", [input, path], OnnxAttribute.Int("axis", 0));
-        });
+        b.ReplaceInput("export/batch", g => g.Op("Concat", [input, makeRows(g, input)], OnnxAttribute.Int("axis", 0)));
         // Its outputs are the input's (row 0); every row is explained for the input's class.
         var forwardOutputs = explainer.Model.Outputs.Select(o => o.Name).ToList();
         foreach (var name in forwardOutputs)
@@ -252,17 +294,16 @@ public static class ExplainerExport
             b.AddOutput(b.Op("Slice", $"export/batch:{name}", b.Int64s(0), b.Int64s(1), b.Int64s(0)), name, info.ElementType,
                 [1, .. info.Shape.Dimensions.Skip(1).Select(d => d >= 0 ? d : (long?)null)]);
         }
-        string gradients = b.Op("Slice", derived.GradientOutputs[input], b.Int64s(1), b.Int64s(steps + 1), b.Int64s(0));
-        string mean = Reduce(b, "ReduceMean", gradients, [0], keepDims: true);
-        string map = b.Op("ReduceSum", [b.Op("Mul", mean, difference), b.Int64s(1)], OnnxAttribute.Int("keepdims", 0));
+        string gradients = b.Op("Slice", derived.GradientOutputs[input], b.Int64s(1), b.Int64s(rows + 1), b.Int64s(0));
+        string map = combine(b, gradients);
         var (rawName, normalisedName) = MapOutputs(method.Name);
         long?[] dims = [1, explainer.Height, explainer.Width];
         b.AddOutput(map, rawName, TensorElementType.Float32, dims);
-        b.AddOutput(Normalised(b, map, signed: true, map, explainer.Width * explainer.Height), normalisedName, TensorElementType.Float32, dims);
+        b.AddOutput(Normalised(b, map, signed, map, explainer.Width * explainer.Height), normalisedName, TensorElementType.Float32, dims);
         b.AddOutput(explained, ClassOutput, TensorElementType.Int64, [1]);
 
-        return Stamp(b, explainer, method.Name, BackwardPass.Gradient, "", target, "± largest |value| of the raw map",
-            $"steps={steps}:baseline={method.Baseline.ToString().ToLowerInvariant()}");
+        return Stamp(b, explainer, method.Name, BackwardPass.Gradient, "", target,
+            signed ? "± largest |value| of the raw map" : "1st-99th percentile of the raw map", settings);
     }
 
     /// <summary>
@@ -279,6 +320,8 @@ public static class ExplainerExport
             source = Path.GetFileName(explainer.Model.Source),
             source_sha256 = exported.Metadata.GetValueOrDefault("glassbox.source_sha256", ""),
             input = explainer.Input.Name,
+            // SmoothGrad's int64 [1] noise seed, when the file takes one.
+            seed_input = exported.Inputs.Any(i => i.Name == SeedInput) ? SeedInput : null,
             channels = explainer.Channels,
             width = explainer.Width,
             height = explainer.Height,
@@ -294,6 +337,7 @@ public static class ExplainerExport
 
     private static MethodPlan Plan(AttributionMethod method, Explainer explainer) => method switch
     {
+        Cam => new MethodPlan(method.Name, null, AtLayer: true, Signed: false, CamWeights.Classifier),
         GradCam => new MethodPlan(method.Name, BackwardPass.Gradient, AtLayer: true, Signed: false, CamWeights.Mean),
         GradCamPlusPlus => new MethodPlan(method.Name, BackwardPass.Gradient, AtLayer: true, Signed: false, CamWeights.PlusPlus),
         XGradCam => new MethodPlan(method.Name, BackwardPass.Gradient, AtLayer: true, Signed: false, CamWeights.Axiom),
@@ -306,9 +350,7 @@ public static class ExplainerExport
         _ => throw new GlassboxException($"{method.Name} cannot be exported as one graph: " + method switch
         {
             Occlusion or Rise or ScoreCam or AblationCam => "it runs many perturbed inputs chosen on the host.",
-            SmoothGrad => "its noisy copies come from a random generator on the host, which the graph cannot reproduce yet.",
             EigenCam => "it needs a singular value decomposition, which ONNX has no op for.",
-            Cam => "it reads the classifier's weights row by row; export grad-cam, equal to CAM after global average pooling.",
             GuidedGradCam => "it combines two backward passes; export guided-backprop and grad-cam separately.",
             _ => "it has no graph form.",
         }),
@@ -319,7 +361,7 @@ public static class ExplainerExport
         b.Opset >= 18 ? b.Op(op, [x, b.Int64s(axes)], OnnxAttribute.Int("keepdims", keepDims ? 1 : 0))
             : b.Op(op, [x], OnnxAttribute.Ints("axes", axes), OnnxAttribute.Int("keepdims", keepDims ? 1 : 0));
 
-    private enum CamWeights { Mean, PlusPlus, Axiom, PerPosition }
+    private enum CamWeights { Classifier, Mean, PlusPlus, Axiom, PerPosition }
 
     private sealed record MethodPlan(string Method, BackwardPass? Pass, bool AtLayer, bool Signed, CamWeights? Weights, bool TimesInput = false, bool SumChannels = false,
                                      AttentionRollout? Rollout = null)
@@ -328,15 +370,15 @@ public static class ExplainerExport
         /// The raw map, [batch, height, width] at input resolution, and the map at its own resolution with its size
         /// (what the overlay's percentiles are taken over).
         /// </summary>
-        public (string Raw, string Own, int Count) Build(OnnxGraphBuilder b, Explainer e, GradientGraph? derived)
+        public (string Raw, string Own, int Count) Build(OnnxGraphBuilder b, Explainer e, GradientGraph? derived, string explainedClass)
         {
             if (Rollout is { } rollout)
                 return RolloutMap(b, e, rollout);
-            if (derived is null)
+            if (derived is null && Weights != CamWeights.Classifier)
                 throw new GlassboxException($"{Method} needs the backward pass the export did not derive.");
             if (AtLayer)
             {
-                string a = e.Layer, g = derived.GradientOutputs[e.Layer];
+                string a = e.Layer, g = Weights == CamWeights.Classifier ? "" : derived!.GradientOutputs[e.Layer];
                 var shape = e.Model.Layers().FirstOrDefault(l => l.Output == e.Layer)?.Shape;
                 if (shape is not { Rank: 4 } || shape[2] < 1 || shape[3] < 1)
                 {
@@ -349,6 +391,7 @@ public static class ExplainerExport
                 string cam = Weights switch
                 {
                     CamWeights.PerPosition => b.Op("ReduceSum", [b.Op("Mul", b.Op("Relu", g), a), b.Int64s(1)], OnnxAttribute.Int("keepdims", 1)),
+                    CamWeights.Classifier => b.Op("ReduceSum", [b.Op("Mul", ClassifierWeights(b, e, shape[1], explainedClass), a), b.Int64s(1)], OnnxAttribute.Int("keepdims", 1)),
                     _ => b.Op("ReduceSum", [b.Op("Mul", ChannelWeights(b, a, g), a), b.Int64s(1)], OnnxAttribute.Int("keepdims", 1)),
                 };
                 string own = b.Op("Squeeze", b.Op("Relu", cam), b.Int64s(1));
@@ -358,7 +401,7 @@ public static class ExplainerExport
                     OnnxAttribute.String("mode", "linear"), OnnxAttribute.String("coordinate_transformation_mode", "half_pixel"));
                 return (b.Op("Squeeze", up, b.Int64s(1)), own, (int)(shape[2] * shape[3]));
             }
-            string gradient = derived.GradientOutputs[e.Input.Name];
+            string gradient = derived!.GradientOutputs[e.Input.Name];
             string map = TimesInput ? b.Op("ReduceSum", [b.Op("Mul", gradient, e.Input.Name), b.Int64s(1)], OnnxAttribute.Int("keepdims", 0))
                 : SumChannels ? b.Op("ReduceSum", [gradient, b.Int64s(1)], OnnxAttribute.Int("keepdims", 0))
                 : Reduce(b, "ReduceMax", b.Op("Abs", gradient), [1], keepDims: false);
@@ -440,6 +483,16 @@ public static class ExplainerExport
             string up = b.Op("Resize", [b.Op("Unsqueeze", own, b.Int64s(1)), "", "", sizes],
                 OnnxAttribute.String("mode", "linear"), OnnxAttribute.String("coordinate_transformation_mode", "half_pixel"));
             return (b.Op("Squeeze", up, b.Int64s(1)), own, (int)(side * side));
+        }
+
+        /// <summary>CAM's weights: the explained class's row of the linear classifier after global average pooling, [batch, channels, 1, 1].</summary>
+        private static string ClassifierWeights(OnnxGraphBuilder b, Explainer e, long channels, string explainedClass)
+        {
+            var head = e.Model.LinearHeadAfter(e.Layer, e.Output);
+            if (head.Channels != channels)
+                throw new GlassboxException($"The linear layer after '{head.Layer}' reads {head.Channels} channels, but the layer has {channels}.");
+            string rows = b.Floats(head.Weights, [head.Classes, head.Channels]);
+            return b.Op("Unsqueeze", b.Op("Gather", [rows, explainedClass], OnnxAttribute.Int("axis", 0)), b.Int64s(2, 3));
         }
 
         private string ChannelWeights(OnnxGraphBuilder b, string a, string g) => Weights switch

@@ -127,7 +127,7 @@ public sealed class OnnxGraphBuilder
             value.Name = to;
     }
 
-    /// <summary>Adds a graph input (first in the list) of <paramref name="dims"/>: a size, or null for one named by <paramref name="freeName"/>.</summary>
+    /// <summary>Adds a graph input (last in the list) of <paramref name="dims"/>: a size, or null for one named by <paramref name="freeName"/>.</summary>
     public void AddInput(string name, TensorElementType type, long?[] dims, string freeName = "batch")
     {
         if (!_nodes.Claim(name))
@@ -135,7 +135,7 @@ public sealed class OnnxGraphBuilder
         var shape = new TensorShapeProto();
         foreach (var d in dims)
             shape.Dim.Add(d is long size ? new TensorShapeProto.Types.Dimension { DimValue = size } : new TensorShapeProto.Types.Dimension { DimParam = freeName });
-        _proto.Graph.Input.Insert(0, new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = type.ToOnnxDataType(), Shape = shape } } });
+        _proto.Graph.Input.Add(new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = type.ToOnnxDataType(), Shape = shape } } });
     }
 
     /// <summary>Gives a graph input fixed sizes (null keeps an axis as it is): a model with free sizes exported at one size.</summary>

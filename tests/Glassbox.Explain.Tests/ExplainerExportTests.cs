@@ -18,7 +18,10 @@ public class ExplainerExportTests
 
     private static IEnumerable<TestCaseData> Exports() =>
     [
-        new TestCaseData("mnist-cnn", "grad-cam,grad-cam++,xgrad-cam,layer-cam,gradient,gradient-x-input").SetArgDisplayNames("cnn", "gradient methods"),
+        new TestCaseData("mnist-cnn", "cam,grad-cam,grad-cam++,xgrad-cam,layer-cam,gradient,gradient-x-input").SetArgDisplayNames("cnn", "gradient methods"),
+        new TestCaseData("mnist-cnn", "cam").SetArgDisplayNames("cnn", "cam alone"),
+        new TestCaseData("mnist-cnn", "smoothgrad:samples=12:seed=5").SetArgDisplayNames("cnn", "smoothgrad"),
+        new TestCaseData("mnist-vit", "smoothgrad:samples=6:noise=0.2").SetArgDisplayNames("vit", "smoothgrad"),
         new TestCaseData("mnist-cnn", "lrp").SetArgDisplayNames("cnn", "lrp"),
         new TestCaseData("mnist-cnn", "guided-backprop").SetArgDisplayNames("cnn", "guided-backprop"),
         new TestCaseData("mnist-cnn", "integrated-gradients:steps=16").SetArgDisplayNames("cnn", "integrated-gradients"),
@@ -52,11 +55,15 @@ public class ExplainerExportTests
         var list = AttributionMethods.ParseList(methods);
         using var explainer = Explainer.Create(package, MnistExplainTests.Options);
         var exported = ExplainerExport.Export(explainer, list);
-        Assert.That(exported.Inputs.Select(i => i.Name), Is.EqualTo(new[] { "input" }), "the model's input alone");
+        var smoothGrad = list.OfType<SmoothGrad>().FirstOrDefault();
+        // The model's input alone; SmoothGrad also takes the seed its noise is drawn from.
+        Assert.That(exported.Inputs.Select(i => i.Name), Is.EqualTo(smoothGrad is null ? new[] { "input" } : ["input", ExplainerExport.SeedInput]));
         Assert.That(exported.Outputs.Select(o => o.Name), Does.Contain("logits").And.Contain(ExplainerExport.ClassOutput));
 
         using var session = ModelSession.Open(exported, InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 2 });
         using var run = session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
+        if (smoothGrad is not null)
+            run.Input<long>(ExplainerExport.SeedInput)[0] = smoothGrad.Seed;
         for (int digit = 0; digit < 6; digit++)
         {
             var input = MnistExplainTests.Digit(package, digit);
@@ -90,6 +97,7 @@ public class ExplainerExportTests
     [TestCase("mnist-cnn", "lrp")]
     [TestCase("mnist-vit", "lrp:composite=epsilon")]
     [TestCase("mnist-cnn", "integrated-gradients:steps=8")]
+    [TestCase("mnist-cnn", "smoothgrad:samples=8")]
     public void Onnxruntime_node_runs_the_exported_file_to_the_same_outputs(string model, string methods)
     {
         var package = model == "mnist-cnn" ? Cnn.Value : Vit.Value;
@@ -118,6 +126,8 @@ public class ExplainerExportTests
             using var session = ModelSession.Open(exported, InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 1 });
             using var run = session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
             input.CopyTo(run.Input<float>("input"));
+            if (exported.Inputs.Length > 1)
+                run.Input<long>(ExplainerExport.SeedInput)[0] = 0;
             run.Execute();
             using var json = JsonDocument.Parse(File.ReadAllText(outFile));
             foreach (var output in exported.Outputs)

@@ -88,12 +88,13 @@ public sealed class SmoothGrad : InputGradientMethod
         var input = context.Input;
         var (min, max) = FeatureAtlas.MinMax(input);
         float sigma = NoiseLevel * (max - min);
-        var random = new Random(Seed);
+        // Noise from a counter-based generator: an exported explainer's graph draws the same values from the seed.
         var batch = new float[Samples * size];
+        CounterNoise.FillGaussian(Seed, 0, batch);
         for (int s = 0; s < Samples; s++)
         {
             for (int i = 0; i < size; i++)
-                batch[s * size + i] = input[i] + sigma * (float)random.NextGaussian();
+                batch[s * size + i] = input[i] + sigma * batch[s * size + i];
         }
         var gradients = new float[Samples * size];
         context.InputGradients(batch, Samples, gradients);
