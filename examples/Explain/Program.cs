@@ -130,7 +130,7 @@ root.Subcommands.Add(inspect);
 
 // explain export --model M --method A,B --out FILE.onnx: the explainer as one standard ONNX model any runtime can run.
 var exportModel = new Option<string>("--model") { Description = "Model package folder, or a .onnx file (default: models/mnist-cnn)." };
-var exportMethod = new Option<string>("--method") { Description = "Methods to build in, comma-separated, on one backward pass: grad-cam, grad-cam++, xgrad-cam, layer-cam, gradient, gradient-x-input; or guided-backprop, deconvnet, lrp[:composite=…].", DefaultValueFactory = _ => "grad-cam" };
+var exportMethod = new Option<string>("--method") { Description = "Methods to build in, comma-separated, on one backward pass: cam, grad-cam, grad-cam++, xgrad-cam, layer-cam, gradient, gradient-x-input, attention-rollout; or guided-backprop, deconvnet, lrp[:composite=…]; or integrated-gradients or smoothgrad alone.", DefaultValueFactory = _ => "grad-cam" };
 var exportLayer = new Option<string>("--layer") { Description = "Layer for the CAM methods, or auto.", DefaultValueFactory = _ => "auto" };
 var exportTarget = new Option<string>("--target") { Description = "top (the class the model predicts, found inside the graph) or a class number or label.", DefaultValueFactory = _ => "top" };
 var exportOutput = new Option<string>("--output") { Description = "The output to explain, by name (default: the model's first)." };
@@ -138,9 +138,10 @@ var exportSize = new Option<string>("--size") { Description = "Input size for a 
 var exportOut = new Option<FileInfo>("--out") { Description = "The .onnx file to write.", Required = true };
 var exportMean = new Option<string>("--mean") { Description = "Bare model normalisation mean, one value or one per channel: what the description tells a page about the input." };
 var exportStd = new Option<string>("--std") { Description = "Bare model normalisation standard deviation, one value or one per channel." };
+var exportOpset = new Option<long?>("--opset") { Description = "ONNX opset to write, 13 to 23 (default: the model's own, at least 13; 15 for Unity Sentis up to 2.5)." };
 var export = new Command("export", "Write the explainer as one standard ONNX model: the model's input in; the model's outputs, each method's map at input resolution (raw and normalised 0–1) and the explained class out.")
 {
-    exportModel, exportMethod, exportLayer, exportTarget, exportOutput, exportSize, exportOut, exportMean, exportStd,
+    exportModel, exportMethod, exportLayer, exportTarget, exportOutput, exportSize, exportOut, exportMean, exportStd, exportOpset,
 };
 export.SetAction(parse =>
 {
@@ -182,7 +183,7 @@ export.SetAction(parse =>
         using (explainer)
         {
             var methods = AttributionMethods.ParseList(parse.GetValue(exportMethod)!);
-            var exported = ExplainerExport.Export(explainer, methods, ExplanationTarget.Parse(parse.GetValue(exportTarget)!, labels));
+            var exported = ExplainerExport.Export(explainer, methods, ExplanationTarget.Parse(parse.GetValue(exportTarget)!, labels), parse.GetValue(exportOpset));
             var file = parse.GetValue(exportOut)!;
             file.Directory?.Create();
             File.WriteAllBytes(file.FullName, exported.ToBytes());
@@ -193,7 +194,7 @@ export.SetAction(parse =>
             Console.WriteLine($"Methods  {string.Join(", ", methods.Select(m => m.Name))}{(methods.Any(m => m.UsesLayer) ? $" at layer {explainer.Layer}" : "")}");
             Console.WriteLine($"Inputs   {string.Join(", ", exported.Inputs.Select(i => $"{i.Name} {i.Shape}"))}");
             Console.WriteLine($"Outputs  {string.Join(", ", exported.Outputs.Select(o => $"{o.Name} {o.Shape}"))}");
-            Console.WriteLine($"Wrote    {file.FullName} ({new FileInfo(file.FullName).Length / 1024.0:0.0} KiB, standard ai.onnx ops only) and {Path.GetFileName(description)}");
+            Console.WriteLine($"Wrote    {file.FullName} ({new FileInfo(file.FullName).Length / 1024.0:0.0} KiB, standard ai.onnx ops at opset {exported.Opsets.GetValueOrDefault("ai.onnx", 0)}) and {Path.GetFileName(description)}");
         }
         return 0;
     }

@@ -33,13 +33,15 @@ public static class ExplainerExport
 
     /// <summary>
     /// The explainer's model with <paramref name="methods"/> built in, explaining <paramref name="target"/> (the top
-    /// class by default). The model the explainer holds is not changed.
+    /// class by default), written at <paramref name="opset"/> (13 to 23; by default the model's own, at least 13). The
+    /// model the explainer holds is not changed.
     /// </summary>
-    public static OnnxModel Export(Explainer explainer, IReadOnlyList<AttributionMethod> methods, ExplanationTarget? target = null)
+    public static OnnxModel Export(Explainer explainer, IReadOnlyList<AttributionMethod> methods, ExplanationTarget? target = null, long? opset = null)
     {
         ArgumentNullException.ThrowIfNull(explainer);
         ArgumentNullException.ThrowIfNull(methods);
         target ??= ExplanationTarget.TopClass;
+        long written = opset ?? Math.Max(explainer.Model.Opsets.GetValueOrDefault("ai.onnx", 0), 13);
         if (methods.Count == 0)
             throw new GlassboxException("Name at least one method to export.");
         bool dense = explainer.OutputShape.Rank == 4;
@@ -57,7 +59,8 @@ public static class ExplainerExport
         {
             if (methods.Count > 1)
                 throw new GlassboxException($"{batched.Name} runs its own batch of inputs through the model; export it in a file of its own.");
-            return batched is SmoothGrad smooth ? ExportSmoothGrad(explainer, smooth, target) : ExportIntegratedGradients(explainer, (IntegratedGradients)batched, target);
+            return batched is SmoothGrad smooth ? ExportSmoothGrad(explainer, smooth, target, written)
+                : ExportIntegratedGradients(explainer, (IntegratedGradients)batched, target, written);
         }
         var plans = methods.Select(m => Plan(m, explainer)).ToList();
         var passes = plans.Where(p => p.Pass is not null).Select(p => p.Pass!).Distinct().ToList();
@@ -67,10 +70,10 @@ public static class ExplainerExport
             throw new GlassboxException($"Class {label} is out of range; the model has {explainer.OutputShape[1]} classes.");
         var region = dense ? RegionMask(explainer, target.Box) : null;
         if (passes.Count == 0)
-            return Finish(OnnxGraphBuilder.From(explainer.Model, "export/"), explainer, plans, null, target, null, region);
+            return Finish(OnnxGraphBuilder.From(explainer.Model.AtOpset(written), "export/"), explainer, plans, null, target, null, region);
         var targets = plans.Where(p => p.Pass is not null).SelectMany(p => p.AtLayer ? new[] { explainer.Layer } : [explainer.Input.Name]).Distinct().ToList();
         // Class scores find their top class inside the gradient graph; a dense map's box is summed here first.
-        var derived = GradientGraph.Derive(explainer.Model, explainer.Output, targets, seedTopClass: target.Label is null && !dense, backward: passes[0]);
+        var derived = GradientGraph.Derive(explainer.Model, explainer.Output, targets, seedTopClass: target.Label is null && !dense, backward: passes[0], opset: written);
 
         var b = OnnxGraphBuilder.From(derived.Model, "export/");
         // The seed and the top-class weight become values the graph makes: the exported model takes the model's input alone.
@@ -206,7 +209,7 @@ public static class ExplainerExport
     /// baseline + (s + ½)/S · (input − baseline), and the map Σ_channels mean_s(∂score/∂x) · (input − baseline), as the
     /// library computes it.
     /// </summary>
-    private static OnnxModel ExportIntegratedGradients(Explainer explainer, IntegratedGradients method, ExplanationTarget target)
+    private static OnnxModel ExportIntegratedGradients(Explainer explainer, IntegratedGradients method, ExplanationTarget target, long opset)
     {
         var baseline = method.Baseline switch
         {
@@ -216,7 +219,7 @@ public static class ExplainerExport
         };
         int steps = method.Steps;
         string difference = "";
-        return ExportBatched(explainer, method, target, steps,
+        return ExportBatched(explainer, method, target, opset, steps,
             (g, input) =>
             {
                 string level = g.Floats(baseline, [1, explainer.Channels, 1, 1]);
@@ -233,10 +236,10 @@ public static class ExplainerExport
     /// drawn by <see cref="CounterNoise"/> from the int64 input <see cref="SeedInput"/> (shape [1]) exactly as the
     /// library draws it from its seed; the map is the mean over the copies of max_channels |∂score/∂x|.
     /// </summary>
-    private static OnnxModel ExportSmoothGrad(Explainer explainer, SmoothGrad method, ExplanationTarget target)
+    private static OnnxModel ExportSmoothGrad(Explainer explainer, SmoothGrad method, ExplanationTarget target, long opset)
     {
         int samples = method.Samples;
-        return ExportBatched(explainer, method, target, samples,
+        return ExportBatched(explainer, method, target, opset, samples,
             (g, input) =>
             {
                 g.AddInput(SeedInput, TensorElementType.Int64, [1]);
@@ -259,13 +262,13 @@ public static class ExplainerExport
     /// one batch, every row seeded with the class of the input itself (row 0), and <paramref name="combine"/> turns the
     /// rows' input gradients into the map [1, height, width]. Takes one input.
     /// </summary>
-    private static OnnxModel ExportBatched(Explainer explainer, AttributionMethod method, ExplanationTarget target, int rows,
+    private static OnnxModel ExportBatched(Explainer explainer, AttributionMethod method, ExplanationTarget target, long opset, int rows,
                                            Func<OnnxGraphBuilder, string, string> makeRows, Func<OnnxGraphBuilder, string, string> combine, bool signed, string settings)
     {
         if (explainer.OutputShape.Rank != 2 || target.Kind != TargetKind.Class)
             throw new GlassboxException($"{method.Name} exports for class scores [batch, classes]; a dense map's box is not built into its batch yet.");
         string input = explainer.Input.Name, output = explainer.Output;
-        var derived = GradientGraph.Derive(explainer.Model, output, [input], seedTopClass: false);
+        var derived = GradientGraph.Derive(explainer.Model, output, [input], seedTopClass: false, opset: opset);
         var b = OnnxGraphBuilder.From(derived.Model, "export/");
 
         // The model now reads a batch the graph makes from the one input.
@@ -319,6 +322,7 @@ public static class ExplainerExport
         {
             source = Path.GetFileName(explainer.Model.Source),
             source_sha256 = exported.Metadata.GetValueOrDefault("glassbox.source_sha256", ""),
+            opset = exported.Opsets.GetValueOrDefault("ai.onnx", 0),
             input = explainer.Input.Name,
             // SmoothGrad's int64 [1] noise seed, when the file takes one.
             seed_input = exported.Inputs.Any(i => i.Name == SeedInput) ? SeedInput : null,

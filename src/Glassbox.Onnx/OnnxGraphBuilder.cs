@@ -181,10 +181,14 @@ public sealed class OnnxGraphBuilder
             _proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
     }
 
-    /// <summary>The model as built: a new model, the builder's copy handed over.</summary>
+    /// <summary>
+    /// The model as built: a new model, the builder's copy handed over, after the ONNX checker's structural rules
+    /// (names made once, topological order, types, ops of the declared opset, output shapes) are checked.
+    /// </summary>
     public OnnxModel ToModel(string source, string producer)
     {
         _proto.ProducerName = producer;
+        Graph.GraphCheck.Verify(_proto, source);
         return OnnxModel.FromProto(_proto, source);
     }
 }

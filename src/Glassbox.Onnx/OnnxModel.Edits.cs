@@ -37,6 +37,20 @@ public sealed partial class OnnxModel
         return FromProto(proto, Source);
     }
 
+    /// <summary>
+    /// A copy written at <paramref name="opset"/> (13 to 23) that computes the same: for an engine that stops at an
+    /// older opset (Unity Sentis up to 2.5 reads 15) or a runtime that wants a newer one. Ops without an older form
+    /// are written out with older ops (LayerNormalization, Gelu, HardSwish, Mish); anything that has none is refused
+    /// by name. Models older than 13 are upgraded first.
+    /// </summary>
+    public OnnxModel AtOpset(long opset)
+    {
+        var proto = CopyForEditing();
+        Graph.OpsetUpgrade.Apply(proto, Source);
+        Graph.OpsetConversion.Apply(proto, opset, Source);
+        return FromProto(proto, Source);
+    }
+
     /// <summary>The values of a float initializer (weights, biases); null when there is none of that name or it is not float.</summary>
     public float[]? InitializerValues(string name)
     {

@@ -54,6 +54,16 @@ public class ExplainToolTests
         using var bareDescription = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(bare, ".json")));
         Assert.That(bareDescription.RootElement.GetProperty("white_level")[0].GetSingle(), Is.EqualTo(2f).Within(1e-6f));
 
+        // For an engine that stops at opset 15: the ViT's LayerNormalization is written out, the file says its opset.
+        string old = Path.Combine(_out, "vit-15.onnx");
+        (exit, output, error) = Explain("export", "--model", Path.Combine(RepoPaths.Root, "models", "mnist-vit"), "--method", "attention-rollout,gradient", "--opset", "15", "--out", old);
+        Assert.That(exit, Is.EqualTo(0), output + error);
+        Assert.That(output, Does.Contain("standard ai.onnx ops at opset 15"));
+        Assert.That(OnnxModel.Load(old).Opsets["ai.onnx"], Is.EqualTo(15));
+        Assert.That(OnnxModel.Load(old).Nodes.Select(n => n.OpType), Does.Not.Contain("LayerNormalization"));
+        (exit, _, error) = Explain("export", "--opset", "12", "--out", Path.Combine(_out, "no.onnx"));
+        Assert.That((exit, error.Trim()), Is.EqualTo((2, "explain: Opset 12 is outside what Glassbox writes (13 to 23); pick one in that range (15 for Unity Sentis up to 2.5).")));
+
         (exit, output, error) = Explain("export", "--method", "occlusion", "--out", Path.Combine(_out, "no.onnx"));
         Assert.That(exit, Is.EqualTo(2));
         Assert.That(error.Trim(), Is.EqualTo("explain: occlusion cannot be exported as one graph: it runs many perturbed inputs chosen on the host."));

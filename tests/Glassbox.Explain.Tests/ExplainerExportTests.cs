@@ -18,43 +18,53 @@ public class ExplainerExportTests
 
     private static IEnumerable<TestCaseData> Exports() =>
     [
-        new TestCaseData("mnist-cnn", "cam,grad-cam,grad-cam++,xgrad-cam,layer-cam,gradient,gradient-x-input").SetArgDisplayNames("cnn", "gradient methods"),
-        new TestCaseData("mnist-cnn", "cam").SetArgDisplayNames("cnn", "cam alone"),
-        new TestCaseData("mnist-cnn", "smoothgrad:samples=12:seed=5").SetArgDisplayNames("cnn", "smoothgrad"),
-        new TestCaseData("mnist-vit", "smoothgrad:samples=6:noise=0.2").SetArgDisplayNames("vit", "smoothgrad"),
-        new TestCaseData("mnist-cnn", "lrp").SetArgDisplayNames("cnn", "lrp"),
-        new TestCaseData("mnist-cnn", "guided-backprop").SetArgDisplayNames("cnn", "guided-backprop"),
-        new TestCaseData("mnist-cnn", "integrated-gradients:steps=16").SetArgDisplayNames("cnn", "integrated-gradients"),
-        new TestCaseData("mnist-vit", "integrated-gradients:steps=8:baseline=zero").SetArgDisplayNames("vit", "integrated-gradients"),
-        new TestCaseData("mnist-vit", "lrp:composite=epsilon").SetArgDisplayNames("vit", "lrp"),
-        new TestCaseData("mnist-vit", "gradient-x-input,gradient").SetArgDisplayNames("vit", "gradients"),
-        new TestCaseData("mnist-vit", "attention-rollout").SetArgDisplayNames("vit", "attention-rollout"),
-        new TestCaseData("mnist-vit", "attention-rollout:fusion=max:discard=0.8,lrp:composite=epsilon").SetArgDisplayNames("vit", "rollout (max) beside lrp"),
-        new TestCaseData("mnist-vit", "attention-rollout:fusion=min:discard=0").SetArgDisplayNames("vit", "rollout (min, nothing discarded)"),
+        new TestCaseData("mnist-cnn", "cam,grad-cam,grad-cam++,xgrad-cam,layer-cam,gradient,gradient-x-input", null).SetArgDisplayNames("cnn", "gradient methods"),
+        new TestCaseData("mnist-cnn", "cam", null).SetArgDisplayNames("cnn", "cam alone"),
+        new TestCaseData("mnist-cnn", "smoothgrad:samples=12:seed=5", null).SetArgDisplayNames("cnn", "smoothgrad"),
+        new TestCaseData("mnist-vit", "smoothgrad:samples=6:noise=0.2", null).SetArgDisplayNames("vit", "smoothgrad"),
+        new TestCaseData("mnist-cnn", "lrp", null).SetArgDisplayNames("cnn", "lrp"),
+        new TestCaseData("mnist-cnn", "guided-backprop", null).SetArgDisplayNames("cnn", "guided-backprop"),
+        new TestCaseData("mnist-cnn", "integrated-gradients:steps=16", null).SetArgDisplayNames("cnn", "integrated-gradients"),
+        new TestCaseData("mnist-vit", "integrated-gradients:steps=8:baseline=zero", null).SetArgDisplayNames("vit", "integrated-gradients"),
+        new TestCaseData("mnist-vit", "lrp:composite=epsilon", null).SetArgDisplayNames("vit", "lrp"),
+        new TestCaseData("mnist-vit", "gradient-x-input,gradient", null).SetArgDisplayNames("vit", "gradients"),
+        new TestCaseData("mnist-vit", "attention-rollout", null).SetArgDisplayNames("vit", "attention-rollout"),
+        new TestCaseData("mnist-vit", "attention-rollout:fusion=max:discard=0.8,lrp:composite=epsilon", null).SetArgDisplayNames("vit", "rollout (max) beside lrp"),
+        new TestCaseData("mnist-vit", "attention-rollout:fusion=min:discard=0", null).SetArgDisplayNames("vit", "rollout (min, nothing discarded)"),
+        // For engines that stop at opset 15 (Unity Sentis up to 2.5): LayerNormalization written out, MaxPool's gradient without a scatter reduction.
+        new TestCaseData("mnist-cnn", "cam,grad-cam,grad-cam++,gradient,gradient-x-input", 15L).SetArgDisplayNames("cnn", "gradient methods", "opset 15"),
+        new TestCaseData("mnist-cnn", "lrp", 15L).SetArgDisplayNames("cnn", "lrp", "opset 15"),
+        new TestCaseData("mnist-cnn", "smoothgrad:samples=6", 15L).SetArgDisplayNames("cnn", "smoothgrad", "opset 15"),
+        new TestCaseData("mnist-vit", "attention-rollout,lrp:composite=epsilon", 15L).SetArgDisplayNames("vit", "rollout beside lrp", "opset 15"),
+        new TestCaseData("mnist-vit", "integrated-gradients:steps=4", 15L).SetArgDisplayNames("vit", "integrated-gradients", "opset 15"),
+        new TestCaseData("mnist-vit", "gradient-x-input", 23L).SetArgDisplayNames("vit", "gradient-x-input", "opset 23"),
     ];
 
     /// <summary>
     /// The exported raw map equals the library's, upsampled to the input as the library resamples, within 1e-5 of its
     /// scale. Returns the upsampled library map.
     /// </summary>
-    private static float[] AssertRawMapIsTheLibrarys(SessionRun run, string method, AttributionMap map, int width, int height, string what)
+    private static float[] AssertRawMapIsTheLibrarys(SessionRun run, string method, AttributionMap map, int width, int height, string what, float tolerance = 1e-5f)
     {
         var expected = MapMath.Resample(map.Values, map.Width, map.Height, width, height);
         var raw = run.Output<float>(ExplainerExport.MapOutputs(method).Raw).ToArray();
         float scale = Math.Max(expected.Max(MathF.Abs), 1e-12f);
         float worst = raw.Zip(expected, (a, b) => MathF.Abs(a - b)).Max();
         TestContext.Out.WriteLine($"{what}{method}: max |Δ| {worst:E2} of scale {scale:E2}");
-        Assert.That(worst, Is.LessThanOrEqualTo(1e-5f * scale), $"{what}{method}: raw map");
+        Assert.That(worst, Is.LessThanOrEqualTo(tolerance * scale), $"{what}{method}: raw map");
         return expected;
     }
 
     [TestCaseSource(nameof(Exports))]
-    public void The_exported_graph_gives_the_librarys_class_and_maps(string model, string methods)
+    public void The_exported_graph_gives_the_librarys_class_and_maps(string model, string methods, long? opset)
     {
         var package = model == "mnist-cnn" ? Cnn.Value : Vit.Value;
         var list = AttributionMethods.ParseList(methods);
         using var explainer = Explainer.Create(package, MnistExplainTests.Options);
-        var exported = ExplainerExport.Export(explainer, list);
+        var exported = ExplainerExport.Export(explainer, list, opset: opset);
+        Assert.That(exported.Opsets["ai.onnx"], Is.EqualTo(opset ?? 17), "the opset asked for, or the model's own");
+        if (opset < 17)
+            Assert.That(exported.Nodes.Select(n => n.OpType).Intersect(["LayerNormalization", "Gelu", "GridSample", "Col2Im"]), Is.Empty, "ops newer than the opset");
         var smoothGrad = list.OfType<SmoothGrad>().FirstOrDefault();
         // The model's input alone; SmoothGrad also takes the seed its noise is drawn from.
         Assert.That(exported.Inputs.Select(i => i.Name), Is.EqualTo(smoothGrad is null ? new[] { "input" } : ["input", ExplainerExport.SeedInput]));
@@ -74,7 +84,11 @@ public class ExplainerExportTests
             for (int m = 0; m < list.Count; m++)
             {
                 var map = library.Maps[m];
-                var expected = AssertRawMapIsTheLibrarys(run, list[m].Name, map, 28, 28, $"digit {digit}, ");
+                // Below opset 17 the ViT's LayerNormalization is written out with older ops: the same formula, sums in
+                // another order. Gradients and rollout stay within 1e-5; ε-LRP divides by pre-activations near zero and
+                // amplifies that last-bit difference (measured: up to 4.4e-5 of the map's scale), so it is held to 1e-4.
+                float tolerance = opset < 17 && model == "mnist-vit" && list[m] is Lrp ? 1e-4f : 1e-5f;
+                var expected = AssertRawMapIsTheLibrarys(run, list[m].Name, map, 28, 28, $"digit {digit}, ", tolerance);
                 string normalisedName = ExplainerExport.MapOutputs(list[m].Name).Normalised;
 
                 // The overlay's normalisation: its range over the map at its own resolution, then the upsampled value in it.
@@ -98,11 +112,13 @@ public class ExplainerExportTests
     [TestCase("mnist-vit", "lrp:composite=epsilon")]
     [TestCase("mnist-cnn", "integrated-gradients:steps=8")]
     [TestCase("mnist-cnn", "smoothgrad:samples=8")]
-    public void Onnxruntime_node_runs_the_exported_file_to_the_same_outputs(string model, string methods)
+    [TestCase("mnist-vit", "lrp:composite=epsilon", 15L)]
+    [TestCase("mnist-cnn", "grad-cam,gradient", 15L)]
+    public void Onnxruntime_node_runs_the_exported_file_to_the_same_outputs(string model, string methods, long? opset = null)
     {
         var package = model == "mnist-cnn" ? Cnn.Value : Vit.Value;
         using var explainer = Explainer.Create(package, MnistExplainTests.Options);
-        var exported = ExplainerExport.Export(explainer, AttributionMethods.ParseList(methods));
+        var exported = ExplainerExport.Export(explainer, AttributionMethods.ParseList(methods), opset: opset);
         string folder = Directory.CreateTempSubdirectory("glassbox-export-").FullName;
         try
         {
@@ -149,9 +165,10 @@ public class ExplainerExportTests
 
     /// <summary>ImageNet-sized models (random weights, 224²): the exported Grad-CAM and input-gradient maps are the library's.</summary>
     [Category(TestCategories.Slow)]
-    [TestCase("resnet18")]
-    [TestCase("mobilenetv2")]
-    public void Exported_maps_on_imagenet_sized_models_are_the_librarys(string name)
+    [TestCase("resnet18", null)]
+    [TestCase("mobilenetv2", null)]
+    [TestCase("resnet18", 15L)]
+    public void Exported_maps_on_imagenet_sized_models_are_the_librarys(string name, long? opset)
     {
         var model = Glassbox.Onnx.OnnxModel.Load(Path.Combine(RepoPaths.Root, "artifacts", "models", $"{name}.onnx"));
         using var explainer = Explainer.Create(model, ExplainerOptions.Default with { Inference = InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 2 } });
@@ -160,7 +177,7 @@ public class ExplainerExportTests
         foreach (var methods in new[] { "grad-cam,layer-cam", "gradient,gradient-x-input" })
         {
             var list = AttributionMethods.ParseList(methods);
-            var exported = ExplainerExport.Export(explainer, list);
+            var exported = ExplainerExport.Export(explainer, list, opset: opset);
             using var session = ModelSession.Open(exported, InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 2 });
             using var run = session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
             input.CopyTo(run.Input<float>("input"));

@@ -100,6 +100,10 @@ public class OpGradientTests
             new("LayerNormalization from axis 1", [Node("LayerNormalization", ["x", "s", "b"], I("axis", 1))], [X(2, 3, 4)], [Weights("s", 3, 4), Weights("b", 3, 4)]),
             new("MaxPool 2×2 stride 2", [Node("MaxPool", ["x"], List("kernel_shape", 2, 2), List("strides", 2, 2))], [XOf(Values.DistinctGrid, 2, 2, 4, 6)], []),
             new("MaxPool overlapping 3×3 pad 1", [Node("MaxPool", ["x"], List("kernel_shape", 3, 3), List("pads", 1, 1, 1, 1))], [XOf(Values.DistinctGrid, 1, 2, 5, 5)], []),
+            new("MaxPool 3×3 stride 2 pad 1, ceil_mode", [Node("MaxPool", ["x"], List("kernel_shape", 3, 3), List("strides", 2, 2), List("pads", 1, 1, 1, 1), I("ceil_mode", 1))],
+                [XOf(Values.DistinctGrid, 1, 2, 6, 7)], []),
+            new("MaxPool 2×2 dilation 2", [Node("MaxPool", ["x"], List("kernel_shape", 2, 2), List("dilations", 2, 2))], [XOf(Values.DistinctGrid, 1, 2, 5, 6)], []),
+            new("MaxPool 3×3 stride 2, rows left over", [Node("MaxPool", ["x"], List("kernel_shape", 3, 3), List("strides", 2, 2))], [XOf(Values.DistinctGrid, 2, 2, 8, 9)], []),
             new("AveragePool excluding pads", [Node("AveragePool", ["x"], List("kernel_shape", 3, 3), List("strides", 2, 2), List("pads", 1, 1, 1, 1))], [X(1, 2, 5, 6)], []),
             new("AveragePool including pads", [Node("AveragePool", ["x"], List("kernel_shape", 3, 3), List("strides", 2, 2), List("pads", 1, 1, 1, 1), I("count_include_pad", 1))], [X(1, 2, 5, 6)], []),
             new("AveragePool 2×2", [Node("AveragePool", ["x"], List("kernel_shape", 2, 2), List("strides", 2, 2))], [X(2, 3, 4, 4)], []),
@@ -246,16 +250,9 @@ public class OpGradientTests
         var seed = Enumerable.Range(0, (int)outputShape.Aggregate(1L, (a, b) => a * b)).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
 
         var gradients = GradientGraph.Derive(model, "y", c.Inputs.Select(i => i.Name));
-        using var session = ModelSession.Open(gradients.Model, InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 1 });
-        var sizes = Sizes(c);
-        // The seed has the output's shape; with free input sizes its dimensions are the output's, named after it.
-        var seedShape = session.Inputs.First(i => i.Name == gradients.SeedInput).Shape;
-        for (int i = 0; i < seedShape.Rank; i++)
-        {
-            if (seedShape[i] == TensorShape.Dynamic && seedShape.SymbolAt(i) is { } symbol)
-                sizes[symbol] = outputShape[i];
-        }
-        using var run = session.CreateRun(dimensions: sizes);
+        var (session, run) = Open(gradients, c, outputShape);
+        using var _ = session;
+        using var __ = run;
         foreach (var (name, values) in inputs)
             values.CopyTo(run.Input<float>(name));
         seed.CopyTo(run.Input<float>(gradients.SeedInput));
@@ -281,6 +278,89 @@ public class OpGradientTests
                     $"{c.Name}: d/d {input.Name}[{k}] analytic {a:G6}, numeric {numeric:G6}");
             }
         }
+    }
+
+    /// <summary>Ops of the default domain that opset 15 does not have (the ONNX operator list, by the opset that added them).</summary>
+    private static readonly HashSet<string> NewerThan15 =
+    [
+        "GridSample", "LayerNormalization", "DFT", "STFT", "BlackmanWindow", "HammingWindow", "HannWindow", "MelWeightMatrix", "SequenceMap",
+        "BitwiseAnd", "BitwiseNot", "BitwiseOr", "BitwiseXor", "CenterCropPad", "Col2Im", "GroupNormalization", "Mish", "DeformConv",
+        "AffineGrid", "Gelu", "ImageDecoder", "RegexFullMatch", "StringConcat", "StringSplit", "Attention", "RMSNormalization", "RotaryEmbedding",
+    ];
+
+    /// <summary>
+    /// Derived for an engine that stops at opset 15: the graph declares 15 (IR 8), holds only ops opset 15 has, reduces
+    /// no scatter, and computes the same output and gradient as the graph derived at the model's own opset (which the
+    /// test above checks against finite differences); or it is refused by name, with nothing built.
+    /// </summary>
+    public static IEnumerable<TestCaseData> CasesAtOpset15() =>
+        Cases().Select(t => new TestCaseData(t.Arguments[0]).SetName(t.TestName!.Replace("Gradient of ", "At opset 15, ").Replace(" matches finite differences", " computes the same with opset-15 ops")));
+
+    [TestCaseSource(nameof(CasesAtOpset15))]
+    public void Derived_at_opset_15_it_computes_the_same_with_opset_15_ops(object boxed)
+    {
+        var c = (OpCase)boxed;
+        var random = new Random(c.Name.Aggregate(17, (h, ch) => h * 31 + ch));
+        var model = Build(c, random);
+        var inputs = c.Inputs.ToDictionary(i => i.Name, i => Draw(i, random));
+        var (outputShape, _) = RunForward(model, inputs, Sizes(c));
+        var seed = Enumerable.Range(0, (int)outputShape.Aggregate(1L, (a, b) => a * b)).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+
+        GradientGraph at15;
+        try
+        {
+            at15 = GradientGraph.Derive(model, "y", c.Inputs.Select(i => i.Name), opset: 15);
+        }
+        catch (OnnxModelException refused) when (c.Opset > 15 || c.Nodes.Any(n => n.OpType == "GatherElements"))
+        {
+            Assert.That(refused.Message, Does.Contain("opset").And.Contain("16").Or.Contain("cannot be written at opset 15"), c.Name);
+            TestContext.Out.WriteLine($"{c.Name}: {refused.Message}");
+            return;
+        }
+        Assert.That(at15.Model.Opsets["ai.onnx"], Is.EqualTo(15));
+        var nodes = at15.Model.Nodes.ToList();
+        Assert.That(nodes.Select(n => n.OpType).Where(NewerThan15.Contains), Is.Empty, $"{c.Name}: ops newer than 15");
+        var scatters = at15.Model.CopyForEditing().Graph.Node.Where(n => n.OpType is "ScatterElements" or "ScatterND");
+        Assert.That(scatters.Select(n => n.Attribute.FirstOrDefault(a => a.Name == "reduction")?.S.ToStringUtf8() ?? "none"), Has.All.EqualTo("none"), $"{c.Name}: scatters");
+
+        var own = GradientGraph.Derive(model, "y", c.Inputs.Select(i => i.Name));
+        var expected = Gradients(own, c, inputs, seed, outputShape);
+        var actual = Gradients(at15, c, inputs, seed, outputShape);
+        foreach (var (name, values) in expected)
+        {
+            float scale = Math.Max(values.Max(MathF.Abs), 1e-6f);
+            Assert.That(actual[name], Is.EqualTo(values).Within(1e-5f * scale), $"{c.Name}: {name}");
+        }
+    }
+
+    /// <summary>A session on the derived graph and a run sized for the case.</summary>
+    private static (ModelSession Session, SessionRun Run) Open(GradientGraph graph, OpCase c, long[] outputShape)
+    {
+        var session = ModelSession.Open(graph.Model, InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 1 });
+        var sizes = Sizes(c);
+        // The seed has the output's shape; with free input sizes its dimensions are the output's, named after it.
+        var seedShape = session.Inputs.First(i => i.Name == graph.SeedInput).Shape;
+        for (int i = 0; i < seedShape.Rank; i++)
+        {
+            if (seedShape[i] == TensorShape.Dynamic && seedShape.SymbolAt(i) is { } symbol)
+                sizes[symbol] = outputShape[i];
+        }
+        return (session, session.CreateRun(dimensions: sizes));
+    }
+
+    /// <summary>The forward output ("y") and each input's gradient for <paramref name="seed"/>.</summary>
+    private static Dictionary<string, float[]> Gradients(GradientGraph graph, OpCase c, Dictionary<string, float[]> inputs, float[] seed, long[] outputShape)
+    {
+        var (session, run) = Open(graph, c, outputShape);
+        using var _ = session;
+        using var __ = run;
+        foreach (var (name, values) in inputs)
+            values.CopyTo(run.Input<float>(name));
+        seed.CopyTo(run.Input<float>(graph.SeedInput));
+        run.Execute();
+        var result = c.Inputs.ToDictionary(i => i.Name, i => run.Output<float>(graph.GradientOutputs[i.Name]).ToArray());
+        result["y"] = run.Output<float>("y").ToArray();
+        return result;
     }
 
     [Test]

@@ -70,9 +70,16 @@ public sealed class GradientGraph
     /// </summary>
     /// <param name="seedTopClass">Add <see cref="TopClassWeightInput"/>; needs an output of shape [batch, classes].</param>
     /// <param name="backward">The rules to derive with; null for the true gradient.</param>
-    public static GradientGraph Derive(OnnxModel model, string output, IEnumerable<string> withRespectTo, bool seedTopClass = false, BackwardPass? backward = null)
+    /// <param name="opset">
+    /// The opset the derived graph is written at (13 to 23; an engine that stops at 15 gets 15), its rules choosing
+    /// ops that opset has; null for the model's own, lifted to 16 where a rule prefers ScatterElements' reduction.
+    /// </param>
+    public static GradientGraph Derive(OnnxModel model, string output, IEnumerable<string> withRespectTo, bool seedTopClass = false, BackwardPass? backward = null,
+                                       long? opset = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        if (opset is long wanted)
+            OpsetConversion.CheckTarget(wanted);
         backward ??= BackwardPass.Gradient;
         var timer = Stopwatch.StartNew();
         var targets = withRespectTo.Distinct().ToList();
@@ -85,16 +92,16 @@ public sealed class GradientGraph
         }
         var proto = model.CopyForEditing();
         OpsetUpgrade.Apply(proto, model.Source);
-        long opset = proto.OpsetImport.FirstOrDefault(o => o.Domain.Length == 0 || o.Domain == "ai.onnx")?.Version ?? 0;
+        long modelOpset = proto.OpsetImport.FirstOrDefault(o => o.Domain.Length == 0 || o.Domain == "ai.onnx")?.Version ?? 0;
         var graph = proto.Graph;
         var nodes = TopologicalOrder(graph, model.Source);
         graph.Node.Clear();
         graph.Node.AddRange(nodes);
         var index = new GraphIndex(graph);
-        var shapes = new ShapeInference(index, opset);
+        var shapes = new ShapeInference(index, modelOpset);
 
         var (relevant, needed) = Path(nodes, targets, output);
-        var builder = new GraphBuilder(graph, "grad/");
+        var builder = new GraphBuilder(graph, "grad/") { OpsetCeiling = opset };
         var lrp = backward.Composite is { } composite ? LrpPlan.Make(composite, relevant, needed, index, shapes, builder, output) : null;
         var missing = relevant.Where(n => lrp is null ? !backward.HasRule(n.OpType) : !lrp.Covers(n)).ToList();
         if (missing.Count > 0)
@@ -203,10 +210,17 @@ public sealed class GradientGraph
             gradientOutputs[target] = name;
         }
 
-        foreach (var import in proto.OpsetImport.Where(o => o.Domain.Length == 0 || o.Domain == "ai.onnx"))
-            import.Version = Math.Max(import.Version, EmittedOpset);
-        // Opset 16 needs IR version 8; older files (IR 3 listed initializers as inputs) read the same at 8.
-        proto.IrVersion = Math.Max(proto.IrVersion, 8);
+        if (opset is long written)
+        {
+            OpsetConversion.Apply(proto, written, model.Source);
+        }
+        else
+        {
+            foreach (var import in proto.OpsetImport.Where(o => o.Domain.Length == 0 || o.Domain == "ai.onnx"))
+                import.Version = Math.Max(import.Version, EmittedOpset);
+            // Opset 16 needs IR version 8; older files (IR 3 listed initializers as inputs) read the same at 8.
+            proto.IrVersion = Math.Max(proto.IrVersion, 8);
+        }
         var derived = OnnxModel.FromProto(proto, model.Source);
         return new GradientGraph(derived, output, seed, topClassWeight, gradientOutputs.ToImmutable(), graph.Node.Count - before, timer.Elapsed, backward);
     }

@@ -46,6 +46,8 @@ internal static partial class GradientRules
         rules["Tile"] = Tile;
         rules["GatherElements"] = c =>
         {
+            if (c.B.OpsetCeiling < 16)
+                throw c.Fail("adds its gradient back with ScatterElements' reduction, which needs opset 16; export at opset 16 or newer");
             long axis = Attr.Int(c.Node, "axis", 0);
             var zeros = c.B.Filled(c.X(0), 0f);
             return [c.B.Op("ScatterElements", [zeros, c.X(1), c.DY], AttrInt("axis", axis), AttrString("reduction", "add")), null];

@@ -426,7 +426,7 @@ internal static partial class GradientRules
     private static string TransposeOntoInput(RuleContext c, string gradient, string weights, TensorShape x, TensorShape y, long[] kernel, long group)
     {
         int spatial = x.Rank - 2;
-        if (Enumerable.Range(2, spatial).All(i => x[i] >= 0 && y[i] >= 0))
+        if (FitsOneTransposedWindow(c, x, y, kernel))
             return c.B.Op("ConvTranspose", [gradient, weights], TransposedWindow(c, x, y, kernel, group));
         var b = c.B;
         var (begin, _, k, strides, dilations) = Window(c, x, y, kernel);
@@ -456,6 +456,26 @@ internal static partial class GradientRules
         var missing = b.Sub(inputSize, b.Op("Slice", b.ShapeOf(full), b.Int64s(2), b.Int64s(long.MaxValue)));
         var pads = b.Op("Concat", [b.Int64s(new long[x.Rank + 2]), missing], AttrInt("axis", 0));
         return b.Op("Pad", full, pads);
+    }
+
+    /// <summary>
+    /// Whether one ConvTranspose lands dY exactly on x: static sizes, and an output padding below the stride (a
+    /// ceil_mode window that reaches past the end padding needs cropping instead).
+    /// </summary>
+    private static bool FitsOneTransposedWindow(RuleContext c, TensorShape x, TensorShape y, long[] kernel)
+    {
+        if (Enumerable.Range(2, x.Rank - 2).Any(i => x[i] < 0 || y[i] < 0))
+            return false;
+        var (begin, end, k, strides, dilations) = Window(c, x, y, kernel);
+        if (begin is null || end is null)
+            return false;
+        for (int i = 0; i < x.Rank - 2; i++)
+        {
+            long outputPadding = x[i + 2] - ((y[i + 2] - 1) * strides[i] + dilations[i] * (k[i] - 1) + 1 - begin[i] - end[i]);
+            if (outputPadding < 0 || outputPadding >= Math.Max(strides[i], dilations[i]))
+                return false;
+        }
+        return true;
     }
 
     /// <summary>ConvTranspose attributes that map dY (size of y) back onto exactly the size of x.</summary>
@@ -555,6 +575,8 @@ internal static partial class GradientRules
                 c.Node.Output.Add("");
             c.Node.Output[1] = indices;
         }
+        if (c.B.OpsetCeiling < 16)
+            return [MaxPoolByWindows(c, indices)];
         var x = c.X(0);
         var count = c.B.Op("Unsqueeze", c.B.Op("Size", x), c.B.Int64s(0));
         var zeros = c.B.Op("ConstantOfShape", [count], AttrTensor("value", new TensorProto { DataType = (int)TensorProto.Types.DataType.Float, Dims = { 1 }, FloatData = { 0f } }));
@@ -562,6 +584,50 @@ internal static partial class GradientRules
         var scattered = c.B.Op("ScatterElements", [zeros, c.B.Op("Reshape", indices, flat), c.B.Op("Reshape", c.DY, flat)],
             AttrInt("axis", 0), AttrString("reduction", "add"));
         return [c.B.Op("Reshape", scattered, c.B.ShapeOf(x))];
+    }
+
+    /// <summary>
+    /// The MaxPool gradient without ScatterElements' reduction (opset 16): each output's gradient goes to the offset
+    /// of its maximum inside its window (a one-hot over the k_h·k_w offsets), and a transposed convolution whose
+    /// kernel puts offset o at its place in the window adds every window back onto the input, overlaps included.
+    /// Channels ride in the batch axis so one small kernel serves them all.
+    /// </summary>
+    private static string MaxPoolByWindows(RuleContext c, string indices)
+    {
+        var b = c.B;
+        var x = c.ShapeOf(c.X(0), "to place the windows at opset 15");
+        var y = c.ShapeOf(c.Y(), "to place the windows at opset 15");
+        var kernel = Attr.Ints(c.Node, "kernel_shape") ?? throw c.Fail("has no kernel_shape");
+        if (x.Rank != 4 || kernel.Length != 2)
+            throw c.Fail("has a gradient below opset 16 for 2-D pooling only; export at opset 16 or newer");
+        var (begin, _, _, strides, dilations) = Window(c, x, y, kernel);
+        if (begin is null)
+            throw c.Fail("needs static spatial sizes for auto_pad SAME with a stride below opset 16; fix the input size of the model");
+        long offsets = kernel[0] * kernel[1];
+        string Dim(string shape, long axis) => b.Op("Squeeze", b.Op("Slice", shape, b.Int64s(axis), b.Int64s(axis + 1)));
+        string inShape = b.ShapeOf(c.X(0)), outShape = b.ShapeOf(c.Y());
+        string width = Dim(inShape, 3);
+        // Indices are flat over the whole input; the position inside the channel's plane gives row and column.
+        string local = b.Op("Mod", indices, b.Mul(Dim(inShape, 2), width));
+        string row = b.Div(local, width), column = b.Op("Mod", local, width);
+        // Window origins (oh·s − pad), as [OH, 1] and [OW]; the offset inside the window counts in dilations.
+        string Origins(long axis, int i)
+        {
+            string positions = b.Op("Range", b.Op("Squeeze", b.Int64s(0)), Dim(outShape, axis), b.Op("Squeeze", b.Int64s(1)));
+            return b.Sub(b.Mul(positions, b.Int64s(strides[i])), b.Int64s(begin[i]));
+        }
+        string offsetRow = b.Div(b.Sub(row, b.Op("Unsqueeze", Origins(2, 0), b.Int64s(1))), b.Int64s(dilations[0]));
+        string offsetColumn = b.Div(b.Sub(column, Origins(3, 1)), b.Int64s(dilations[1]));
+        string offset = b.Add(b.Mul(offsetRow, b.Int64s(kernel[1])), offsetColumn);
+        string oneHot = b.Op("OneHot", [offset, b.Int64s(offsets), b.Floats([0f, 1f], [2])], AttrInt("axis", 2));
+        string spread = b.Op("Reshape", b.Mul(oneHot, b.Op("Unsqueeze", c.DY, b.Int64s(2))),
+            b.Op("Concat", [b.Int64s(-1, offsets), b.Op("Slice", outShape, b.Int64s(2), b.Int64s(4))], AttrInt("axis", 0)));
+        var placement = new float[offsets * offsets];
+        for (int o = 0; o < offsets; o++)
+            placement[o * offsets + o] = 1f;
+        string weights = b.Floats(placement, [offsets, 1, kernel[0], kernel[1]]);
+        // TransposeOntoInput reads only the spatial sizes of x and y; the batch axis here is batch × channels.
+        return b.Op("Reshape", TransposeOntoInput(c, spread, weights, x, y, kernel, group: 1), inShape);
     }
 
     private static string?[] AveragePool(RuleContext c)

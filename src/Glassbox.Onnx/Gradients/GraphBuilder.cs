@@ -21,6 +21,12 @@ internal sealed class GraphBuilder
             .Concat(graph.Input.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// The newest opset the graph may be written at (an export for an engine that stops at 15), or null when the
+    /// derivation may lift the graph to the opset its rules prefer (16, for ScatterElements' reduction).
+    /// </summary>
+    public long? OpsetCeiling { get; set; }
+
     /// <summary>The forward node whose gradient is being written; names the new nodes.</summary>
     public string Scope { get; set; } = "";
 
