@@ -90,8 +90,8 @@ public class ImageModelExplainBenchmarks
     private readonly AttributionMethod[] _gradient = [new VanillaGradient()];
     private readonly AttributionMethod[] _lrp = [new Lrp()];
     private readonly AttributionMethod[] _lrpEpsilon = [new Lrp("epsilon")];
-    private ModelSession _exportedGradCam = null!, _exportedGradient = null!;
-    private SessionRun _exportedGradCamRun = null!, _exportedGradientRun = null!;
+    private ModelSession _exportedGradCam = null!, _exportedGradient = null!, _exportedGradCam15 = null!, _exportedGradient15 = null!;
+    private SessionRun _exportedGradCamRun = null!, _exportedGradientRun = null!, _exportedGradCam15Run = null!, _exportedGradient15Run = null!;
 
     [Params("resnet18", "mobilenetv2")]
     public string Model { get; set; } = "";
@@ -112,6 +112,9 @@ public class ImageModelExplainBenchmarks
         // The explainer exported as one plain ONNX model (explain export), run by a plain session.
         (_exportedGradCam, _exportedGradCamRun) = OpenExported(ExplainerExport.Export(_explainer, _gradCam), inference);
         (_exportedGradient, _exportedGradientRun) = OpenExported(ExplainerExport.Export(_explainer, _gradient), inference);
+        // At opset 15, for engines that stop there: MaxPool's gradient is a one-hot spread and a transposed convolution.
+        (_exportedGradCam15, _exportedGradCam15Run) = OpenExported(ExplainerExport.Export(_explainer, _gradCam, opset: 15), inference);
+        (_exportedGradient15, _exportedGradient15Run) = OpenExported(ExplainerExport.Export(_explainer, _gradient, opset: 15), inference);
     }
 
     private (ModelSession, SessionRun) OpenExported(Glassbox.Onnx.OnnxModel exported, InferenceOptions inference)
@@ -130,6 +133,10 @@ public class ImageModelExplainBenchmarks
         _exportedGradCam.Dispose();
         _exportedGradientRun.Dispose();
         _exportedGradient.Dispose();
+        _exportedGradCam15Run.Dispose();
+        _exportedGradCam15.Dispose();
+        _exportedGradient15Run.Dispose();
+        _exportedGradient15.Dispose();
         _explainer.Dispose();
         _plainRun.Dispose();
         _plain.Dispose();
@@ -140,6 +147,12 @@ public class ImageModelExplainBenchmarks
 
     [Benchmark(Description = "exported input-gradient graph (prediction + map, one run)")]
     public void ExportedGradient() => _exportedGradientRun.Execute();
+
+    [Benchmark(Description = "exported Grad-CAM graph at opset 15")]
+    public void ExportedGradCamOpset15() => _exportedGradCam15Run.Execute();
+
+    [Benchmark(Description = "exported input-gradient graph at opset 15")]
+    public void ExportedGradientOpset15() => _exportedGradient15Run.Execute();
 
     [Benchmark(Baseline = true, Description = "forward (floor)")]
     public void Forward() => _plainRun.Execute();

@@ -22,7 +22,9 @@ namespace Glassbox.Explain;
 /// an SVD that ONNX has no op for.</para>
 /// <para>Targets: the top class or a fixed class of class scores [batch, classes]; for a dense map [batch, classes,
 /// height, width], a box of it (the whole map without one) for the class with the largest sum over the box, or a
-/// fixed class. A model with a free input size is exported at the explainer's size.</para>
+/// fixed class; for a detection head [batch, boxes, 4 + classes], the K-th best box by its highest score (the row is
+/// also returned, as "explained_box"); for a sequence [batch, steps, classes], one step. A model with a free input
+/// size is exported at the explainer's size.</para>
 /// </summary>
 public static class ExplainerExport
 {
@@ -30,6 +32,9 @@ public static class ExplainerExport
     public static (string Raw, string Normalised) MapOutputs(string method) => ($"{method}_map", $"{method}_map_normalised");
 
     public const string ClassOutput = "explained_class";
+
+    /// <summary>For a detection target, the row (box) of the head that is explained, [batch] int64.</summary>
+    public const string BoxOutput = "explained_box";
 
     /// <summary>
     /// The explainer's model with <paramref name="methods"/> built in, explaining <paramref name="target"/> (the top
@@ -44,13 +49,21 @@ public static class ExplainerExport
         long written = opset ?? Math.Max(explainer.Model.Opsets.GetValueOrDefault("ai.onnx", 0), 13);
         if (methods.Count == 0)
             throw new GlassboxException("Name at least one method to export.");
-        bool dense = explainer.OutputShape.Rank == 4;
-        if (explainer.OutputShape.Rank != 2 && !dense)
-            throw new GlassboxException($"Exported explainers explain class scores [batch, classes] or a dense map [batch, classes, height, width]; output '{explainer.Output}' is {explainer.OutputShape}.");
-        if (target.Contrast is not null || !(target.Kind == TargetKind.Class || dense && target.Kind == TargetKind.Region))
-            throw new GlassboxException($"Exported explainers explain the top class or one class (of a box, for a dense map); '{target}' is not one of those yet.");
-        if (explainer.OutputShape[1] < 1 || dense && (explainer.OutputShape[2] < 1 || explainer.OutputShape[3] < 1))
-            throw new GlassboxException($"Output '{explainer.Output}' has no static class{(dense ? " and map" : "")} size ({explainer.OutputShape}); give the model's input size (--size) so it can be exported.");
+        var shape = explainer.OutputShape;
+        bool fits = target.Kind switch
+        {
+            TargetKind.Class => shape.Rank is 2 or 4,
+            TargetKind.Region => shape.Rank == 4,
+            TargetKind.Detection or TargetKind.Step => shape.Rank == 3,
+            _ => false,
+        };
+        if (!fits)
+        {
+            throw new GlassboxException($"Exported explainers explain the top or a fixed class of class scores [batch, classes], of a box of a dense map " +
+                                        $"[batch, classes, height, width], of the K-th detection or of one step [batch, rows, columns]; '{target}' on output '{explainer.Output}' {shape} is not one of those.");
+        }
+        if (Enumerable.Range(1, shape.Rank - 1).Any(i => shape[i] < 1))
+            throw new GlassboxException($"Output '{explainer.Output}' has no static size past the batch ({shape}); give the model's input size (--size) so it can be exported.");
         var names = methods.Select(m => m.Name).ToList();
         if (names.Distinct().Count() != names.Count)
             throw new GlassboxException("Each method can be exported once per file (their outputs are named after them).");
@@ -66,37 +79,131 @@ public static class ExplainerExport
         var passes = plans.Where(p => p.Pass is not null).Select(p => p.Pass!).Distinct().ToList();
         if (passes.Count > 1)
             throw new GlassboxException($"{string.Join(" and ", plans.Where(p => p.Pass is not null).Select(p => $"{p.Method} ({p.Pass})"))} take gradients by different rules; export them to separate files.");
-        if (target.Label is int label && label >= explainer.OutputShape[1])
-            throw new GlassboxException($"Class {label} is out of range; the model has {explainer.OutputShape[1]} classes.");
-        var region = dense ? RegionMask(explainer, target.Box) : null;
+        var readout = TargetNodes.Check(explainer, target);
         if (passes.Count == 0)
-            return Finish(OnnxGraphBuilder.From(explainer.Model.AtOpset(written), "export/"), explainer, plans, null, target, null, region);
+        {
+            var plain = OnnxGraphBuilder.From(explainer.Model.AtOpset(written), "export/");
+            return Finish(plain, explainer, plans, null, target, null, readout.Explain(plain));
+        }
         var targets = plans.Where(p => p.Pass is not null).SelectMany(p => p.AtLayer ? new[] { explainer.Layer } : [explainer.Input.Name]).Distinct().ToList();
-        // Class scores find their top class inside the gradient graph; a dense map's box is summed here first.
-        var derived = GradientGraph.Derive(explainer.Model, explainer.Output, targets, seedTopClass: target.Label is null && !dense, backward: passes[0], opset: written);
+        var derived = GradientGraph.Derive(explainer.Model, explainer.Output, targets, backward: passes[0], opset: written);
 
         var b = OnnxGraphBuilder.From(derived.Model, "export/");
-        // The seed and the top-class weight become values the graph makes: the exported model takes the model's input alone.
+        // The seed becomes a value the graph makes from the output (the explained class, the box, the row or the
+        // step): the exported model takes the model's input alone.
+        Explained explained = default;
         b.ReplaceInput(derived.SeedInput, g =>
         {
-            if (dense)
-            {
-                // +1 on the explained class over the box: Σ seed·output is the class's sum over the box, as the library reads it.
-                string mask = g.Floats(region!, [1, 1, explainer.OutputShape[2], explainer.OutputShape[3]]);
-                string oneHot = g.Op("OneHot", [ExplainedClass(g, explainer, target, mask), g.Int64s(explainer.OutputShape[1]), g.Floats([0f, 1f], [2])], OnnxAttribute.Int("axis", -1));
-                return g.Op("Mul", g.Op("Unsqueeze", oneHot, g.Int64s(2, 3)), mask);
-            }
-            string shape = g.Op("Shape", explainer.Output);
-            if (target.Label is not int fixedClass)
-                return g.Op("ConstantOfShape", [shape], OnnxAttribute.FloatTensor("value", 0f));
-            string row = g.Op("OneHot", [g.Int64s(fixedClass), g.Int64s(explainer.OutputShape[1]), g.Floats([0f, 1f], [2])], OnnxAttribute.Int("axis", -1));
-            return g.Op("Expand", row, shape);
+            explained = readout.Explain(g);
+            return readout.Seed(g, explained);
         });
-        if (derived.TopClassWeightInput is { } weight)
-            b.ReplaceInput(weight, g => g.Floats([1f], [1]));
         foreach (var gradient in derived.GradientOutputs.Values)
             b.RemoveOutput(gradient);
-        return Finish(b, explainer, plans, derived, target, passes[0], region);
+        return Finish(b, explainer, plans, derived, target, passes[0], explained);
+    }
+
+    /// <summary>What the graph explains per sample: the class, and for a detection target the row (box) it is of.</summary>
+    private readonly record struct Explained(string Class, string? Row);
+
+    /// <summary>
+    /// The library's target readouts as graph nodes: which class (and row) each sample explains, and the seed of
+    /// Σ seed·output that picks its score: a classifier's row; a class channel of a dense map summed over a box (the
+    /// whole map without one); the K-th best row of a detection head by its highest score (ties in row order, as
+    /// ONNX's TopK and the library both keep them); one step of a sequence.
+    /// </summary>
+    private sealed class TargetNodes(Explainer e, ExplanationTarget target, float[]? region)
+    {
+        private long Classes => e.OutputShape.Rank == 3 ? e.OutputShape[2] - (target.Kind == TargetKind.Detection ? 4 : 0) : e.OutputShape[1];
+
+        public static TargetNodes Check(Explainer e, ExplanationTarget target)
+        {
+            var shape = e.OutputShape;
+            if (target.Kind == TargetKind.Detection && shape[2] < 5)
+                throw new GlassboxException($"Output '{e.Output}' is {shape}; a detection row needs 4 box values and at least one score.");
+            if (target.Kind == TargetKind.Detection && target.Rank >= shape[1])
+                throw new GlassboxException($"Detection {target.Rank + 1} does not exist: the head has {shape[1]} boxes.");
+            if (target.Kind == TargetKind.Step && target.Rank >= shape[1])
+                throw new GlassboxException($"Step {target.Rank} does not exist: output '{e.Output}' has {shape[1]} steps, 0 to {shape[1] - 1}.");
+            var nodes = new TargetNodes(e, target, shape.Rank == 4 ? RegionMask(e, target.Box) : null);
+            foreach (var label in new[] { target.Label, target.Contrast }.OfType<int>().Where(l => l >= nodes.Classes))
+                throw new GlassboxException($"Class {label} is out of range; the model has {nodes.Classes} classes.");
+            return nodes;
+        }
+
+        public Explained Explain(OnnxGraphBuilder g)
+        {
+            string output = e.Output;
+            string? row = null;
+            string scores;
+            switch (e.OutputShape.Rank)
+            {
+                case 4:
+                    scores = g.Op("ReduceSum", [g.Op("Mul", output, Mask(g)), g.Int64s(2, 3)], OnnxAttribute.Int("keepdims", 0));
+                    break;
+                case 3 when target.Kind == TargetKind.Step:
+                    scores = g.Op("Squeeze", g.Op("Slice", output, g.Int64s(target.Rank), g.Int64s(target.Rank + 1), g.Int64s(1)), g.Int64s(1));
+                    break;
+                case 3:
+                {
+                    string columns = ScoreColumns(g);
+                    string best = Reduce(g, "ReduceMax", columns, [2], keepDims: false);
+                    string ranked = g.Op("TopK", [best, g.Int64s(target.Rank + 1)], 2, OnnxAttribute.Int("axis", -1), OnnxAttribute.Int("largest", 1),
+                        OnnxAttribute.Int("sorted", 1))[1];
+                    row = g.Op("Squeeze", g.Op("Gather", [ranked, g.Int64s(target.Rank)], OnnxAttribute.Int("axis", 1)), g.Int64s(1));
+                    scores = g.Op("ReduceSum", [g.Op("Mul", g.Op("Unsqueeze", RowHot(g, row), g.Int64s(2)), columns), g.Int64s(1)], OnnxAttribute.Int("keepdims", 0));
+                    break;
+                }
+                default:
+                    scores = output;
+                    break;
+            }
+            string explained = target.Label is int fixedClass
+                ? g.Op("Expand", g.Int64s(fixedClass), g.Op("Slice", g.Op("Shape", output), g.Int64s(0), g.Int64s(1)))
+                : g.Op("ArgMax", [scores], OnnxAttribute.Int("axis", -1), OnnxAttribute.Int("keepdims", 0));
+            return new Explained(explained, row);
+        }
+
+        public string Seed(OnnxGraphBuilder g, Explained explained)
+        {
+            string classHot = g.Op("OneHot", [explained.Class, g.Int64s(Classes), g.Floats([0f, 1f], [2])], OnnxAttribute.Int("axis", -1));
+            // A contrast (A versus B) is −1 on B's values where A's are +1: the score explained is A − B.
+            if (target.Contrast is int against)
+                classHot = g.Op("Sub", classHot, g.Floats(OneHotRow(Classes, against), [1, Classes]));
+            var shape = e.OutputShape;
+            switch (shape.Rank)
+            {
+                case 4:
+                    // +1 on the explained class over the box: Σ seed·output is the class's sum over the box, as the library reads it.
+                    return g.Op("Mul", g.Op("Unsqueeze", classHot, g.Int64s(2, 3)), Mask(g));
+                case 3 when target.Kind == TargetKind.Step:
+                {
+                    var step = new float[shape[1]];
+                    step[target.Rank] = 1f;
+                    return g.Op("Mul", g.Op("Unsqueeze", classHot, g.Int64s(1)), g.Floats(step, [1, shape[1], 1]));
+                }
+                case 3:
+                {
+                    // The row's one-hot times the class's, after the four box values.
+                    string scoresOnly = g.Op("Pad", classHot, g.Int64s(0, 4, 0, 0));
+                    return g.Op("Mul", g.Op("Unsqueeze", RowHot(g, explained.Row!), g.Int64s(2)), g.Op("Unsqueeze", scoresOnly, g.Int64s(1)));
+                }
+                default:
+                    return classHot;
+            }
+        }
+
+        private string Mask(OnnxGraphBuilder g) => g.Floats(region!, [1, 1, e.OutputShape[2], e.OutputShape[3]]);
+
+        private string ScoreColumns(OnnxGraphBuilder g) => g.Op("Slice", e.Output, g.Int64s(4), g.Int64s(e.OutputShape[2]), g.Int64s(2));
+
+        private string RowHot(OnnxGraphBuilder g, string row) => g.Op("OneHot", [row, g.Int64s(e.OutputShape[1]), g.Floats([0f, 1f], [2])], OnnxAttribute.Int("axis", -1));
+    }
+
+    private static float[] OneHotRow(long classes, int hot)
+    {
+        var row = new float[classes];
+        row[hot] = 1f;
+        return row;
     }
 
     /// <summary>
@@ -117,33 +224,24 @@ public static class ExplainerExport
         return mask;
     }
 
-    /// <summary>The explained class per sample: the fixed one, the top class score, or the class with the largest sum over the box.</summary>
-    private static string ExplainedClass(OnnxGraphBuilder g, Explainer e, ExplanationTarget target, string? mask)
-    {
-        if (target.Label is int fixedClass)
-            return g.Op("Expand", g.Int64s(fixedClass), g.Op("Slice", g.Op("Shape", e.Output), g.Int64s(0), g.Int64s(1)));
-        string scores = mask is null ? e.Output : g.Op("ReduceSum", [g.Op("Mul", e.Output, mask), g.Int64s(2, 3)], OnnxAttribute.Int("keepdims", 0));
-        return g.Op("ArgMax", [scores], OnnxAttribute.Int("axis", -1), OnnxAttribute.Int("keepdims", 0));
-    }
-
     /// <summary>Each method's maps, the explained class and the metadata, on a graph with the backward pass (if any) in place.</summary>
     private static OnnxModel Finish(OnnxGraphBuilder b, Explainer explainer, List<MethodPlan> plans, GradientGraph? derived, ExplanationTarget target, BackwardPass? pass,
-                                    float[]? region)
+                                    Explained explained)
     {
         var maps = new long?[] { null, explainer.Height, explainer.Width };
         // A model with a free input size is exported at the explainer's: the maps are laid out for it.
         if (explainer.Input.Shape is { Rank: 4 } inputShape && (inputShape[2] < 0 || inputShape[3] < 0))
             b.SetInputShape(explainer.Input.Name, [null, explainer.Channels, explainer.Height, explainer.Width]);
-        string? mask = region is null ? null : b.Floats(region, [1, 1, explainer.OutputShape[2], explainer.OutputShape[3]]);
-        string explained = ExplainedClass(b, explainer, target, mask);
         foreach (var plan in plans)
         {
-            var (raw, own, count) = plan.Build(b, explainer, derived, explained);
+            var (raw, own, count) = plan.Build(b, explainer, derived, explained.Class, target.Contrast);
             var (rawName, normalisedName) = MapOutputs(plan.Method);
             b.AddOutput(raw, rawName, TensorElementType.Float32, maps);
             b.AddOutput(Normalised(b, raw, plan.Signed, own, count), normalisedName, TensorElementType.Float32, maps);
         }
-        b.AddOutput(explained, ClassOutput, TensorElementType.Int64, [null]);
+        b.AddOutput(explained.Class, ClassOutput, TensorElementType.Int64, [null]);
+        if (explained.Row is { } row)
+            b.AddOutput(row, BoxOutput, TensorElementType.Int64, [null]);
 
         string methods = string.Join(",", plans.Select(p => p.Method));
         return Stamp(b, explainer, methods, pass, plans.Any(p => p.AtLayer) ? explainer.Layer : "", target,
@@ -160,7 +258,7 @@ public static class ExplainerExport
             b.SetMetadata("glassbox.settings", settings);
         b.SetMetadata("glassbox.backward", pass?.Key ?? "none");
         b.SetMetadata("glassbox.layer", layer);
-        b.SetMetadata("glassbox.target", (target.Box is { } box ? $"box:{box}:" : "") + (target.Label is int k ? k.ToString(CultureInfo.InvariantCulture) : "top"));
+        b.SetMetadata("glassbox.target", target.ToString());
         b.SetMetadata("glassbox.normalised", normalised);
         b.SetMetadata("glassbox.version", typeof(ExplainerExport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
                                           ?? typeof(ExplainerExport).Assembly.GetName().Version?.ToString() ?? "unknown");
@@ -287,6 +385,8 @@ public static class ExplainerExport
             explained = target.Label is int fixedClass ? g.Int64s(fixedClass)
                 : g.Op("ArgMax", [g.Op("Slice", scores, g.Int64s(0), g.Int64s(1), g.Int64s(0))], OnnxAttribute.Int("axis", -1), OnnxAttribute.Int("keepdims", 0));
             string row = g.Op("OneHot", [explained, g.Int64s(explainer.OutputShape[1]), g.Floats([0f, 1f], [2])], OnnxAttribute.Int("axis", -1));
+            if (target.Contrast is int against)
+                row = g.Op("Sub", row, g.Floats(OneHotRow(explainer.OutputShape[1], against), [1, explainer.OutputShape[1]]));
             return g.Op("Expand", row, g.Op("Shape", scores));
         });
         b.RemoveOutput(derived.GradientOutputs[input]);
@@ -335,6 +435,7 @@ public static class ExplainerExport
             methods = exported.Metadata.GetValueOrDefault("glassbox.methods", "").Split(',', StringSplitOptions.RemoveEmptyEntries),
             scores_output = explainer.Output,
             class_output = ClassOutput,
+            box_output = exported.Outputs.Any(o => o.Name == BoxOutput) ? BoxOutput : null,
             outputs = exported.Outputs.Select(o => o.Name).ToArray(),
         }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
     }
@@ -374,7 +475,7 @@ public static class ExplainerExport
         /// The raw map, [batch, height, width] at input resolution, and the map at its own resolution with its size
         /// (what the overlay's percentiles are taken over).
         /// </summary>
-        public (string Raw, string Own, int Count) Build(OnnxGraphBuilder b, Explainer e, GradientGraph? derived, string explainedClass)
+        public (string Raw, string Own, int Count) Build(OnnxGraphBuilder b, Explainer e, GradientGraph? derived, string explainedClass, int? contrast)
         {
             if (Rollout is { } rollout)
                 return RolloutMap(b, e, rollout);
@@ -395,7 +496,7 @@ public static class ExplainerExport
                 string cam = Weights switch
                 {
                     CamWeights.PerPosition => b.Op("ReduceSum", [b.Op("Mul", b.Op("Relu", g), a), b.Int64s(1)], OnnxAttribute.Int("keepdims", 1)),
-                    CamWeights.Classifier => b.Op("ReduceSum", [b.Op("Mul", ClassifierWeights(b, e, shape[1], explainedClass), a), b.Int64s(1)], OnnxAttribute.Int("keepdims", 1)),
+                    CamWeights.Classifier => b.Op("ReduceSum", [b.Op("Mul", ClassifierWeights(b, e, shape[1], explainedClass, contrast), a), b.Int64s(1)], OnnxAttribute.Int("keepdims", 1)),
                     _ => b.Op("ReduceSum", [b.Op("Mul", ChannelWeights(b, a, g), a), b.Int64s(1)], OnnxAttribute.Int("keepdims", 1)),
                 };
                 string own = b.Op("Squeeze", b.Op("Relu", cam), b.Int64s(1));
@@ -490,13 +591,16 @@ public static class ExplainerExport
         }
 
         /// <summary>CAM's weights: the explained class's row of the linear classifier after global average pooling, [batch, channels, 1, 1].</summary>
-        private static string ClassifierWeights(OnnxGraphBuilder b, Explainer e, long channels, string explainedClass)
+        private static string ClassifierWeights(OnnxGraphBuilder b, Explainer e, long channels, string explainedClass, int? contrast)
         {
             var head = e.Model.LinearHeadAfter(e.Layer, e.Output);
             if (head.Channels != channels)
                 throw new GlassboxException($"The linear layer after '{head.Layer}' reads {head.Channels} channels, but the layer has {channels}.");
             string rows = b.Floats(head.Weights, [head.Classes, head.Channels]);
-            return b.Op("Unsqueeze", b.Op("Gather", [rows, explainedClass], OnnxAttribute.Int("axis", 0)), b.Int64s(2, 3));
+            string weights = b.Op("Gather", [rows, explainedClass], OnnxAttribute.Int("axis", 0));
+            if (contrast is int against)
+                weights = b.Op("Sub", weights, b.Floats(head.Weights.AsSpan(against * head.Channels, head.Channels).ToArray(), [1, head.Channels]));
+            return b.Op("Unsqueeze", weights, b.Int64s(2, 3));
         }
 
         private string ChannelWeights(OnnxGraphBuilder b, string a, string g) => Weights switch

@@ -163,6 +163,62 @@ public class ExplainerExportTests
         }
     }
 
+    /// <summary>
+    /// A detection head [batch, boxes, 4 + classes] and a sequence [batch, steps, classes]: the K-th best box (by its
+    /// highest score, ties in row order) or one step is explained inside the graph as the library explains it, and the
+    /// detection's row comes out beside its class.
+    /// </summary>
+    [TestCase("detection:1")]
+    [TestCase("detection:2")]
+    [TestCase("detection:3:2")]
+    [TestCase("step:2")]
+    [TestCase("step:1:4")]
+    public void Detection_and_step_targets_export_as_the_library_explains_them(string targetText)
+    {
+        bool detection = targetText.StartsWith("detection", StringComparison.Ordinal);
+        int rows = 5, columns = detection ? 4 + 3 : 6;
+        const int c = 1, h = 4, w = 3;
+        var weights = TinyModels.Random(rows * columns * c * h * w, seed: 41);
+        using var explainer = Explainer.Create(TinyModels.LinearRows(weights, rows, columns, c, h, w),
+            ExplainerOptions.Default with { Inference = InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 1 } });
+        var target = ExplanationTarget.Parse(targetText);
+        AttributionMethod[] methods = [new GradientTimesInput(), new VanillaGradient()];
+        var exported = ExplainerExport.Export(explainer, methods, target);
+        Assert.That(exported.Outputs.Any(o => o.Name == ExplainerExport.BoxOutput), Is.EqualTo(detection));
+
+        using var session = ModelSession.Open(exported, InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 1 });
+        using var run = session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
+        for (int sample = 0; sample < 4; sample++)
+        {
+            var input = TinyModels.Random(c * h * w, seed: 50 + sample);
+            var library = explainer.Explain(input, methods, target);
+            input.CopyTo(run.Input<float>("input"));
+            run.Execute();
+            Assert.That(run.Output<long>(ExplainerExport.ClassOutput)[0], Is.EqualTo(library.TargetClass), $"sample {sample}: class");
+            if (detection)
+            {
+                // The library's choice of row: rows ranked by their best score, stable.
+                var outputs = run.Output<float>("rows").ToArray();
+                var ranked = Enumerable.Range(0, rows).OrderByDescending(r => Enumerable.Range(4, columns - 4).Max(k => outputs[r * columns + k])).ToArray();
+                Assert.That(run.Output<long>(ExplainerExport.BoxOutput)[0], Is.EqualTo(ranked[target.Rank]), $"sample {sample}: row");
+            }
+            for (int m = 0; m < methods.Length; m++)
+                AssertRawMapIsTheLibrarys(run, methods[m].Name, library.Maps[m], w, h, $"{targetText} sample {sample}, ");
+        }
+    }
+
+    [Test]
+    public void A_detection_or_step_that_does_not_exist_is_refused_before_anything_is_built()
+    {
+        using var explainer = Explainer.Create(TinyModels.LinearRows(TinyModels.Random(5 * 7 * 12, seed: 1), 5, 7, 1, 4, 3), ExplainerOptions.Default);
+        Assert.That(() => ExplainerExport.Export(explainer, [new VanillaGradient()], ExplanationTarget.Detection(6)),
+            Throws.TypeOf<GlassboxException>().With.Message.EqualTo("Detection 6 does not exist: the head has 5 boxes."));
+        Assert.That(() => ExplainerExport.Export(explainer, [new VanillaGradient()], ExplanationTarget.Step(5)),
+            Throws.TypeOf<GlassboxException>().With.Message.EqualTo("Step 5 does not exist: output 'rows' has 5 steps, 0 to 4."));
+        Assert.That(() => ExplainerExport.Export(explainer, [new VanillaGradient()]),
+            Throws.TypeOf<GlassboxException>().With.Message.Contains("'top' on output 'rows'"));
+    }
+
     /// <summary>ImageNet-sized models (random weights, 224²): the exported Grad-CAM and input-gradient maps are the library's.</summary>
     [Category(TestCategories.Slow)]
     [TestCase("resnet18", null)]
@@ -258,6 +314,31 @@ public class ExplainerExportTests
         Assert.That(() => ExplainerExport.Export(explainer, [new IntegratedGradients(), new GradCam()]), Throws.TypeOf<GlassboxException>().With.Message.Contains("a file of its own"));
         Assert.That(() => ExplainerExport.Export(explainer, [new IntegratedGradients(baseline: IntegrationBaseline.Blurred)]), Throws.TypeOf<GlassboxException>().With.Message.Contains("baseline=black"));
         Assert.That(() => ExplainerExport.Export(explainer, [new GradCam(), new Lrp()]), Throws.TypeOf<GlassboxException>().With.Message.Contains("separate files"));
-        Assert.That(() => ExplainerExport.Export(explainer, [new GradCam()], ExplanationTarget.Versus(3, 5)), Throws.TypeOf<GlassboxException>().With.Message.Contains("top class or one class"));
+        Assert.That(() => ExplainerExport.Export(explainer, [new GradCam()], ExplanationTarget.Versus(3, 12)), Throws.TypeOf<GlassboxException>().With.Message.EqualTo("Class 12 is out of range; the model has 10 classes."));
+        Assert.That(() => ExplainerExport.Export(explainer, [new GradCam()], ExplanationTarget.Detection(1)), Throws.TypeOf<GlassboxException>().With.Message.Contains("'detection:1' on output 'logits'"));
+    }
+
+    /// <summary>A contrast, 3 versus 5: the score explained is the difference, +1 on 3 and −1 on 5 in the seed (CAM: the difference of the rows).</summary>
+    [TestCase("cam,grad-cam,gradient-x-input")]
+    [TestCase("integrated-gradients:steps=8")]
+    public void A_contrast_between_two_classes_exports_as_the_library_explains_it(string methods)
+    {
+        using var explainer = Explainer.Create(Cnn.Value, MnistExplainTests.Options);
+        var list = AttributionMethods.ParseList(methods);
+        var target = ExplanationTarget.Versus(3, 5);
+        var exported = ExplainerExport.Export(explainer, list, target);
+        Assert.That(exported.Metadata["glassbox.target"], Is.EqualTo("3-5"));
+        using var session = ModelSession.Open(exported, InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = 2 });
+        using var run = session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = 1 });
+        foreach (int digit in new[] { 3, 5, 8 })
+        {
+            var input = MnistExplainTests.Digit(Cnn.Value, digit);
+            var library = explainer.Explain(input, list, target);
+            input.CopyTo(run.Input<float>("input"));
+            run.Execute();
+            Assert.That(run.Output<long>(ExplainerExport.ClassOutput)[0], Is.EqualTo(3));
+            for (int m = 0; m < list.Count; m++)
+                AssertRawMapIsTheLibrarys(run, list[m].Name, library.Maps[m], 28, 28, $"digit {digit}, 3 versus 5, ");
+        }
     }
 }

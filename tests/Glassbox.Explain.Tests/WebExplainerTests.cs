@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Glassbox.Explain;
+using Glassbox.Explain.Methods;
 using Glassbox.Inference;
 
 namespace Glassbox.Tests;
@@ -32,6 +33,13 @@ public class WebExplainerTests
         var exported = ExplainerExport.Export(explainer, AttributionMethods.ParseList("grad-cam,gradient-x-input"));
         File.WriteAllBytes(Path.Combine(_site, "model.onnx"), exported.ToBytes());
         File.WriteAllText(Path.Combine(_site, "model.json"), ExplainerExport.Description(explainer, exported, package.Labels));
+        // Grad-CAM on the 14×14 maps of relu2: at the last layer (relu4, 7×7) its peak falls inside the 7's angle, off the ink.
+        using (var fine = Explainer.Create(package, MnistExplainTests.Options with { Layer = "relu2" }))
+        {
+            var fineExport = ExplainerExport.Export(fine, [new GradCam()]);
+            File.WriteAllBytes(Path.Combine(_site, "fine.onnx"), fineExport.ToBytes());
+            File.WriteAllText(Path.Combine(_site, "fine.json"), ExplainerExport.Description(fine, fineExport, package.Labels));
+        }
         // A damaged copy: the first 5000 bytes of the model (cut mid-weights), with a good description.
         File.WriteAllBytes(Path.Combine(_site, "cut.onnx"), exported.ToBytes()[..5000]);
         File.WriteAllText(Path.Combine(_site, "cut.json"), ExplainerExport.Description(explainer, exported, package.Labels));
@@ -67,6 +75,15 @@ public class WebExplainerTests
     public void A_seven_drawn_by_a_script_is_predicted_and_its_map_peaks_on_the_stroke()
     {
         var result = Open("demo=7&method=gradient-x-input");
+        Assert.That(result.TryGetProperty("error", out var error), Is.False, error.ToString());
+        Assert.That(result.GetProperty("prediction").GetInt32(), Is.EqualTo(7));
+        Assert.That(result.GetProperty("peakOnStroke").GetBoolean(), Is.True, $"peak at {result.GetProperty("peak")}");
+    }
+
+    [Test]
+    public void Grad_cam_on_a_finer_layer_peaks_on_the_stroke_of_the_scripted_seven()
+    {
+        var result = Open("model=fine.onnx&demo=7&method=grad-cam");
         Assert.That(result.TryGetProperty("error", out var error), Is.False, error.ToString());
         Assert.That(result.GetProperty("prediction").GetInt32(), Is.EqualTo(7));
         Assert.That(result.GetProperty("peakOnStroke").GetBoolean(), Is.True, $"peak at {result.GetProperty("peak")}");
