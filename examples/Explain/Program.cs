@@ -205,6 +205,52 @@ export.SetAction(parse =>
     }
 });
 root.Subcommands.Add(export);
+
+// explain network --model M --out DIR: the structure, every layer's parameters and every channel's top examples, as network.html.
+var networkModel = new Option<string>("--model") { Description = "Model package folder, or a .onnx file (default: models/mnist-cnn)." };
+var networkMnist = new Option<int>("--mnist") { Description = "Rank channels over the first N MNIST test digits (for 1×28×28 models; default all 10000).", DefaultValueFactory = _ => 10000 };
+var networkExamples = new Option<string>("--examples") { Description = "Rank channels over the images of this folder instead of MNIST." };
+var networkThreads = new Option<int>("--threads") { Description = "ONNX Runtime threads.", DefaultValueFactory = _ => 2 };
+var networkOut = new Option<DirectoryInfo>("--out") { Description = "Folder for network.html and its pictures.", Required = true };
+var network = new Command("network", "Write network.html: every layer in graph order with its op, shape and parameters; every layer's parameter statistics and histograms; every channel's top 9 examples over a dataset.")
+{
+    networkModel, networkMnist, networkExamples, networkThreads, networkOut,
+};
+network.SetAction(parse =>
+{
+    try
+    {
+        string path = string.IsNullOrEmpty(parse.GetValue(networkModel)) ? Path.Combine(RepoLayout.Root, "models", "mnist-cnn") : parse.GetValue(networkModel)!;
+        var inference = InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu], IntraOpThreads = Math.Max(1, parse.GetValue(networkThreads)) };
+        OnnxModel model;
+        string sha256;
+        ExampleSet? examples = null;
+        bool package = Directory.Exists(path) || File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", ModelPackage.ManifestFileName));
+        if (package)
+        {
+            var loaded = ModelPackage.Load(path);
+            (model, sha256) = (loaded.Model, loaded.Sha256);
+            examples = parse.GetValue(networkExamples) is { Length: > 0 } folder ? NetworkReport.Folder(loaded.Preprocessing, folder, Console.Out)
+                : NetworkReport.Mnist(loaded.Preprocessing, parse.GetValue(networkMnist), ExplainTool.MnistPath("t10k-images-idx3-ubyte"));
+        }
+        else
+        {
+            // A bare model: its structure and parameters; without a manifest there is no way to prepare example images.
+            model = OnnxModel.Load(path);
+            sha256 = Sha256Hex.Of(File.ReadAllBytes(path));
+            Console.WriteLine("Examples none: a bare .onnx file does not say how to prepare images; put it in a package (model.onnx + manifest.json) for top examples.");
+        }
+        string written = NetworkReport.Write(model, sha256, examples, inference, parse.GetValue(networkOut)!, Console.Out);
+        Console.WriteLine($"Wrote    {written}");
+        return 0;
+    }
+    catch (GlassboxException e)
+    {
+        Console.Error.WriteLine($"explain: {e.Message}");
+        return 2;
+    }
+});
+root.Subcommands.Add(network);
 return root.Parse(args).Invoke();
 
 static (int? Width, int? Height) ParseSize(string? text)
