@@ -11,7 +11,8 @@ using Glassbox.Onnx;
 namespace Glassbox.Examples.Explain;
 
 /// <summary>Where the top examples come from: MNIST test digits, or a folder of images.</summary>
-internal sealed record ExampleSet(string Description, int Count, DatasetFill Fill, Func<int, RgbaImage> Picture, string Hash);
+internal sealed record ExampleSet(string Description, int Count, DatasetFill Fill, Func<int, RgbaImage> Picture, string Hash,
+                                  float[] BlackLevel, float[] WhiteLevel, float MeanPixel);
 
 /// <summary>
 /// explain network: the model's structure (every layer in graph order with its op, shape and parameters), every
@@ -22,7 +23,8 @@ internal static class NetworkReport
 {
     private const int Top = 9;
 
-    public static string Write(OnnxModel model, string modelSha256, ExampleSet? examples, InferenceOptions inference, DirectoryInfo output, TextWriter log)
+    public static string Write(OnnxModel model, string modelSha256, ExampleSet? examples, FeatureVisualisationOptions features, InferenceOptions inference,
+                               DirectoryInfo output, TextWriter log)
     {
         output.Create();
         var layers = model.Layers();
@@ -30,7 +32,7 @@ internal static class NetworkReport
         var byOutput = parameters.ToDictionary(p => p.Output, StringComparer.Ordinal);
 
         IReadOnlyList<LayerExamples> found = [];
-        TimeSpan examplesTime = default;
+        TimeSpan examplesTime = default, synthesisTime = default;
         if (examples is not null)
         {
             var spatial = ChannelExamples.RankedLayers(model);
@@ -38,8 +40,19 @@ internal static class NetworkReport
             found = ChannelExamples.Find(model, spatial, examples.Count, examples.Fill, Top, batch: 64, inference);
             examplesTime = timer.Elapsed;
             log.WriteLine($"Examples {examples.Description}: top {Top} of {found.Sum(f => f.Channels)} channels in {found.Count} layers, {examplesTime.TotalSeconds:0.0} s");
+            timer.Restart();
             foreach (var layer in found)
-                ImageFile.Save(Path.Combine(output.FullName, FileName(layer.Layer)), Sheet(layer, examples));
+            {
+                // Each channel's unit where its top example fires, from the dataset's mean pixel level.
+                using var visualiser = new FeatureVisualiser(model, layer.Layer, examples.BlackLevel, examples.WhiteLevel, inference);
+                var options = features with { InitialLevel = FeatureVisualisationOptions.LevelOf(examples.MeanPixel) };
+                var channels = Enumerable.Range(0, layer.Channels).ToArray();
+                var synthesised = visualiser.Synthesise(channels, options, units: [.. channels.Select(c => (layer.Top[c][0].X, layer.Top[c][0].Y))]);
+                var input = model.Inputs[0].Shape;
+                ImageFile.Save(Path.Combine(output.FullName, FileName(layer.Layer)), Sheet(layer, examples, synthesised, (int)input[3], (int)input[2]));
+                log.WriteLine($"Features {layer.Layer}: {layer.Channels} channels synthesised, {timer.Elapsed.TotalSeconds:0.0} s so far");
+            }
+            synthesisTime = timer.Elapsed;
         }
 
         var html = new StringBuilder();
@@ -51,7 +64,9 @@ internal static class NetworkReport
         Row(html, "Model SHA-256", modelSha256);
         Row(html, "Made by", $"{model.Producer}, opset {model.Opsets.GetValueOrDefault("ai.onnx", 0)}");
         Row(html, "Parameters", $"{parameters.Sum(p => p.ParameterCount):N0} in {parameters.Count} layers");
-        Row(html, "Top examples", examples is null ? "none (a model package or --size/--mean/--std says how to prepare images)" : $"{examples.Description}, dataset hash {examples.Hash[..16]}, {examplesTime.TotalSeconds:0.0} s");
+        Row(html, "Top examples", examples is null ? "none (a model package says how to prepare images)" : $"{examples.Description}, dataset hash {examples.Hash[..16]}, {examplesTime.TotalSeconds:0.0} s");
+        if (examples is not null)
+            Row(html, "Feature visualisation", $"{features.Steps} steps of gradient ascent per channel, {synthesisTime.TotalSeconds:0.0} s");
         html.Append("</table>\n");
 
         html.Append("<h2>Structure</h2>\n<p>Every node in graph order: its output, op, output shape per input and parameter count.</p>\n<table><tr><th>#</th><th class=l>node</th><th class=l>op</th><th class=l>output</th><th class=l>shape</th><th>parameters</th></tr>\n");
@@ -82,7 +97,7 @@ internal static class NetworkReport
 
         if (found.Count > 0)
         {
-            html.Append($"<h2>Top {Top} examples of every channel</h2>\n<p>Per feature-map layer, one row per channel: the {Top} inputs of the dataset whose largest activation on that channel is highest, best first, with the cell of the channel's grid where it fired outlined in red.</p>\n");
+            html.Append($"<h2>Top {Top} examples and feature visualisation of every channel</h2>\n<p>Per feature-map layer, one row per channel: the {Top} inputs of the dataset whose largest activation on that channel is highest, best first, with the cell of the channel's grid where it fired outlined in red; then, after a gap, an input synthesised by gradient ascent to excite that unit (jitter, scale and rotation robustness, a pyramid parametrisation, total variation and an L2 prior), started from the dataset's mean pixel level.</p>\n");
             foreach (var layer in found)
             {
                 html.Append(Invariant($"<h3>{Encode(layer.Layer)}: {layer.Channels} channels, {layer.Width}×{layer.Height}</h3>\n"))
@@ -95,12 +110,16 @@ internal static class NetworkReport
         return path;
     }
 
-    /// <summary>One row per channel, <see cref="Top"/> examples across, each at twice its size with the firing cell outlined.</summary>
-    private static RgbaImage Sheet(LayerExamples layer, ExampleSet examples)
+    /// <summary>
+    /// One row per channel: <see cref="Top"/> examples across, each at twice its size with the firing cell outlined, then
+    /// the synthesised input.
+    /// </summary>
+    private static RgbaImage Sheet(LayerExamples layer, ExampleSet examples, IReadOnlyList<FeatureImage> synthesised, int inputWidth, int inputHeight)
     {
         var first = examples.Picture(0);
         int tile = Math.Max(first.Width, first.Height) * 2, gap = 2;
-        var sheet = new RgbaImage(Top * (tile + gap), layer.Channels * (tile + gap));
+        float featureScale = (float)tile / Math.Max(inputWidth, inputHeight);
+        var sheet = new RgbaImage(Top * (tile + gap) + 4 * gap + tile, layer.Channels * (tile + gap));
         Array.Fill(sheet.Pixels, RgbaImage.Pack(255, 255, 255));
         var cache = new Dictionary<int, RgbaImage>();
         for (int c = 0; c < layer.Channels; c++)
@@ -117,6 +136,18 @@ internal static class NetworkReport
                         sheet[left + x, top + y] = picture[Math.Min(picture.Width - 1, (int)(x / scale)), Math.Min(picture.Height - 1, (int)(y / scale))];
                 var box = layer.Region(example, picture.Width, picture.Height);
                 Outline(sheet, left + (int)(box.X0 * scale), top + (int)(box.Y0 * scale), left + (int)(box.X1 * scale) - 1, top + (int)(box.Y1 * scale) - 1);
+            }
+            var feature = synthesised[c];
+            int plane = inputWidth * inputHeight, channels = feature.Pixels.Length / plane;
+            int featureLeft = Top * (tile + gap) + 4 * gap, featureTop = c * (tile + gap);
+            for (int y = 0; y < tile; y++)
+            {
+                for (int x = 0; x < tile; x++)
+                {
+                    int p = Math.Min(inputHeight - 1, (int)(y / featureScale)) * inputWidth + Math.Min(inputWidth - 1, (int)(x / featureScale));
+                    byte Level(int channel) => (byte)Math.Clamp(feature.Pixels[Math.Min(channel, channels - 1) * plane + p] * 255f + 0.5f, 0f, 255f);
+                    sheet[featureLeft + x, featureTop + y] = RgbaImage.Pack(Level(0), Level(1), Level(2));
+                }
             }
         }
         return sheet;
@@ -180,7 +211,10 @@ internal static class NetworkReport
         count = Math.Clamp(count, 1, images.Count);
         if (preprocessing.Channels != 1 || preprocessing.Width != images.Columns || preprocessing.Height != images.Rows)
             throw new GlassboxException($"MNIST examples need a model of 1×{images.Rows}×{images.Columns} inputs; this one takes {preprocessing.Channels}×{preprocessing.Height}×{preprocessing.Width}. Give --examples FOLDER instead.");
-        string hash = Sha256Hex.Of(images.Pixels.AsSpan(0, count * images.Rows * images.Columns));
+        var used = images.Pixels.AsSpan(0, count * images.Rows * images.Columns);
+        double sum = 0;
+        foreach (byte b in used)
+            sum += b;
         return new ExampleSet($"the first {count} MNIST test digits", count, (i, destination) => preprocessing.NormaliseGray(images.Image(i), destination), i =>
         {
             var picture = new RgbaImage(images.Columns, images.Rows);
@@ -188,7 +222,7 @@ internal static class NetworkReport
             for (int p = 0; p < pixels.Length; p++)
                 picture.Pixels[p] = RgbaImage.Pack(pixels[p], pixels[p], pixels[p]);
             return picture;
-        }, hash);
+        }, Sha256Hex.Of(used), [.. Explainer.BlackLevelOf(preprocessing)], [.. Explainer.WhiteLevelOf(preprocessing)], (float)(sum / used.Length / 255));
     }
 
     /// <summary>The images of a folder (PNG, JPEG, BMP, GIF), in name order, prepared as the package says; unreadable files are named and skipped.</summary>
@@ -213,7 +247,8 @@ internal static class NetworkReport
         if (pictures.Count == 0)
             throw new GlassboxException($"Examples folder '{folder}' has no readable images (PNG, JPEG, BMP, GIF).");
         var options = preprocessing.ToImageOptions(drawing: preprocessing.InvertDrawings);
+        double mean = pictures.Average(p => p.Pixels.Average(v => ((v & 0xFF) + (v >> 8 & 0xFF) + (v >> 16 & 0xFF)) / 3.0)) / 255;
         return new ExampleSet($"{pictures.Count} images of {folder}", pictures.Count, (i, destination) => ImageToTensor.Run(pictures[i], options, destination),
-            i => pictures[i], Sha256Hex.Of(Encoding.UTF8.GetBytes(hash.ToString())));
+            i => pictures[i], Sha256Hex.Of(Encoding.UTF8.GetBytes(hash.ToString())), [.. Explainer.BlackLevelOf(preprocessing)], [.. Explainer.WhiteLevelOf(preprocessing)], (float)mean);
     }
 }

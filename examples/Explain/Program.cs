@@ -211,10 +211,11 @@ var networkModel = new Option<string>("--model") { Description = "Model package 
 var networkMnist = new Option<int>("--mnist") { Description = "Rank channels over the first N MNIST test digits (for 1×28×28 models; default all 10000).", DefaultValueFactory = _ => 10000 };
 var networkExamples = new Option<string>("--examples") { Description = "Rank channels over the images of this folder instead of MNIST." };
 var networkThreads = new Option<int>("--threads") { Description = "ONNX Runtime threads.", DefaultValueFactory = _ => 2 };
+var networkSteps = new Option<int>("--steps") { Description = "Gradient-ascent steps per synthesised input.", DefaultValueFactory = _ => FeatureVisualisationOptions.Default.Steps };
 var networkOut = new Option<DirectoryInfo>("--out") { Description = "Folder for network.html and its pictures.", Required = true };
-var network = new Command("network", "Write network.html: every layer in graph order with its op, shape and parameters; every layer's parameter statistics and histograms; every channel's top 9 examples over a dataset.")
+var network = new Command("network", "Write network.html: every layer in graph order with its op, shape and parameters; every layer's parameter statistics and histograms; every channel's top 9 examples over a dataset and an input synthesised to excite it.")
 {
-    networkModel, networkMnist, networkExamples, networkThreads, networkOut,
+    networkModel, networkMnist, networkExamples, networkThreads, networkSteps, networkOut,
 };
 network.SetAction(parse =>
 {
@@ -240,7 +241,10 @@ network.SetAction(parse =>
             sha256 = Sha256Hex.Of(File.ReadAllBytes(path));
             Console.WriteLine("Examples none: a bare .onnx file does not say how to prepare images; put it in a package (model.onnx + manifest.json) for top examples.");
         }
-        string written = NetworkReport.Write(model, sha256, examples, inference, parse.GetValue(networkOut)!, Console.Out);
+        int steps = parse.GetValue(networkSteps);
+        if (steps < 1)
+            throw new GlassboxException($"--steps {steps}: give at least 1 (256 is the default).");
+        string written = NetworkReport.Write(model, sha256, examples, FeatureVisualisationOptions.Default with { Steps = steps }, inference, parse.GetValue(networkOut)!, Console.Out);
         Console.WriteLine($"Wrote    {written}");
         return 0;
     }

@@ -71,6 +71,35 @@ public class ExplainToolTests
     }
 
     [Test]
+    public void Network_writes_the_structure_parameters_top_examples_and_synthesised_inputs_of_every_layer()
+    {
+        string folder = Path.Combine(_out, "network");
+        var (exit, output, error) = Explain("network", "--mnist", "300", "--steps", "8", "--out", folder);
+        Assert.That(exit, Is.EqualTo(0), output + error);
+        Assert.That(output, Does.Contain("Examples the first 300 MNIST test digits: top 9 of 176 channels in 4 layers"));
+        string html = File.ReadAllText(Path.Combine(folder, "network.html"));
+        Assert.That(html, Does.Contain("<h2>Structure</h2>").And.Contain("<h2>Parameters</h2>").And.Contain("Top 9 examples and feature visualisation"));
+        Assert.That(html, Does.Contain("<h3>conv1 (Conv → conv1)</h3>").And.Contain("<h3>fc (Gemm → logits)</h3>"));
+        foreach (var layer in new[] { "relu1", "relu2", "relu3", "relu4" })
+        {
+            var sheet = ImageFile.Load(Path.Combine(folder, $"top-{layer}.png"));
+            Assert.That(html, Does.Contain($"top-{layer}.png"));
+            Assert.That(sheet.Width, Is.EqualTo(9 * 58 + 8 + 56), $"{layer}: 9 examples, a gap and the synthesised input");
+        }
+
+        // A bare model: structure and parameters; no way to prepare images, said plainly.
+        string bare = Path.Combine(_out, "bare-network.onnx");
+        File.Copy(Path.Combine(RepoPaths.Root, "models", "mnist-cnn", "model.onnx"), bare);
+        (exit, output, error) = Explain("network", "--model", bare, "--out", Path.Combine(_out, "bare-network"));
+        Assert.That(exit, Is.EqualTo(0), output + error);
+        Assert.That(output, Does.Contain("Examples none: a bare .onnx file does not say how to prepare images"));
+        Assert.That(File.ReadAllText(Path.Combine(_out, "bare-network", "network.html")), Does.Contain("<h2>Parameters</h2>").And.Not.Contain("top-relu1.png"));
+
+        (exit, _, error) = Explain("network", "--examples", Path.Combine(_out, "no-such-folder"), "--out", folder);
+        Assert.That((exit, error.Trim()), Is.EqualTo((2, $"explain: Examples folder '{Path.Combine(_out, "no-such-folder")}' does not exist; give a folder of images.")));
+    }
+
+    [Test]
     public void Trying_every_provider_on_a_machine_without_a_gpu_driver_prints_nothing_from_the_drivers()
     {
         var (exit, output, error) = Explain("--mnist", "1", "--method", "gradient", "--ep", "auto", "--out", _out);

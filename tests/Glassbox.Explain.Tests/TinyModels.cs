@@ -41,6 +41,23 @@ internal static class TinyModels
     }
 
     /// <summary>
+    /// A planted detector: "detector" [batch, 1, H−k+1, W−k+1] is the single-channel input convolved with the k×k
+    /// <paramref name="filter"/> (no padding, no bias), then ReLU, average pooling and one logit.
+    /// </summary>
+    public static OnnxModel PlantedDetector(float[] filter, int k, int h, int w)
+    {
+        var graph = new GraphProto { Name = "planted-detector" };
+        graph.Input.Add(Info("input", "batch", 1, h, w));
+        graph.Output.Add(Info("logits", "batch", 1));
+        graph.Initializer.Add(Floats("filter", filter, 1, 1, k, k));
+        graph.Node.Add(Node("Conv", "conv", ["input", "filter"], ["detector"]));
+        graph.Node.Add(Node("Relu", "relu", ["detector"], ["active"]));
+        graph.Node.Add(Node("GlobalAveragePool", "gap", ["active"], ["pooled"]));
+        graph.Node.Add(Node("Flatten", "flatten", ["pooled"], ["logits"]));
+        return Model(graph);
+    }
+
+    /// <summary>
     /// A segmentation map of free height and width: logits [batch, K, H, W] = a 1×1 convolution of
     /// x [batch, C, H, W] with W row-major [K, C], no bias.
     /// </summary>
