@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using Glassbox.Data;
 using Glassbox.Explain;
 using Glassbox.Inference;
@@ -23,8 +24,9 @@ internal static class NetworkReport
 {
     private const int Top = 9;
 
+    /// <param name="cache">Where top examples and synthesised inputs are kept between runs; null computes them every time.</param>
     public static string Write(OnnxModel model, string modelSha256, ExampleSet? examples, FeatureVisualisationOptions features, InferenceOptions inference,
-                               DirectoryInfo output, TextWriter log)
+                               DirectoryInfo output, TextWriter log, InsightCache? cache)
     {
         output.Create();
         var layers = model.Layers();
@@ -37,20 +39,27 @@ internal static class NetworkReport
         {
             var spatial = ChannelExamples.RankedLayers(model);
             var timer = Stopwatch.StartNew();
-            found = ChannelExamples.Find(model, spatial, examples.Count, examples.Fill, Top, batch: 64, inference);
+            IReadOnlyList<LayerExamples> Find() => ChannelExamples.Find(model, spatial, examples.Count, examples.Fill, Top, batch: 64, inference);
+            found = cache is null ? Find() : cache.TopExamples(modelSha256, examples.Hash, spatial, Top, Find);
             examplesTime = timer.Elapsed;
-            log.WriteLine($"Examples {examples.Description}: top {Top} of {found.Sum(f => f.Channels)} channels in {found.Count} layers, {examplesTime.TotalSeconds:0.0} s");
+            log.WriteLine($"Examples {examples.Description}: top {Top} of {found.Sum(f => f.Channels)} channels in {found.Count} layers, {examplesTime.TotalSeconds:0.0} s{(cache?.LastWasHit == true ? " (from the cache)" : "")}");
             timer.Restart();
             foreach (var layer in found)
             {
                 // Each channel's unit where its top example fires, from the dataset's mean pixel level.
-                using var visualiser = new FeatureVisualiser(model, layer.Layer, examples.BlackLevel, examples.WhiteLevel, inference);
                 var options = features with { InitialLevel = FeatureVisualisationOptions.LevelOf(examples.MeanPixel) };
                 var channels = Enumerable.Range(0, layer.Channels).ToArray();
-                var synthesised = visualiser.Synthesise(channels, options, units: [.. channels.Select(c => (layer.Top[c][0].X, layer.Top[c][0].Y))]);
+                (int X, int Y)[] units = [.. channels.Select(c => (layer.Top[c][0].X, layer.Top[c][0].Y))];
+                IReadOnlyList<FeatureImage> Synthesise()
+                {
+                    using var visualiser = new FeatureVisualiser(model, layer.Layer, examples.BlackLevel, examples.WhiteLevel, inference);
+                    return visualiser.Synthesise(channels, options, units: units);
+                }
+                string settings = $"{JsonSerializer.Serialize(options)}|{string.Join(";", examples.BlackLevel)}|{string.Join(";", examples.WhiteLevel)}|{string.Join(";", units)}";
+                var synthesised = cache is null ? Synthesise() : cache.Features(modelSha256, layer.Layer, settings, Synthesise);
                 var input = model.Inputs[0].Shape;
                 ImageFile.Save(Path.Combine(output.FullName, FileName(layer.Layer)), Sheet(layer, examples, synthesised, (int)input[3], (int)input[2]));
-                log.WriteLine($"Features {layer.Layer}: {layer.Channels} channels synthesised, {timer.Elapsed.TotalSeconds:0.0} s so far");
+                log.WriteLine($"Features {layer.Layer}: {layer.Channels} channels synthesised, {timer.Elapsed.TotalSeconds:0.0} s so far{(cache?.LastWasHit == true ? " (from the cache)" : "")}");
             }
             synthesisTime = timer.Elapsed;
         }

@@ -213,9 +213,11 @@ var networkExamples = new Option<string>("--examples") { Description = "Rank cha
 var networkThreads = new Option<int>("--threads") { Description = "ONNX Runtime threads.", DefaultValueFactory = _ => 2 };
 var networkSteps = new Option<int>("--steps") { Description = "Gradient-ascent steps per synthesised input.", DefaultValueFactory = _ => FeatureVisualisationOptions.Default.Steps };
 var networkOut = new Option<DirectoryInfo>("--out") { Description = "Folder for network.html and its pictures.", Required = true };
+var networkCache = new Option<string>("--cache") { Description = "Folder where top examples and synthesised inputs are kept between runs, by model, dataset and settings (default: ~/.cache/glassbox)." };
+var networkNoCache = new Option<bool>("--no-cache") { Description = "Compute everything again and keep nothing." };
 var network = new Command("network", "Write network.html: every layer in graph order with its op, shape and parameters; every layer's parameter statistics and histograms; every channel's top 9 examples over a dataset and an input synthesised to excite it.")
 {
-    networkModel, networkMnist, networkExamples, networkThreads, networkSteps, networkOut,
+    networkModel, networkMnist, networkExamples, networkThreads, networkSteps, networkOut, networkCache, networkNoCache,
 };
 network.SetAction(parse =>
 {
@@ -244,7 +246,8 @@ network.SetAction(parse =>
         int steps = parse.GetValue(networkSteps);
         if (steps < 1)
             throw new GlassboxException($"--steps {steps}: give at least 1 (256 is the default).");
-        string written = NetworkReport.Write(model, sha256, examples, FeatureVisualisationOptions.Default with { Steps = steps }, inference, parse.GetValue(networkOut)!, Console.Out);
+        var cache = parse.GetValue(networkNoCache) ? null : new InsightCache(parse.GetValue(networkCache) is { Length: > 0 } cacheFolder ? cacheFolder : InsightCache.DefaultFolder);
+        string written = NetworkReport.Write(model, sha256, examples, FeatureVisualisationOptions.Default with { Steps = steps }, inference, parse.GetValue(networkOut)!, Console.Out, cache);
         Console.WriteLine($"Wrote    {written}");
         return 0;
     }

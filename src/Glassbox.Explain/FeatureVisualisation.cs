@@ -160,6 +160,7 @@ public sealed class FeatureVisualiser : IDisposable
         var transforms = new Resampler[rows];
         var gradient = new float[parameters.Length];
         var imageGradient = new float[rows * size];
+        var scaled = new float[plane];
         var history = Enumerable.Range(0, rows).Select(_ => new List<float>()).ToArray();
         for (int step = 0; step <= options.Steps; step++)
         {
@@ -197,7 +198,6 @@ public sealed class FeatureVisualiser : IDisposable
                 for (int c = 0; c < _channels; c++)
                 {
                     var g = inputGradient.Slice(r * size + c * plane, plane);
-                    var scaled = new float[plane];
                     float range = _white[c] - _black[c];
                     for (int i = 0; i < plane; i++)
                         scaled[i] = range * g[i];
@@ -413,10 +413,10 @@ public sealed class FeatureVisualiser : IDisposable
                     int x0 = (int)Math.Floor(sx), y0 = (int)Math.Floor(sy);
                     float fx = (float)(sx - x0), fy = (float)(sy - y0);
                     int o = y * width + x;
-                    (int X, int Y, float W)[] taps = [(x0, y0, (1 - fx) * (1 - fy)), (x0 + 1, y0, fx * (1 - fy)), (x0, y0 + 1, (1 - fx) * fy), (x0 + 1, y0 + 1, fx * fy)];
                     for (int t = 0; t < 4; t++)
                     {
-                        var (tx, ty, w) = taps[t];
+                        int tx = x0 + (t & 1), ty = y0 + (t >> 1);
+                        float w = ((t & 1) == 0 ? 1 - fx : fx) * ((t >> 1) == 0 ? 1 - fy : fy);
                         if (tx >= 0 && tx < width && ty >= 0 && ty < height)
                         {
                             _index[o * 4 + t] = ty * width + tx;

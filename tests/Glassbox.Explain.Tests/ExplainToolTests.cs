@@ -74,9 +74,16 @@ public class ExplainToolTests
     public void Network_writes_the_structure_parameters_top_examples_and_synthesised_inputs_of_every_layer()
     {
         string folder = Path.Combine(_out, "network");
-        var (exit, output, error) = Explain("network", "--mnist", "300", "--steps", "8", "--out", folder);
+        string cache = Path.Combine(_out, "cache");
+        var (exit, output, error) = Explain("network", "--mnist", "300", "--steps", "8", "--cache", cache, "--out", folder);
         Assert.That(exit, Is.EqualTo(0), output + error);
-        Assert.That(output, Does.Contain("Examples the first 300 MNIST test digits: top 9 of 176 channels in 4 layers"));
+        Assert.That(output, Does.Contain("Examples the first 300 MNIST test digits: top 9 of 176 channels in 4 layers").And.Not.Contain("from the cache"));
+        var firstSheet = File.ReadAllBytes(Path.Combine(folder, "top-relu4.png"));
+        // A second start with the same model, digits and settings reads its work from the cache and draws the same pictures.
+        (exit, output, error) = Explain("network", "--mnist", "300", "--steps", "8", "--cache", cache, "--out", folder);
+        Assert.That(exit, Is.EqualTo(0), output + error);
+        Assert.That(Regex.Matches(output, "from the cache").Count, Is.EqualTo(5), output);
+        Assert.That(File.ReadAllBytes(Path.Combine(folder, "top-relu4.png")), Is.EqualTo(firstSheet));
         string html = File.ReadAllText(Path.Combine(folder, "network.html"));
         Assert.That(html, Does.Contain("<h2>Structure</h2>").And.Contain("<h2>Parameters</h2>").And.Contain("Top 9 examples and feature visualisation"));
         Assert.That(html, Does.Contain("<h3>conv1 (Conv → conv1)</h3>").And.Contain("<h3>fc (Gemm → logits)</h3>"));

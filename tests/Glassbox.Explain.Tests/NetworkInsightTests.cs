@@ -143,3 +143,44 @@ public class NetworkInsightTests
         })];
     }
 }
+
+/// <summary>Work kept on disk by what determines it: the same key reads it back, another key or a damaged entry computes.</summary>
+public class InsightCacheTests
+{
+    [Test]
+    public void The_same_key_reads_the_kept_result_and_another_key_or_a_damaged_entry_computes_again()
+    {
+        string folder = Directory.CreateTempSubdirectory("glassbox-cache-").FullName;
+        try
+        {
+            var cache = new InsightCache(folder);
+            int computed = 0;
+            IReadOnlyList<FeatureImage> Compute()
+            {
+                computed++;
+                return [new FeatureImage(3, [0.25f, 0.5f], 7.5f, [1f, 7.5f])];
+            }
+            var first = cache.Features("model-a", "relu4", "steps=8", Compute);
+            Assert.That((computed, cache.LastWasHit), Is.EqualTo((1, false)));
+            var again = cache.Features("model-a", "relu4", "steps=8", Compute);
+            Assert.That((computed, cache.LastWasHit), Is.EqualTo((1, true)));
+            Assert.That(again[0].Pixels, Is.EqualTo(first[0].Pixels));
+            Assert.That((again[0].Channel, again[0].Objective, again[0].Progress), Is.EqualTo((3, 7.5f, new[] { 1f, 7.5f })));
+
+            cache.Features("model-b", "relu4", "steps=8", Compute);
+            cache.Features("model-a", "relu4", "steps=16", Compute);
+            Assert.That(computed, Is.EqualTo(3), "another model or setting is another entry");
+
+            foreach (var file in Directory.GetFiles(folder))
+                File.WriteAllText(file, "{ not json");
+            cache.Features("model-a", "relu4", "steps=8", Compute);
+            Assert.That((computed, cache.LastWasHit), Is.EqualTo((4, false)), "a damaged entry is computed again");
+            cache.Features("model-a", "relu4", "steps=8", Compute);
+            Assert.That((computed, cache.LastWasHit), Is.EqualTo((4, true)), "and replaced");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
