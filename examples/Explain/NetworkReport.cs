@@ -100,7 +100,7 @@ internal static class NetworkReport
             {
                 var dead = layer.DeadChannels();
                 html.Append(Invariant($"<p>Output channel norms ({norms.Length} channels, {dead.Length} dead{(dead.Length > 0 ? ": " + string.Join(", ", dead) : "")}):</p>"))
-                    .Append(NormsSvg(norms, dead)).Append('\n');
+                    .Append(BarsSvg(norms, dead)).Append('\n');
             }
         }
 
@@ -109,7 +109,10 @@ internal static class NetworkReport
             html.Append($"<h2>Top {Top} examples and feature visualisation of every channel</h2>\n<p>Per feature-map layer, one row per channel: the {Top} inputs of the dataset whose largest activation on that channel is highest, best first, with the cell of the channel's grid where it fired outlined in red; then, after a gap, an input synthesised by gradient ascent to excite that unit (jitter, scale and rotation robustness, a pyramid parametrisation, total variation and an L2 prior), started from the dataset's mean pixel level.</p>\n");
             foreach (var layer in found)
             {
+                var dead = layer.DeadChannels();
                 html.Append(Invariant($"<h3>{Encode(layer.Layer)}: {layer.Channels} channels, {layer.Width}×{layer.Height}</h3>\n"))
+                    .Append(Invariant($"<p>Share of the dataset on which each channel is positive anywhere ({dead.Length} never{(dead.Length > 0 ? ": " + string.Join(", ", dead) : "")}):</p>"))
+                    .Append(BarsSvg(layer.ActiveShare, dead)).Append('\n')
                     .Append($"<img class=sheet src=\"{Encode(FileName(layer.Layer))}\" alt=\"top examples of {Encode(layer.Layer)}\">\n");
             }
         }
@@ -191,7 +194,7 @@ internal static class NetworkReport
         return svg.Append(Invariant($"<text x=\"0\" y=\"{height + 9}\">{histogram.Low:G3}</text><text x=\"{width}\" y=\"{height + 9}\" text-anchor=\"end\">{histogram.High:G3}</text></svg>")).ToString();
     }
 
-    private static string NormsSvg(float[] norms, int[] dead)
+    private static string BarsSvg(float[] norms, int[] dead)
     {
         const int height = 40;
         int bar = Math.Clamp(600 / norms.Length, 2, 12);

@@ -9,9 +9,15 @@ namespace Glassbox.Explain;
 /// </summary>
 public readonly record struct ChannelExample(int Index, float Activation, int X, int Y);
 
-/// <summary>For every channel of one layer ([channels, height, width] per input), the inputs that excite it most, best first.</summary>
-public sealed record LayerExamples(string Layer, int Channels, int Width, int Height, ChannelExample[][] Top)
+/// <summary>
+/// For every channel of one layer ([channels, height, width] per input), the inputs that excite it most, best first,
+/// and the share of the dataset's inputs on which the channel is positive anywhere (0: a dead unit, after a ReLU).
+/// </summary>
+public sealed record LayerExamples(string Layer, int Channels, int Width, int Height, ChannelExample[][] Top, float[] ActiveShare)
 {
+    /// <summary>Channels never positive on any input of the dataset.</summary>
+    public int[] DeadChannels() => [.. Enumerable.Range(0, Channels).Where(c => ActiveShare[c] == 0f)];
+
     /// <summary>
     /// The input pixels the maximum's grid cell covers (cells scaled onto the input): where the channel fired, as a box
     /// to outline on the example.
@@ -105,6 +111,8 @@ public static class ChannelExamples
     private sealed class Ranker(string layer, int channels, int height, int width, int top)
     {
         private readonly List<ChannelExample>[] _best = [.. Enumerable.Range(0, channels).Select(_ => new List<ChannelExample>(top + 1))];
+        private readonly long[] _active = new long[channels];
+        private long _seen;
 
         public static Ranker For(string layer, TensorShape shape, int top) => shape.Rank switch
         {
@@ -128,8 +136,11 @@ public static class ChannelExamples
                             at = p;
                     }
                     Offer(_best[c], new ChannelExample(first + i, cell[at], at % width, at / width));
+                    if (cell[at] > 0f)
+                        _active[c]++;
                 }
             }
+            _seen += n;
         }
 
         private void Offer(List<ChannelExample> best, ChannelExample candidate)
@@ -145,6 +156,6 @@ public static class ChannelExamples
                 best.RemoveAt(best.Count - 1);
         }
 
-        public LayerExamples Result() => new(layer, channels, width, height, [.. _best.Select(b => b.ToArray())]);
+        public LayerExamples Result() => new(layer, channels, width, height, [.. _best.Select(b => b.ToArray())], [.. _active.Select(a => (float)((double)a / _seen))]);
     }
 }

@@ -13,6 +13,9 @@ public sealed class InsightCache
 {
     private static readonly JsonSerializerOptions Json = new() { IncludeFields = false };
 
+    /// <summary>Part of every key: entries written by another layout of the results are never read.</summary>
+    private const int Format = 2;
+
     public InsightCache(string folder)
     {
         Folder = string.IsNullOrEmpty(folder) ? throw new ArgumentException("Give the cache a folder.", nameof(folder)) : folder;
@@ -45,6 +48,7 @@ public sealed class InsightCache
     private IReadOnlyList<T> GetOrCompute<T>(string kind, string key, Func<IReadOnlyList<T>> compute)
     {
         ArgumentNullException.ThrowIfNull(compute);
+        key = $"format {Format}|{key}";
         string hash = Sha256Hex.Of(Encoding.UTF8.GetBytes($"{kind}|{key}"));
         string path = Path.Combine(Folder, $"{kind}-{hash[..32]}.json");
         if (File.Exists(path))

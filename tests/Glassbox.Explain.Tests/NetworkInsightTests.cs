@@ -122,6 +122,7 @@ public class NetworkInsightTests
                 var expected = Enumerable.Range(0, digits.Length).OrderByDescending(i => maxima[i]).ThenBy(i => i).Take(9).ToArray();
                 Assert.That(found[l].Top[c].Select(e => e.Index).ToArray(), Is.EqualTo(expected), $"{layers[l]} channel {c}");
                 Assert.That(found[l].Top[c].Select(e => e.Activation).ToArray(), Is.EqualTo(expected.Select(i => maxima[i]).ToArray()), $"{layers[l]} channel {c}");
+                Assert.That(found[l].ActiveShare[c], Is.EqualTo(maxima.Count(m => m > 0f) / (float)digits.Length).Within(1e-6f), $"{layers[l]} channel {c}: share active");
                 var best = found[l].Top[c][0];
                 var cell = all[layers[l]][best.Index].AsSpan(c * plane, plane).ToArray();
                 Assert.That(Array.IndexOf(cell, cell.Max()), Is.EqualTo(best.Y * (int)shape[2] + best.X), $"{layers[l]} channel {c}: where it fired");
