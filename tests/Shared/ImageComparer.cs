@@ -1,7 +1,7 @@
-namespace Glassbox.Visualisation;
+namespace Glassbox.Tests;
 
 /// <summary>What a comparison of two images found.</summary>
-public sealed record ImageComparison(int Width, int Height, int DifferentPixels, int LargestChannelDifference, double MeanDifference)
+internal sealed record ImageComparison(int Width, int Height, int DifferentPixels, int LargestChannelDifference, double MeanDifference)
 {
     /// <summary>Fraction of pixels above the per-pixel threshold.</summary>
     public double DifferentFraction => (double)DifferentPixels / (Width * Height);
@@ -16,7 +16,7 @@ public sealed record ImageComparison(int Width, int Height, int DifferentPixels,
 /// area stays small. Different renderers (or driver versions) shift edges by a pixel or a level; a real
 /// change moves many pixels or moves some by a lot.
 /// </summary>
-public sealed record ImageComparer
+internal sealed record ImageComparer
 {
     public static ImageComparer Default { get; } = new();
 
