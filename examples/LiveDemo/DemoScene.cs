@@ -38,11 +38,13 @@ internal static class DemoScene
         string vit = Path.Combine(Path.GetDirectoryName(settings.Model.FullName)!, "mnist-vit");
         scene.CreateEntity("Controls").Add(new DemoControls { Models = Directory.Exists(vit) ? [settings.Model.FullName, vit] : [settings.Model.FullName], X = 40, Y = 50 });
         var buttons = scene.CreateEntity("Buttons");
-        string[][] keys = [["c", "Clear (C)"], ["m", "Method (M)"], ["l", "Layer (L)"], ["v", "Model (V)"], ["o", "Overlay (O)"], ["s", "Source (S)"]];
+        string[][] keys = [["c", "Clear (C)"], ["m", "Method (M)"], ["l", "Layer (L)"], ["v", "Model (V)"], ["o", "Overlay (O)"], ["s", "Source (S)"], ["n", "Network (N)"]];
         for (int i = 0; i < keys.Length; i++)
-            buttons.CreateChild(keys[i][1]).Add(new Button { Key = keys[i][0], Text = keys[i][1], X = 40 + i * 100, Y = 652, Width = 94, Height = 30 });
+            buttons.CreateChild(keys[i][1]).Add(new Button { Key = keys[i][0], Text = keys[i][1], X = 40 + i * 88, Y = 652, Width = 84, Height = 30 });
         scene.CreateEntity("Bars").Add(new Glassbox.Engine.ProbabilityBars { X = 660, Y = 80, Width = 520, BarHeight = 24 });
         scene.CreateEntity("Features").Add(new FeatureMapGrid { Layer = "relu2", X = 660, Y = 400, MaxWidth = 560, MaxChannels = 16, Columns = 8 });
+        // N swaps the grid and the bars for the whole network.
+        scene.CreateEntity("Network").Add(new NetworkView { Enabled = false, X = 660, Y = 80, Width = 600, Height = 520, Gap = 6 });
         scene.CreateEntity("Stats").Add(new StatsPanel { X = 660, Y = 620 });
         return scene;
     }

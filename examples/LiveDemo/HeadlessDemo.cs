@@ -67,6 +67,17 @@ internal static class HeadlessDemo
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Drawn    {digit}: predicted {predicted} ({result.Explanation.Probabilities[predicted] * 100:0.0}%), result ready {latency:0} ms after the drawing → {file}"));
         }
+        // The whole network for the last digit, as key N shows it in the window.
+        var controls = scene.Active<DemoControls>().FirstOrDefault();
+        if (controls is not null && results.Count > 0 && scene.Entities().SelectMany(e => e.Components).OfType<NetworkView>().Any())
+        {
+            controls.OnKey('n');
+            Step();
+            string file = Path.Combine(settings.Out.FullName, "network.png");
+            ImageFile.Save(file, frames.Render(scene));
+            controls.OnKey('n');
+            Console.WriteLine($"Network  every layer of the model for the last digit (key N in the window) → {file}");
+        }
         string report = WriteReport(settings, inference, frames.Description, results);
         Console.WriteLine($"Report   {report}");
         if (scene.Active<SessionRecorder>().FirstOrDefault() is { Recording: { } recording } recorder)

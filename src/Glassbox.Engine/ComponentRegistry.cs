@@ -24,6 +24,7 @@ public sealed class ComponentRegistry
         .Register<CameraFeed>()
         .Register<VideoFeed>()
         .Register<FeatureMapGrid>()
+        .Register<NetworkView>()
         .Register<Button>()
         .Register<DemoControls>()
         .Register<ImageFeed>()

@@ -65,4 +65,19 @@ public class DemoControlsTests
         Assert.That(inference.Paused, Is.False);
         Assert.That(scene.SendKey('q'), Is.False, "keys without a meaning are left to the host");
     }
+
+    [Test]
+    public void N_swaps_the_feature_grid_and_the_bars_for_the_whole_network_and_back()
+    {
+        using var scene = new Scene("demo");
+        var grid = scene.CreateEntity("Grid").Add(new FeatureMapGrid { Layer = "relu2" });
+        var bars = scene.CreateEntity("Bars").Add(new Glassbox.Engine.ProbabilityBars());
+        var view = scene.CreateEntity("Network").Add(new NetworkView { Enabled = false });
+        var controls = scene.CreateEntity("Controls").Add(new DemoControls());
+
+        Assert.That(controls.OnKey('n'), Is.True);
+        Assert.That((view.Enabled, grid.Enabled, bars.Enabled), Is.EqualTo((true, false, false)));
+        Assert.That(controls.OnKey('n'), Is.True);
+        Assert.That((view.Enabled, grid.Enabled, bars.Enabled), Is.EqualTo((false, true, true)));
+    }
 }

@@ -300,7 +300,7 @@ public class ShippedSceneTests
         Assert.That(inference.Status, Is.Null);
         Assert.That(inference.Package!.Name, Is.EqualTo("mnist-cnn"));
         Assert.That(scene.Entities().SelectMany(e => e.Components).OfType<VideoFeed>().Single().Enabled, Is.False, "the live feed waits for the S key");
-        Assert.That(scene.Find("Buttons")!.Children, Has.Count.EqualTo(6));
+        Assert.That(scene.Find("Buttons")!.Children, Has.Count.EqualTo(7));
         var canvas = scene.Active<DrawingCanvasInput>().Single();
         foreach (var stroke in Glassbox.Media.DigitStrokes.For(3))
             canvas.AddStroke(stroke);

@@ -196,7 +196,7 @@ public sealed class CnnInference : Component
     }
 
     // The worker starts on the first frame, when every component of the scene has woken and the
-    // feature grids have said which layers they show.
+    // feature grids and the network view have said which layers they show.
     protected internal override void Start() => StartWorker();
 
     protected internal override void OnEnable()
@@ -211,7 +211,9 @@ public sealed class CnnInference : Component
             return;
         try
         {
-            var taps = Taps.Concat(Scene.Active<FeatureMapGrid>().Select(g => g.Layer)).Distinct().ToList();
+            var taps = Taps.Concat(Scene.Active<FeatureMapGrid>().Select(g => g.Layer))
+                // Every layer when the scene has a network view, shown or not: showing it then needs no new session.
+                .Concat(Scene.Entities().SelectMany(e => e.Components).OfType<NetworkView>().Any() ? NetworkView.LayersOf(Package.Model) : []).Distinct().ToList();
             var settings = new InferenceSettings(Scene.ResolvePath(Model), Package.Sha256, [.. Methods], Layer, Target, Ep, Threads, taps);
             Worker = new InferenceWorker(Explainer.Create(Package, settings.ToExplainerOptions()), _methods, _target, taps, SharedClock);
             Settings = settings;

@@ -3,7 +3,8 @@ namespace Glassbox.Engine;
 /// <summary>
 /// The live demo's controls, as keys and on-screen buttons: M cycles the explanation method, L the
 /// layer (the CAM layer and the feature grid together), V the model, O shows or hides the overlay,
-/// S switches the input between the drawing canvas and the live feed, C clears the canvas. Works on the scene's first
+/// S switches the input between the drawing canvas and the live feed, C clears the canvas, N shows the whole network (the
+/// scene's NetworkView in place of its feature grid and probability bars) or hides it. Works on the scene's first
 /// CnnInference, AttributionOverlay, FeatureMapGrid, DrawingCanvas and feed.
 /// </summary>
 public sealed class DemoControls : Component, IKeyHandler
@@ -63,6 +64,18 @@ public sealed class DemoControls : Component, IKeyHandler
                 foreach (var overlay in Scene.Entities().SelectMany(e => e.Components).OfType<AttributionOverlay>())
                     overlay.Enabled = !overlay.Enabled;
                 break;
+            case 'n':
+            {
+                var views = Scene.Entities().SelectMany(e => e.Components).OfType<NetworkView>().ToList();
+                if (views.Count == 0)
+                    return true;
+                bool show = !views[0].Enabled;
+                foreach (var view in views)
+                    view.Enabled = show;
+                foreach (var hidden in Scene.Entities().SelectMany(e => e.Components).Where(c => c is FeatureMapGrid or ProbabilityBars))
+                    hidden.Enabled = !show;
+                break;
+            }
             case 's':
                 var canvas = Scene.Entities().SelectMany(e => e.Components).OfType<DrawingCanvasInput>().FirstOrDefault();
                 var feed = Scene.Entities().SelectMany(e => e.Components).OfType<FrameFeed>().FirstOrDefault();

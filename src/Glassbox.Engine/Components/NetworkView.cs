@@ -1,0 +1,171 @@
+using Glassbox.Engine.Live;
+using Glassbox.Onnx;
+using Glassbox.Visualisation;
+
+namespace Glassbox.Engine;
+
+/// <summary>
+/// The whole network for the current input, from the latest result of the scene's <see cref="CnnInference"/> (which taps
+/// every layer for it): one column per feature map in graph order (convolutions, activations, pools), each with its
+/// channels as an atlas (per-channel normalised, colormapped), its name, op, shape and parameter count, links between
+/// the columns, and the predicted class with its probability at the end. A layer with more channels than
+/// <see cref="MaxChannelsPerLayer"/> shows one page of them and says which; a column too small for its atlas draws it
+/// at lower resolution. Laid out once per model; each result refills the atlases, and a frame allocates nothing.
+/// </summary>
+public sealed class NetworkView : Component
+{
+    private const int CaptionHeight = 50, ClassColumn = 64;
+
+    private InferenceResult? _shown;
+    private OnnxModel? _layoutFor;
+    private int _pageFor = -1, _maxFor = -1, _gapFor = -1;
+    private Column[] _columns = [];
+    private string[] _classLabels = [];
+    private int _predicted = -1;
+    private float _probability;
+
+    public int X { get; set; } = 20;
+
+    public int Y { get; set; } = 330;
+
+    public int Width { get; set; } = 1240;
+
+    public int Height { get; set; } = 370;
+
+    public ColormapKind Colormap { get; set; } = ColormapKind.Viridis;
+
+    /// <summary>Pixels between columns.</summary>
+    public int Gap { get; set; } = 14;
+
+    /// <summary>Channels shown per layer at most (0 for all); a larger layer is paged.</summary>
+    public int MaxChannelsPerLayer { get; set; } = 64;
+
+    /// <summary>Which page of a paged layer's channels is shown (from 0; past the last shows the last).</summary>
+    public int Page { get; set; }
+
+    /// <summary>The layers the view shows for <paramref name="model"/>: every feature map with known channel and grid sizes, in graph order.</summary>
+    public static IReadOnlyList<string> LayersOf(OnnxModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return [.. model.Layers()
+            .Where(l => l.Shape is { Rank: 4 } s && s[1] > 0 && s[2] > 0 && s[3] > 0 && model.Outputs.All(o => o.Name != l.Output))
+            .Select(l => l.Output)
+            .Distinct()];
+    }
+
+    protected internal override void Render(IRenderer renderer)
+    {
+        var inference = Scene.Active<CnnInference>().FirstOrDefault();
+        if (inference?.Latest is not { } result || inference.Worker?.Explainer is not { } explainer)
+            return;
+        if (!ReferenceEquals(explainer.Model, _layoutFor) || _pageFor != Page || _maxFor != MaxChannelsPerLayer || _gapFor != Gap)
+            Lay(explainer.Model, explainer.Labels);
+        if (!ReferenceEquals(result, _shown))
+        {
+            foreach (var column in _columns)
+            {
+                if (result.Explanation.Tensors.TryGetValue(column.Layer, out var maps))
+                {
+                    FeatureAtlas.Render(maps, column.Channels, column.MapHeight, column.MapWidth, column.Options, column.Atlas.Pixels);
+                    column.Filled = true;
+                }
+            }
+            var probabilities = result.Explanation.Probabilities;
+            _predicted = result.Explanation.PredictedClass;
+            _probability = _predicted < probabilities.Length ? probabilities[_predicted] : 0f;
+            _shown = result;
+        }
+        for (int i = 0; i < _columns.Length; i++)
+        {
+            var column = _columns[i];
+            renderer.DrawText(column.Name, column.X, Y, 0xFFFFFFFFu);
+            renderer.DrawText(column.Op, column.X, Y + 16, 0xFFB0B0B0u);
+            renderer.DrawText(column.Size, column.X, Y + 32, 0xFFB0B0B0u);
+            if (column.Filled)
+                renderer.DrawImage(column.Atlas, column.X, Y + CaptionHeight, column.DrawWidth, column.DrawHeight);
+            // The link to the next column (or to the class), at the atlas's middle.
+            int end = i + 1 < _columns.Length ? _columns[i + 1].X : X + Width - ClassColumn;
+            renderer.FillRect(column.X + column.DrawWidth + 2, Y + CaptionHeight + column.DrawHeight / 2, Math.Max(0, end - column.X - column.DrawWidth - 4), 2, 0xFF808080u);
+        }
+        if (_predicted >= 0 && _predicted < _classLabels.Length)
+        {
+            int x = X + Width - ClassColumn + 4;
+            renderer.DrawText(_classLabels[_predicted], x, Y + CaptionHeight, 0xFF3CB4F0u);
+            renderer.FillRect(x, Y + CaptionHeight + 20, (int)((ClassColumn - 8) * Math.Clamp(_probability, 0f, 1f)), 6, 0xFF3CB4F0u);
+        }
+    }
+
+    private void Lay(OnnxModel model, IReadOnlyList<string> labels)
+    {
+        _layoutFor = model;
+        _pageFor = Page;
+        _maxFor = MaxChannelsPerLayer;
+        _gapFor = Gap;
+        _shown = null;
+        var shapes = model.Layers().GroupBy(l => l.Output).ToDictionary(g => g.Key, g => g.First());
+        var parameters = ParameterStatistics.Of(model).GroupBy(p => p.Output).ToDictionary(g => g.Key, g => g.Sum(p => p.ParameterCount));
+        var layers = LayersOf(model);
+        _columns = new Column[layers.Count];
+        int available = Math.Max(1, Width - ClassColumn - Gap * Math.Max(0, layers.Count - 1));
+        int columnWidth = Math.Max(8, available / Math.Max(1, layers.Count)), atlasHeight = Math.Max(8, Height - CaptionHeight);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var info = shapes[layers[i]];
+            var s = info.Shape!;
+            int channels = (int)s[1], height = (int)s[2], width = (int)s[3];
+            int perPage = MaxChannelsPerLayer > 0 ? Math.Min(MaxChannelsPerLayer, channels) : channels;
+            int pages = (channels + perPage - 1) / perPage, page = Math.Clamp(Page, 0, pages - 1);
+            int first = page * perPage, shown = Math.Min(perPage, channels - first);
+            // Tiles per row: whatever keeps the atlas's shape closest to the column's.
+            int tileColumns = Enumerable.Range(1, shown).MinBy(c =>
+            {
+                int rows = (shown + c - 1) / c;
+                double aspect = (c * (width + 1) + 1) / (double)(rows * (height + 1) + 1);
+                return Math.Abs(Math.Log(aspect / (columnWidth / (double)atlasHeight)));
+            });
+            var options = (FeatureAtlasOptions.Default with
+            {
+                Channels = shown == channels ? null : [.. Enumerable.Range(first, shown)],
+                Columns = tileColumns, Scale = 1, Gutter = 1, Colormap = Colormap,
+            }).Validate(channels);
+            var layout = FeatureAtlasLayout.For(shown, height, width, options);
+            // Drawn at the largest whole-pixel scale that fits, or shrunk to fit (lower resolution, never cropped).
+            double fit = Math.Min(columnWidth / (double)layout.Width, atlasHeight / (double)layout.Height);
+            double scale = fit >= 1 ? Math.Floor(fit) : fit;
+            string size = pages > 1 ? $"{first}–{first + shown - 1}/{channels}×{height}×{width}" : $"{channels}×{height}×{width}";
+            long count = parameters.GetValueOrDefault(layers[i]);
+            _columns[i] = new Column(layers[i], channels, height, width, options, new RgbaImage(layout.Width, layout.Height),
+                X + i * (columnWidth + Gap), Math.Max(1, (int)(layout.Width * scale)), Math.Max(1, (int)(layout.Height * scale)),
+                Trim(layers[i], columnWidth), Trim($"{info.OpType}{(count > 0 ? $" {count:N0}p" : "")}", columnWidth), Trim(size, columnWidth));
+        }
+        _classLabels = [.. Enumerable.Range(0, Math.Max(labels.Count, model.Outputs[0].Shape is { Rank: 2 } o && o[1] > 0 ? (int)o[1] : 0))
+            .Select(k => k < labels.Count ? labels[k] : k.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+    }
+
+    /// <summary>The text cut to what fits a column in the baked font (7 pixels a character), with room to the next column.</summary>
+    private static string Trim(string text, int width)
+    {
+        int fits = Math.Max(3, (width - 4) / 7);
+        return text.Length <= fits ? text : text[..fits];
+    }
+
+    private sealed class Column(string layer, int channels, int mapHeight, int mapWidth, FeatureAtlasOptions options, RgbaImage atlas, int x, int drawWidth, int drawHeight,
+                                string name, string op, string size)
+    {
+        public string Layer => layer;
+        public int Channels => channels;
+        public int MapHeight => mapHeight;
+        public int MapWidth => mapWidth;
+        public FeatureAtlasOptions Options => options;
+        public RgbaImage Atlas => atlas;
+        public int X => x;
+        public int DrawWidth => drawWidth;
+        public int DrawHeight => drawHeight;
+        public string Name => name;
+        /// <summary>The op and the parameter count ("Conv 4,640p").</summary>
+        public string Op => op;
+        /// <summary>Channels × height × width, or the page shown ("8–15/64×7×7").</summary>
+        public string Size => size;
+        public bool Filled { get; set; }
+    }
+}

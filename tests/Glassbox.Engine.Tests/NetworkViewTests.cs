@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using Glassbox.Engine;
+using Glassbox.Media;
+using Glassbox.Visualisation;
+
+namespace Glassbox.Tests;
+
+/// <summary>
+/// The whole network for a drawn digit: every feature map of the shipped CNN in graph order, each channel in its
+/// column's atlas, captions, links and the predicted class; paged when a layer has more channels than the view shows;
+/// nothing allocated per frame.
+/// </summary>
+public class NetworkViewTests
+{
+    private static string Model => Path.Combine(RepoPaths.Root, "models", "mnist-cnn").Replace("\\", "/", StringComparison.Ordinal);
+
+    private static readonly StrokePoint[] Seven = [new(70, 50), new(210, 50), new(120, 240)];
+
+    private static FrameTime Frame(long n) => new(n, TimeSpan.FromSeconds(n / 60.0), TimeSpan.FromSeconds(1 / 60.0));
+
+    private static (Scene Scene, CnnInference Inference, NetworkView View) Explained(int maxChannels)
+    {
+        string json = $$"""
+            { "scene": "network",
+              "entities": [
+                { "name": "Input", "components": [
+                    { "type": "DrawingCanvas", "x": 20, "y": 20, "size": 280 },
+                    { "type": "CnnInference", "model": "{{Model}}", "ep": "cpu", "threads": 2, "methods": ["grad-cam"] } ] },
+                { "name": "Network", "components": [ { "type": "NetworkView", "x": 20, "y": 330, "width": 1240, "height": 370, "gap": 6, "maxChannelsPerLayer": {{maxChannels}} } ] } ] }
+            """;
+        var scene = SceneFile.Parse(json, ComponentRegistry.Default, "network.json");
+        var inference = scene.Find("Input")!.Get<CnnInference>()!;
+        scene.Find("Input")!.Get<DrawingCanvasInput>()!.AddStroke(Seven);
+        var timer = Stopwatch.StartNew();
+        long frame = 0;
+        // The inference runs on its own thread; the loop only bounds how long a broken pipeline is waited for.
+        while (inference.Latest is null && timer.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            scene.Update(Frame(++frame));
+            Thread.Sleep(2);
+        }
+        Assert.That(inference.Latest, Is.Not.Null, "a result within 20 s");
+        return (scene, inference, scene.Find("Network")!.Get<NetworkView>()!);
+    }
+
+    /// <summary>Keeps every image drawn (a copy of its pixels) and every text.</summary>
+    private sealed class CapturingRenderer : IRenderer
+    {
+        public List<(RgbaImage Image, int X, int Y, int Width, int Height)> Images { get; } = [];
+        public List<(string Text, int X, int Y)> Texts { get; } = [];
+        public int Width => 1280;
+        public int Height => 720;
+        public void DrawImage(RgbaImage image, int x, int y, int width, int height) => Images.Add((new RgbaImage(image.Width, image.Height, (uint[])image.Pixels.Clone()), x, y, width, height));
+        public void DrawHeatmap(ReadOnlySpan<float> map, int mapWidth, int mapHeight, int x, int y, int width, int height, HeatmapOverlayOptions options) { }
+        public void DrawText(string text, int x, int y, uint color) => Texts.Add((text, x, y));
+        public void FillRect(int x, int y, int width, int height, uint color) { }
+    }
+
+    private sealed class SilentRenderer : IRenderer
+    {
+        public int Width => 1280;
+        public int Height => 720;
+        public void DrawImage(RgbaImage image, int x, int y, int width, int height) { }
+        public void DrawHeatmap(ReadOnlySpan<float> map, int mapWidth, int mapHeight, int x, int y, int width, int height, HeatmapOverlayOptions options) { }
+        public void DrawText(string text, int x, int y, uint color) { }
+        public void FillRect(int x, int y, int width, int height, uint color) { }
+    }
+
+    [Test]
+    public void Every_feature_map_is_drawn_in_graph_order_with_every_channel_and_the_predicted_class_at_the_end()
+    {
+        var (scene, inference, view) = Explained(maxChannels: 64);
+        var renderer = new CapturingRenderer();
+        scene.Render(renderer);
+
+        string[] layers = ["conv1", "relu1", "conv2", "relu2", "pool1", "conv3", "relu3", "pool2", "conv4", "relu4", "gap"];
+        Assert.That(NetworkView.LayersOf(inference.Worker!.Explainer.Model), Is.EqualTo(layers));
+        var atlases = renderer.Images.Where(i => i.Y == 330 + 50).ToList();
+        Assert.That(atlases, Has.Count.EqualTo(layers.Length), "one atlas per layer");
+        var tensors = inference.Latest!.Explanation.Tensors;
+        for (int i = 0; i < layers.Length; i++)
+        {
+            var shape = inference.Worker.Explainer.Model.Layers().First(l => l.Output == layers[i]).Shape!;
+            int channels = (int)shape[1], height = (int)shape[2], width = (int)shape[3];
+            // The column's atlas is every channel of the layer's tensor for this digit, as the atlas reference draws it.
+            var (image, x, y, drawWidth, drawHeight) = atlases[i];
+            var options = FeatureAtlasOptions.Default with { Columns = FeatureAtlasLayoutColumns(image, height, width, channels), Gutter = 1 };
+            var expected = new uint[image.Pixels.Length];
+            FeatureAtlas.Render(tensors[layers[i]], channels, height, width, options, expected);
+            Assert.That(image.Pixels, Is.EqualTo(expected), $"{layers[i]}: its atlas");
+            Assert.That(x + drawWidth, Is.LessThanOrEqualTo(20 + 1240 - 64), $"{layers[i]}: inside the view, before the class column");
+            Assert.That(y + drawHeight, Is.LessThanOrEqualTo(330 + 370), $"{layers[i]}: inside the view");
+            Assert.That(renderer.Texts.Any(t => t.Text == layers[i] && t.X == x), $"{layers[i]}: named above its atlas");
+            if (i > 0)
+                Assert.That(x, Is.GreaterThan(atlases[i - 1].X), "left to right in graph order");
+        }
+        Assert.That(renderer.Texts.Select(t => t.Text), Does.Contain("Conv 160p").And.Contain("16×28×28").And.Contain("Conv 36,928p").And.Contain("64×1×1"));
+        Assert.That(renderer.Texts.Last().Text, Is.EqualTo(inference.Latest.Explanation.PredictedClass.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.That(inference.Latest.Explanation.PredictedClass, Is.EqualTo(7));
+        scene.Dispose();
+    }
+
+    /// <summary>The tiles per row an atlas of this size has: its width is columns × (map width + 1) + 1.</summary>
+    private static int FeatureAtlasLayoutColumns(RgbaImage atlas, int height, int width, int channels) => (atlas.Width - 1) / (width + 1);
+
+    [Test]
+    public void A_layer_with_more_channels_than_the_view_shows_is_paged_and_says_which_channels()
+    {
+        var (scene, _, view) = Explained(maxChannels: 8);
+        view.Page = 1;
+        var renderer = new CapturingRenderer();
+        scene.Render(renderer);
+        Assert.That(renderer.Texts.Select(t => t.Text), Does.Contain("8–15/16×28×28").And.Contain("8–15/64×7×7"));
+        view.Page = 99;
+        renderer.Texts.Clear();
+        scene.Render(renderer);
+        Assert.That(renderer.Texts.Select(t => t.Text), Does.Contain("56–63/64×7×7").And.Contain("8–15/16×28×28"), "past the last page shows the last");
+        scene.Dispose();
+    }
+
+    /// <summary>
+    /// The drawing changes while frames are drawn: each new result refills every atlas, and the render thread allocates
+    /// nothing in any frame (measured around drawing only; the canvas edits and updates are the test's own).
+    /// </summary>
+    [Test]
+    public void Drawing_the_view_allocates_nothing_per_frame_while_the_drawing_changes()
+    {
+        var (scene, inference, _) = Explained(maxChannels: 64);
+        var canvas = scene.Find("Input")!.Get<DrawingCanvasInput>()!;
+        var renderer = new SilentRenderer();
+        scene.Render(renderer);
+        long allocated = 0;
+        var shown = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        var timer = Stopwatch.StartNew();
+        for (long frame = 1000; shown.Count < 4 && timer.Elapsed < TimeSpan.FromSeconds(20); frame++)
+        {
+            if (frame % 5 == 0)
+                canvas.AddStroke([new(40 + frame % 200, 60), new(60 + frame % 180, 200)]);
+            scene.Update(Frame(frame));
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            scene.Render(renderer);
+            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            if (inference.Latest is { } latest)
+                shown.Add(latest);
+            Thread.Sleep(2);
+        }
+        Assert.That(shown, Has.Count.GreaterThanOrEqualTo(4), "the drawing changed and new results were drawn");
+        Assert.That(allocated, Is.Zero);
+        scene.Dispose();
+    }
+}
