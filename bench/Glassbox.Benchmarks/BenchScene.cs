@@ -11,7 +11,8 @@ internal static class BenchScene
 {
     public const int Width = 1280, Height = 720;
 
-    public static (Scene Scene, DrawingCanvasInput Canvas, CnnInference Inference) Build(int threads, string model = "mnist-cnn", string? method = null)
+    /// <param name="network">The demo's network mode (key N): the whole network in place of the bars and the feature grid.</param>
+    public static (Scene Scene, DrawingCanvasInput Canvas, CnnInference Inference) Build(int threads, string model = "mnist-cnn", string? method = null, bool network = false)
     {
         var scene = new Scene("bench");
         var input = scene.CreateEntity("Input");
@@ -28,9 +29,16 @@ internal static class BenchScene
             input.Add(new AttentionOverlay { X = 40, Y = 80, Size = 560 });
         else
             input.Add(new AttributionOverlay { X = 40, Y = 80, Size = 560 });
-        scene.CreateEntity("Bars").Add(new Glassbox.Engine.ProbabilityBars { X = 660, Y = 80, Width = 520, BarHeight = 24 });
-        if (!vit)
-            scene.CreateEntity("Features").Add(new FeatureMapGrid { Layer = "relu2", X = 660, Y = 400, MaxWidth = 560, MaxChannels = 16, Columns = 8 });
+        if (network)
+        {
+            scene.CreateEntity("Network").Add(new NetworkView { X = 660, Y = 80, Width = 600, Height = 520, Gap = 6 });
+        }
+        else
+        {
+            scene.CreateEntity("Bars").Add(new Glassbox.Engine.ProbabilityBars { X = 660, Y = 80, Width = 520, BarHeight = 24 });
+            if (!vit)
+                scene.CreateEntity("Features").Add(new FeatureMapGrid { Layer = "relu2", X = 660, Y = 400, MaxWidth = 560, MaxChannels = 16, Columns = 8 });
+        }
         scene.CreateEntity("Stats").Add(new StatsPanel { X = 660, Y = 620 });
         return (scene, canvas, inference);
     }

@@ -34,7 +34,9 @@ internal static class EndToEnd
         int threads = Argument(args, "--threads", 1);
         // --method lrp (or any method's specification): the CNN's scene explained by it instead of Grad-CAM.
         string method = Array.IndexOf(args, "--method") is var k and >= 0 && k + 1 < args.Length ? args[k + 1] : vit ? "attention-rollout" : "grad-cam";
-        var (scene, canvas, inference) = BenchScene.Build(threads, model, method);
+        // --network: the demo's network mode, every layer's channels drawn live in place of the bars and the grid.
+        bool network = args.Contains("--network");
+        var (scene, canvas, inference) = BenchScene.Build(threads, model, method, network);
         using var _ = scene;
         var font = BakedFont.Default;
         var record = new SceneCanvas(BenchScene.Width, BenchScene.Height, font);
@@ -144,11 +146,12 @@ internal static class EndToEnd
             ["onnxruntime"] = ortVersion,
             ["model"] = model,
             ["method"] = method,
+            ["view"] = network ? "network (every layer, every channel)" : "bars and relu2 grid",
             ["execution_provider"] = "CPU",
             ["intra_op_threads"] = threads.ToString(CultureInfo.InvariantCulture),
         };
         var md = new StringBuilder();
-        md.AppendLine(Inv($"# End-to-end live pipeline, {model} explained by {method}, {frames} frames")).AppendLine();
+        md.AppendLine(Inv($"# End-to-end live pipeline, {model} explained by {method}{(network ? ", the whole network drawn" : "")}, {frames} frames")).AppendLine();
         md.AppendLine(string.Join(", ", machine.Select(kv => $"{kv.Key}: {kv.Value}"))).AppendLine();
         md.AppendLine("| stage | p50 (ms) | p95 (ms) | vs floor |").AppendLine("|---|---:|---:|---|");
         foreach (var (stage, values, floor) in rows)
@@ -158,7 +161,7 @@ internal static class EndToEnd
         md.AppendLine(Inv($"Inference thread: {inferenceBytesPerResult:0} bytes per result (the result itself: probabilities, map{(vit ? "" : " and the tapped feature maps the grid shows")})."));
         Console.WriteLine(md.ToString());
 
-        WriteResults((vit ? "e2e-mnist-vit" : "e2e") + (method is "grad-cam" or "attention-rollout" ? "" : "-" + method.Split(':')[0]), md.ToString(), new
+        WriteResults((vit ? "e2e-mnist-vit" : "e2e") + (method is "grad-cam" or "attention-rollout" ? "" : "-" + method.Split(':')[0]) + (network ? "-network" : ""), md.ToString(), new
         {
             frames,
             machine,
