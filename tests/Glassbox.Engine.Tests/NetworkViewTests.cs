@@ -148,4 +148,34 @@ public class NetworkViewTests
         Assert.That(allocated, Is.Zero);
         scene.Dispose();
     }
+
+    /// <summary>The demo's grid names relu2; a model without it (the ViT) still runs, and the grid says what is wrong.</summary>
+    [Test]
+    public void A_feature_grid_on_a_layer_the_model_lacks_says_so_and_the_model_still_runs()
+    {
+        string vit = Path.Combine(RepoPaths.Root, "models", "mnist-vit").Replace("\\", "/", StringComparison.Ordinal);
+        string json = $$"""
+            { "scene": "vit",
+              "entities": [
+                { "name": "Input", "components": [
+                    { "type": "DrawingCanvas", "x": 20, "y": 20, "size": 280 },
+                    { "type": "CnnInference", "model": "{{vit}}", "ep": "cpu", "threads": 2, "methods": ["attention-rollout"] } ] },
+                { "name": "Grid", "components": [ { "type": "FeatureMapGrid", "layer": "relu2", "x": 320, "y": 260 } ] } ] }
+            """;
+        using var scene = SceneFile.Parse(json, ComponentRegistry.Default, "vit.json");
+        var inference = scene.Find("Input")!.Get<CnnInference>()!;
+        scene.Find("Input")!.Get<DrawingCanvasInput>()!.AddStroke(Seven);
+        var timer = Stopwatch.StartNew();
+        long frame = 0;
+        while (inference.Latest is null && inference.Worker?.LastError is null && timer.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            scene.Update(Frame(++frame));
+            Thread.Sleep(2);
+        }
+        Assert.That(inference.Worker?.LastError, Is.Null);
+        Assert.That(inference.Latest, Is.Not.Null, "the ViT explains the drawing");
+        var renderer = new NullRenderer();
+        scene.Render(renderer);
+        Assert.That(renderer.Calls, Does.Contain("text 320,240 'relu2: not a layer of mnist-vit (L picks one)'"));
+    }
 }

@@ -211,7 +211,8 @@ public sealed class CnnInference : Component
             return;
         try
         {
-            var taps = Taps.Concat(Scene.Active<FeatureMapGrid>().Select(g => g.Layer))
+            // A grid whose layer this model does not have (the demo's relu2 on the ViT) says so itself; it taps nothing.
+            var taps = Taps.Concat(Scene.Active<FeatureMapGrid>().Select(g => g.Layer).Where(Package.Model.HasTensor))
                 // Every layer when the scene has a network view, shown or not: showing it then needs no new session.
                 .Concat(Scene.Entities().SelectMany(e => e.Components).OfType<NetworkView>().Any() ? NetworkView.LayersOf(Package.Model) : []).Distinct().ToList();
             var settings = new InferenceSettings(Scene.ResolvePath(Model), Package.Sha256, [.. Methods], Layer, Target, Ep, Threads, taps);

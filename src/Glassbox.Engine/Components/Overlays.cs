@@ -164,6 +164,8 @@ public sealed class FeatureMapGrid : Component
     private int _channels, _height, _width;
     private int[]? _order;
     private FeatureAtlasOptions? _options;
+    private Glassbox.Explain.Explainer? _missingFor;
+    private string _missing = "";
 
     [RequiredField]
     public string Layer { get; set; } = "";
@@ -186,8 +188,19 @@ public sealed class FeatureMapGrid : Component
     protected internal override void Render(IRenderer renderer)
     {
         var inference = Scene.Active<CnnInference>().FirstOrDefault();
-        if (inference?.Latest is not { } result || !result.Explanation.Tensors.TryGetValue(Layer, out var maps))
+        if (inference?.Latest is not { } result)
             return;
+        if (!result.Explanation.Tensors.TryGetValue(Layer, out var maps))
+        {
+            if (inference.Worker?.Explainer is { } explainer && !ReferenceEquals(explainer, _missingFor))
+            {
+                _missingFor = explainer;
+                _missing = explainer.Model.HasTensor(Layer) ? "" : $"{Layer}: not a layer of {inference.Package?.Name ?? "this model"} (L picks one)";
+            }
+            if (_missing.Length > 0)
+                renderer.DrawText(_missing, X, Y - 20, 0xFFC8C8C8u);
+            return;
+        }
         // Once per result (a model, layer or method switch explains the same frame again: a new result).
         if (!ReferenceEquals(result, _shown))
         {
