@@ -85,6 +85,7 @@ public sealed class FeatureVisualiser : IDisposable
     private readonly ModelSession _session;
     private readonly GradientGraph _graph;
     private readonly string _input, _layer;
+    private readonly bool _fixedBatch;
     private readonly float[] _black, _white;
     private readonly int _channels, _height, _width, _layerChannels, _layerHeight, _layerWidth;
 
@@ -95,6 +96,7 @@ public sealed class FeatureVisualiser : IDisposable
         if (input.Shape.Rank != 4 || Enumerable.Range(1, 3).Any(i => input.Shape[i] < 1))
             throw new GlassboxException($"Model input '{input.Name}' is {input.Shape}; feature visualisation needs [batch, channels, height, width] with a fixed size.");
         (_input, _layer) = (input.Name, layer);
+        _fixedBatch = input.Shape[0] > 0;
         (_channels, _height, _width) = ((int)input.Shape[1], (int)input.Shape[2], (int)input.Shape[3]);
         _black = Levels(blackLevel, _channels, 0f);
         _white = Levels(whiteLevel, _channels, 1f);
@@ -126,9 +128,11 @@ public sealed class FeatureVisualiser : IDisposable
             throw new GlassboxException("Feature visualisation needs at least one step, one pyramid level and a batch of one.");
         var results = new List<FeatureImage>();
         int done = 0;
-        for (int start = 0; start < channels.Count; start += options.Batch)
+        // A model whose batch is fixed at 1 takes one channel at a time.
+        int batch = _fixedBatch ? 1 : options.Batch;
+        for (int start = 0; start < channels.Count; start += batch)
         {
-            var chunk = channels.Skip(start).Take(options.Batch).ToArray();
+            var chunk = channels.Skip(start).Take(batch).ToArray();
             var cells = Enumerable.Range(start, chunk.Length).Select(i => units?[i] ?? (_layerWidth / 2, _layerHeight / 2)).ToArray();
             results.AddRange(Ascend(chunk, cells, options, new Progress(progress, done, options.Steps), cancellation));
             done += options.Steps;
@@ -151,7 +155,12 @@ public sealed class FeatureVisualiser : IDisposable
         var random = new Random(options.Seed);
         for (int i = 0; i < parameters.Length; i++)
             parameters[i] = options.InitialNoise * (float)random.NextGaussian() + (pyramid.IsFinest(i % pyramid.Size) ? options.InitialLevel : 0f);
-        using var run = _session.CreateRun(dimensions: new Dictionary<string, long> { ["batch"] = rows });
+        // Whole shapes, whatever the model calls its batch axis.
+        using var run = _session.CreateRun(inputShapes: new Dictionary<string, TensorShape>
+        {
+            [_input] = TensorShape.Of(rows, _channels, _height, _width),
+            [_graph.SeedInput] = TensorShape.Of(rows, _layerChannels, _layerHeight, _layerWidth),
+        });
         FillSeed(run.Input<float>(_graph.SeedInput), channels, cells, options.Objective);
 
         float start = 1f / (1f + MathF.Exp(-options.InitialLevel));
