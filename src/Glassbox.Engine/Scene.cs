@@ -174,6 +174,24 @@ public sealed class Scene : IDisposable
         }
     }
 
+    /// <summary>Offers a pointer press to the active <see cref="IPointerHandler"/>s in tree order until one uses it; returns whether one did.</summary>
+    public bool SendPointerDown(float x, float y)
+    {
+        foreach (var handler in Active<IPointerHandler>())
+        {
+            if (handler.OnPointerDown(x, y))
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>Tells every active <see cref="IPointerHandler"/> where the pointer is.</summary>
+    public void SendPointerMove(float x, float y)
+    {
+        foreach (var handler in Active<IPointerHandler>())
+            handler.OnPointerMove(x, y);
+    }
+
     /// <summary>Raised for every key sent, before the handlers see it (a recorder keeps them).</summary>
     public event Action<char>? KeySent;
 

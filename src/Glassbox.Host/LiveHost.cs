@@ -185,6 +185,8 @@ public sealed class LiveHost : IDisposable
                     button.Press();
                     break;
                 }
+                if (Scene.SendPointerDown(x, y))
+                    break;
                 _drawingOn = Scene.Active<DrawingCanvasInput>().FirstOrDefault(c => c.ToCanvas(x, y) is not null);
                 if (_drawingOn?.ToCanvas(x, y) is { } start)
                 {
@@ -197,6 +199,7 @@ public sealed class LiveHost : IDisposable
             case PointerMoved moved:
                 _lastPointerMove = _clock.Elapsed;
                 var (mx, my) = ToScene(moved.X, moved.Y);
+                Scene.SendPointerMove(mx, my);
                 if (_drawingOn?.ToCanvas(mx, my) is { } point)
                     _drawingOn.ContinueStroke(point);
                 _targetingOn?.DragTargetBox(mx, my);

@@ -178,4 +178,31 @@ public class NetworkViewTests
         scene.Render(renderer);
         Assert.That(renderer.Calls, Does.Contain("text 320,240 'relu2: not a layer of mnist-vit (L picks one)'"));
     }
+
+    [Test]
+    public void The_pointer_over_a_channel_outlines_it_and_a_press_selects_it()
+    {
+        var (scene, _, view) = Explained(maxChannels: 64);
+        var renderer = new CapturingRenderer();
+        scene.Render(renderer);
+        // relu3's column (the seventh) and its tile 5, at the tile's centre as drawn.
+        var (atlas, x, y, drawWidth, drawHeight) = renderer.Images.Where(i => i.Y == 330 + 50).ElementAt(6);
+        int tileColumns = (atlas.Width - 1) / (14 + 1);
+        float cx = 1 + 5 % tileColumns * 15 + 7, cy = 1 + 5 / tileColumns * 15 + 7;
+        float px = x + cx * drawWidth / atlas.Width, py = y + cy * drawHeight / atlas.Height;
+
+        scene.SendPointerMove(px, py);
+        Assert.That(view.Hovered, Is.EqualTo(("relu3", 5)));
+        Assert.That(scene.SendPointerDown(px, py), Is.True, "a press on a channel is the view's");
+        Assert.That(view.Selected, Is.EqualTo(("relu3", 5)));
+        var drawn = new CapturingRenderer();
+        scene.Render(drawn);
+        Assert.That(drawn.Texts.Select(t => t.Text), Does.Contain("selected: relu3, channel 5"));
+
+        scene.SendPointerMove(25, 335);
+        Assert.That(view.Hovered, Is.Null, "over a caption, no channel");
+        Assert.That(scene.SendPointerDown(25, 335), Is.False, "and a press there is left to others");
+        Assert.That(view.Selected, Is.EqualTo(("relu3", 5)), "the selection stays");
+        scene.Dispose();
+    }
 }

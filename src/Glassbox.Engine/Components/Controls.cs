@@ -9,6 +9,19 @@ public interface IKeyHandler
     bool OnKey(char key);
 }
 
+/// <summary>
+/// A component that reacts to the pointer where it draws (the host delivers presses and moves in scene pixels; the
+/// component decides whether a press is its own).
+/// </summary>
+public interface IPointerHandler
+{
+    /// <summary>A press at (x, y); returns true when it was used (it then goes nowhere else).</summary>
+    bool OnPointerDown(float x, float y);
+
+    /// <summary>The pointer moved to (x, y), pressed or not.</summary>
+    void OnPointerMove(float x, float y);
+}
+
 /// <summary>An on-screen button: clicking (or touching) it sends its key to the scene's key handlers.</summary>
 public sealed class Button : Component
 {

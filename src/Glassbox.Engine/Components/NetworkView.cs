@@ -10,9 +10,10 @@ namespace Glassbox.Engine;
 /// channels as an atlas (per-channel normalised, colormapped), its name, op, shape and parameter count, links between
 /// the columns, and the predicted class with its probability at the end. A layer with more channels than
 /// <see cref="MaxChannelsPerLayer"/> shows one page of them and says which; a column too small for its atlas draws it
-/// at lower resolution. Laid out once per model; each result refills the atlases, and a frame allocates nothing.
+/// at lower resolution. The pointer over a channel outlines it; a press selects it (<see cref="Selected"/>), which the
+/// view names under the columns. Laid out once per model; each result refills the atlases, and a frame allocates nothing.
 /// </summary>
-public sealed class NetworkView : Component
+public sealed class NetworkView : Component, IPointerHandler
 {
     private const int CaptionHeight = 50, ClassColumn = 64;
 
@@ -21,6 +22,7 @@ public sealed class NetworkView : Component
     private int _pageFor = -1, _maxFor = -1, _gapFor = -1;
     private Column[] _columns = [];
     private string[] _classLabels = [];
+    private string _selectedCaption = "";
     private int _predicted = -1;
     private float _probability;
 
@@ -42,6 +44,38 @@ public sealed class NetworkView : Component
 
     /// <summary>Which page of a paged layer's channels is shown (from 0; past the last shows the last).</summary>
     public int Page { get; set; }
+
+    /// <summary>The channel under the pointer, as (layer, channel); null when the pointer is over none.</summary>
+    public (string Layer, int Channel)? Hovered { get; private set; }
+
+    /// <summary>The channel last pressed, as (layer, channel); null before any.</summary>
+    public (string Layer, int Channel)? Selected { get; private set; }
+
+    public bool OnPointerDown(float x, float y)
+    {
+        if (ChannelAt(x, y) is not { } hit)
+            return false;
+        Selected = hit;
+        _selectedCaption = $"selected: {hit.Layer}, channel {hit.Channel}";
+        return true;
+    }
+
+    public void OnPointerMove(float x, float y) => Hovered = ChannelAt(x, y);
+
+    /// <summary>The channel whose tile is drawn at (x, y), as laid out for the current model.</summary>
+    private (string Layer, int Channel)? ChannelAt(float x, float y)
+    {
+        foreach (var column in _columns)
+        {
+            float ax = (x - column.X) * column.Atlas.Width / column.DrawWidth, ay = (y - Y - CaptionHeight) * column.Atlas.Height / column.DrawHeight;
+            if (ax < 0 || ay < 0 || ax >= column.Atlas.Width || ay >= column.Atlas.Height)
+                continue;
+            int tileX = (int)(ax - 1) / (column.MapWidth + 1), tileY = (int)(ay - 1) / (column.MapHeight + 1);
+            int tile = tileY * column.TileColumns + tileX;
+            return tileX < column.TileColumns && tile < column.Shown ? (column.Layer, column.First + tile) : null;
+        }
+        return null;
+    }
 
     /// <summary>The layers the view shows for <paramref name="model"/>: every feature map with known channel and grid sizes, in graph order.</summary>
     public static IReadOnlyList<string> LayersOf(OnnxModel model)
@@ -87,11 +121,36 @@ public sealed class NetworkView : Component
             int end = i + 1 < _columns.Length ? _columns[i + 1].X : X + Width - ClassColumn;
             renderer.FillRect(column.X + column.DrawWidth + 2, Y + CaptionHeight + column.DrawHeight / 2, Math.Max(0, end - column.X - column.DrawWidth - 4), 2, 0xFF808080u);
         }
+        Outline(renderer, Hovered, 0xFFFFFFFFu);
+        Outline(renderer, Selected, 0xFF3CB4F0u);
+        if (_selectedCaption.Length > 0)
+            renderer.DrawText(_selectedCaption, X, Y + Height - 14, 0xFF3CB4F0u);
         if (_predicted >= 0 && _predicted < _classLabels.Length)
         {
             int x = X + Width - ClassColumn + 4;
             renderer.DrawText(_classLabels[_predicted], x, Y + CaptionHeight, 0xFF3CB4F0u);
             renderer.FillRect(x, Y + CaptionHeight + 20, (int)((ClassColumn - 8) * Math.Clamp(_probability, 0f, 1f)), 6, 0xFF3CB4F0u);
+        }
+    }
+
+    /// <summary>A one-pixel frame around a channel's tile, where the column draws it.</summary>
+    private void Outline(IRenderer renderer, (string Layer, int Channel)? channel, uint color)
+    {
+        if (channel is not { } c)
+            return;
+        foreach (var column in _columns)
+        {
+            int tile = c.Channel - column.First;
+            if (column.Layer != c.Layer || tile < 0 || tile >= column.Shown)
+                continue;
+            float sx = column.DrawWidth / (float)column.Atlas.Width, sy = column.DrawHeight / (float)column.Atlas.Height;
+            int x0 = column.X + (int)((1 + tile % column.TileColumns * (column.MapWidth + 1)) * sx) - 1;
+            int y0 = Y + CaptionHeight + (int)((1 + tile / column.TileColumns * (column.MapHeight + 1)) * sy) - 1;
+            int w = Math.Max(1, (int)(column.MapWidth * sx)) + 2, h = Math.Max(1, (int)(column.MapHeight * sy)) + 2;
+            renderer.FillRect(x0, y0, w, 1, color);
+            renderer.FillRect(x0, y0 + h - 1, w, 1, color);
+            renderer.FillRect(x0, y0, 1, h, color);
+            renderer.FillRect(x0 + w - 1, y0, 1, h, color);
         }
     }
 
@@ -134,7 +193,7 @@ public sealed class NetworkView : Component
             double scale = fit >= 1 ? Math.Floor(fit) : fit;
             string size = pages > 1 ? $"{first}–{first + shown - 1}/{channels}×{height}×{width}" : $"{channels}×{height}×{width}";
             long count = parameters.GetValueOrDefault(layers[i]);
-            _columns[i] = new Column(layers[i], channels, height, width, options, new RgbaImage(layout.Width, layout.Height),
+            _columns[i] = new Column(layers[i], channels, height, width, options, new RgbaImage(layout.Width, layout.Height), layout.Columns, first, shown,
                 X + i * (columnWidth + Gap), Math.Max(1, (int)(layout.Width * scale)), Math.Max(1, (int)(layout.Height * scale)),
                 Trim(layers[i], columnWidth), Trim($"{info.OpType}{(count > 0 ? $" {count:N0}p" : "")}", columnWidth), Trim(size, columnWidth));
         }
@@ -149,7 +208,8 @@ public sealed class NetworkView : Component
         return text.Length <= fits ? text : text[..fits];
     }
 
-    private sealed class Column(string layer, int channels, int mapHeight, int mapWidth, FeatureAtlasOptions options, RgbaImage atlas, int x, int drawWidth, int drawHeight,
+    private sealed class Column(string layer, int channels, int mapHeight, int mapWidth, FeatureAtlasOptions options, RgbaImage atlas, int tileColumns, int first, int shown,
+                                int x, int drawWidth, int drawHeight,
                                 string name, string op, string size)
     {
         public string Layer => layer;
@@ -158,6 +218,10 @@ public sealed class NetworkView : Component
         public int MapWidth => mapWidth;
         public FeatureAtlasOptions Options => options;
         public RgbaImage Atlas => atlas;
+        public int TileColumns => tileColumns;
+        /// <summary>The first channel shown (a page's start) and how many.</summary>
+        public int First => first;
+        public int Shown => shown;
         public int X => x;
         public int DrawWidth => drawWidth;
         public int DrawHeight => drawHeight;
