@@ -162,7 +162,10 @@ public sealed class NetworkView : Component, IPointerHandler
         _gapFor = Gap;
         _shown = null;
         var shapes = model.Layers().GroupBy(l => l.Output).ToDictionary(g => g.Key, g => g.First());
-        var parameters = ParameterStatistics.Of(model).GroupBy(p => p.Output).ToDictionary(g => g.Key, g => g.Sum(p => p.ParameterCount));
+        // Counts from the initializers' shapes: the statistics would read every weight, on the render thread.
+        var sizes = model.Initializers.Where(i => i.ElementType == TensorElementType.Float32).ToDictionary(i => i.Name, i => i.Shape.ElementCount);
+        var parameters = model.Nodes.Where(n => n.Outputs.Length > 0).GroupBy(n => n.Outputs[0])
+            .ToDictionary(g => g.Key, g => g.Sum(n => n.Inputs.Sum(input => sizes.GetValueOrDefault(input))));
         var layers = LayersOf(model);
         _columns = new Column[layers.Count];
         int available = Math.Max(1, Width - ClassColumn - Gap * Math.Max(0, layers.Count - 1));
