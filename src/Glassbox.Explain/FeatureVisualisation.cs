@@ -166,7 +166,7 @@ public sealed class FeatureVisualiser : IDisposable
         float start = 1f / (1f + MathF.Exp(-options.InitialLevel));
         var image = new float[rows * size];          // 0–1, before the transform
         var logits = new float[rows * size];         // before the sigmoid
-        var transforms = new Resampler[rows];
+        var transforms = Enumerable.Range(0, rows).Select(_ => new Resampler(_height, _width)).ToArray();
         var gradient = new float[parameters.Length];
         var imageGradient = new float[rows * size];
         var scaled = new float[plane];
@@ -179,7 +179,10 @@ public sealed class FeatureVisualiser : IDisposable
             var input = run.Input<float>(_input);
             for (int r = 0; r < rows; r++)
             {
-                transforms[r] = last ? Resampler.Identity(_height, _width) : Resampler.Random(_height, _width, options, random);
+                if (last)
+                    transforms[r].Set(0, 0, 1, 0);
+                else
+                    transforms[r].SetRandom(options, random);
                 for (int c = 0; c < _channels; c++)
                 {
                     var target = input.Slice(r * size + c * plane, plane);
@@ -395,7 +398,10 @@ public sealed class FeatureVisualiser : IDisposable
         }
     }
 
-    /// <summary>Bilinear resampling by a shift, scale and rotation about the centre, with its exact adjoint (pixels outside read 0.5, grey).</summary>
+    /// <summary>
+    /// Bilinear resampling by a shift, scale and rotation about the centre, with its exact adjoint (pixels outside read
+    /// 0.5, grey). One per batch row, set again each step: its tables are the size of the image.
+    /// </summary>
     private sealed class Resampler
     {
         private readonly int _height, _width;
@@ -403,32 +409,39 @@ public sealed class FeatureVisualiser : IDisposable
         private readonly float[] _weight;
         private readonly float[] _constant;
 
-        private Resampler(int height, int width, float shiftX, float shiftY, float scale, float degrees)
+        public Resampler(int height, int width)
         {
             (_height, _width) = (height, width);
-            int n = height * width;
-            _index = new int[n * 4];
-            _weight = new float[n * 4];
-            _constant = new float[n];
+            _index = new int[height * width * 4];
+            _weight = new float[height * width * 4];
+            _constant = new float[height * width];
+            Set(0, 0, 1, 0);
+        }
+
+        public void Set(float shiftX, float shiftY, float scale, float degrees)
+        {
+            Array.Clear(_index, 0, _index.Length);
+            Array.Clear(_weight, 0, _weight.Length);
+            Array.Clear(_constant, 0, _constant.Length);
             double angle = degrees * Math.PI / 180, cos = Math.Cos(angle), sin = Math.Sin(angle);
-            double cx = (width - 1) / 2.0, cy = (height - 1) / 2.0;
-            for (int y = 0; y < height; y++)
+            double cx = (_width - 1) / 2.0, cy = (_height - 1) / 2.0;
+            for (int y = 0; y < _height; y++)
             {
-                for (int x = 0; x < width; x++)
+                for (int x = 0; x < _width; x++)
                 {
                     // Where output (x, y) reads from: the inverse of shift ∘ rotate ∘ scale about the centre.
                     double dx = x - cx - shiftX, dy = y - cy - shiftY;
                     double sx = (cos * dx + sin * dy) / scale + cx, sy = (-sin * dx + cos * dy) / scale + cy;
                     int x0 = (int)Math.Floor(sx), y0 = (int)Math.Floor(sy);
                     float fx = (float)(sx - x0), fy = (float)(sy - y0);
-                    int o = y * width + x;
+                    int o = y * _width + x;
                     for (int t = 0; t < 4; t++)
                     {
                         int tx = x0 + (t & 1), ty = y0 + (t >> 1);
                         float w = ((t & 1) == 0 ? 1 - fx : fx) * ((t >> 1) == 0 ? 1 - fy : fy);
-                        if (tx >= 0 && tx < width && ty >= 0 && ty < height)
+                        if (tx >= 0 && tx < _width && ty >= 0 && ty < _height)
                         {
-                            _index[o * 4 + t] = ty * width + tx;
+                            _index[o * 4 + t] = ty * _width + tx;
                             _weight[o * 4 + t] = w;
                         }
                         else
@@ -440,10 +453,8 @@ public sealed class FeatureVisualiser : IDisposable
             }
         }
 
-        public static Resampler Identity(int height, int width) => new(height, width, 0, 0, 1, 0);
-
-        public static Resampler Random(int height, int width, FeatureVisualisationOptions options, Random random) =>
-            new(height, width, random.Next(-options.Jitter, options.Jitter + 1), random.Next(-options.Jitter, options.Jitter + 1),
+        public void SetRandom(FeatureVisualisationOptions options, Random random) =>
+            Set(random.Next(-options.Jitter, options.Jitter + 1), random.Next(-options.Jitter, options.Jitter + 1),
                 options.Scales.IsDefaultOrEmpty ? 1f : options.Scales[random.Next(options.Scales.Length)],
                 options.Rotations.IsDefaultOrEmpty ? 0f : options.Rotations[random.Next(options.Rotations.Length)]);
 
