@@ -366,6 +366,7 @@ public static class ExplainerExport
         if (explainer.OutputShape.Rank != 2 || target.Kind != TargetKind.Class)
             throw new GlassboxException($"{method.Name} exports for class scores [batch, classes]; a dense map's box is not built into its batch yet.");
         string input = explainer.Input.Name, output = explainer.Output;
+        var readout = TargetNodes.Check(explainer, target);
         var derived = GradientGraph.Derive(explainer.Model, output, [input], seedTopClass: false, opset: opset);
         var b = OnnxGraphBuilder.From(derived.Model, "export/");
 
@@ -384,10 +385,8 @@ public static class ExplainerExport
         {
             explained = target.Label is int fixedClass ? g.Int64s(fixedClass)
                 : g.Op("ArgMax", [g.Op("Slice", scores, g.Int64s(0), g.Int64s(1), g.Int64s(0))], OnnxAttribute.Int("axis", -1), OnnxAttribute.Int("keepdims", 0));
-            string row = g.Op("OneHot", [explained, g.Int64s(explainer.OutputShape[1]), g.Floats([0f, 1f], [2])], OnnxAttribute.Int("axis", -1));
-            if (target.Contrast is int against)
-                row = g.Op("Sub", row, g.Floats(OneHotRow(explainer.OutputShape[1], against), [1, explainer.OutputShape[1]]));
-            return g.Op("Expand", row, g.Op("Shape", scores));
+            // The input's seed (its class, less a contrast's), the same for every row of the batch.
+            return g.Op("Expand", readout.Seed(g, new Explained(explained, null)), g.Op("Shape", scores));
         });
         b.RemoveOutput(derived.GradientOutputs[input]);
         foreach (var name in forwardOutputs)
