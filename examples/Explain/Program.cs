@@ -109,7 +109,7 @@ inspect.SetAction(parse =>
     {
         string path = parse.GetValue(inspectModel)!;
         OnnxModel loaded;
-        if (Directory.Exists(path) || File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", ModelPackage.ManifestFileName)))
+        if (IsPackage(path))
             loaded = ModelPackage.Load(path).Model;
         else if (File.Exists(path))
             loaded = OnnxModel.Load(path);
@@ -159,7 +159,7 @@ export.SetAction(parse =>
         };
         Explainer explainer;
         IReadOnlyList<string> labels = [];
-        if (Directory.Exists(path) || File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", ModelPackage.ManifestFileName)))
+        if (IsPackage(path))
         {
             var package = ModelPackage.Load(path);
             labels = package.Labels;
@@ -228,7 +228,7 @@ network.SetAction(parse =>
         OnnxModel model;
         string sha256;
         ExampleSet? examples = null;
-        bool package = Directory.Exists(path) || File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", ModelPackage.ManifestFileName));
+        bool package = IsPackage(path);
         if (package)
         {
             var loaded = ModelPackage.Load(path);
@@ -259,6 +259,10 @@ network.SetAction(parse =>
 });
 root.Subcommands.Add(network);
 return root.Parse(args).Invoke();
+
+// A package folder, or a model file with a manifest beside it.
+static bool IsPackage(string path) =>
+    Directory.Exists(path) || File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", ModelPackage.ManifestFileName));
 
 static (int? Width, int? Height) ParseSize(string? text)
 {
