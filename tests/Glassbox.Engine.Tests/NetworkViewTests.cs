@@ -29,18 +29,25 @@ public class NetworkViewTests
                 { "name": "Network", "components": [ { "type": "NetworkView", "x": 20, "y": 330, "width": 1240, "height": 370, "gap": 6, "maxChannelsPerLayer": {{maxChannels}} } ] } ] }
             """;
         var scene = SceneFile.Parse(json, ComponentRegistry.Default, "network.json");
+        var inference = DrawSevenAndWait(scene);
+        Assert.That(inference.Latest, Is.Not.Null, "a result within 20 s");
+        return (scene, inference, scene.Find("Network")!.Get<NetworkView>()!);
+    }
+
+    /// <summary>Draws the 7 on the scene's canvas and updates frames until a result (or an error) comes back.</summary>
+    private static CnnInference DrawSevenAndWait(Scene scene)
+    {
         var inference = scene.Find("Input")!.Get<CnnInference>()!;
         scene.Find("Input")!.Get<DrawingCanvasInput>()!.AddStroke(Seven);
         var timer = Stopwatch.StartNew();
         long frame = 0;
         // The inference runs on its own thread; the loop only bounds how long a broken pipeline is waited for.
-        while (inference.Latest is null && timer.Elapsed < TimeSpan.FromSeconds(20))
+        while (inference.Latest is null && inference.Worker?.LastError is null && timer.Elapsed < TimeSpan.FromSeconds(20))
         {
             scene.Update(Frame(++frame));
             Thread.Sleep(2);
         }
-        Assert.That(inference.Latest, Is.Not.Null, "a result within 20 s");
-        return (scene, inference, scene.Find("Network")!.Get<NetworkView>()!);
+        return inference;
     }
 
     /// <summary>Keeps every image drawn (a copy of its pixels) and every text.</summary>
@@ -163,15 +170,7 @@ public class NetworkViewTests
                 { "name": "Grid", "components": [ { "type": "FeatureMapGrid", "layer": "relu2", "x": 320, "y": 260 } ] } ] }
             """;
         using var scene = SceneFile.Parse(json, ComponentRegistry.Default, "vit.json");
-        var inference = scene.Find("Input")!.Get<CnnInference>()!;
-        scene.Find("Input")!.Get<DrawingCanvasInput>()!.AddStroke(Seven);
-        var timer = Stopwatch.StartNew();
-        long frame = 0;
-        while (inference.Latest is null && inference.Worker?.LastError is null && timer.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            scene.Update(Frame(++frame));
-            Thread.Sleep(2);
-        }
+        var inference = DrawSevenAndWait(scene);
         Assert.That(inference.Worker?.LastError, Is.Null);
         Assert.That(inference.Latest, Is.Not.Null, "the ViT explains the drawing");
         var renderer = new NullRenderer();
