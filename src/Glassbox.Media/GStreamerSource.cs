@@ -4,26 +4,12 @@ using Glassbox.Media.Native;
 
 namespace Glassbox.Media;
 
-/// <summary>A frame from a live source: the pixels, a running number and when it arrived.</summary>
-public sealed record CapturedFrame(RgbaImage Image, long Sequence, TimeSpan Timestamp);
-
-/// <summary>
-/// A frame the caller owns and reuses: reading into it allocates nothing once its image has the
-/// source's size (the steady state of a capture loop).
-/// </summary>
-public sealed class FrameBuffer
-{
-    public RgbaImage? Image { get; internal set; }
-    public long Sequence { get; internal set; }
-    public TimeSpan Timestamp { get; internal set; }
-}
-
 /// <summary>
 /// Frames from a GStreamer pipeline (camera, video file, test pattern) through an app sink that keeps
 /// only the newest frame (max-buffers=1 drop=true), converted to RGBA with row 0 at the top.
 /// Read it from one thread at a time (the capture thread). Dispose stops the pipeline.
 /// </summary>
-public sealed unsafe class GStreamerSource : IDisposable
+public sealed unsafe class GStreamerSource : IFrameSource
 {
     public const string SinkName = "glassbox_sink";
     private const string SinkTail = " ! videoconvert ! video/x-raw,format=RGBA ! appsink name=" + SinkName + " max-buffers=1 drop=true sync=false";
@@ -151,7 +137,7 @@ public sealed unsafe class GStreamerSource : IDisposable
         }
         try
         {
-            target.Image = Copy(sample, target.Image);
+            Copy(sample, target);
             target.Sequence = ++_sequence;
             target.Timestamp = _clock.Elapsed;
             return true;
@@ -166,7 +152,7 @@ public sealed unsafe class GStreamerSource : IDisposable
 
     private static readonly byte[] WidthKey = Gst.Utf8Z("width"), HeightKey = Gst.Utf8Z("height");
 
-    private static RgbaImage Copy(IntPtr sample, RgbaImage? reuse)
+    private static void Copy(IntPtr sample, FrameBuffer frame)
     {
         IntPtr structure = Gst.Fn.CapsGetStructure(Gst.Fn.SampleGetCaps(sample), 0);
         int width = 0, height = 0;
@@ -187,7 +173,7 @@ public sealed unsafe class GStreamerSource : IDisposable
             int stride = height > 0 ? (int)((long)map.Size / height) : row;
             if (stride < row || (long)stride * height > (long)map.Size)
                 throw new GlassboxException($"A GStreamer frame of {width}×{height} holds {map.Size} bytes, too few for RGBA.");
-            var image = reuse is not null && reuse.Width == width && reuse.Height == height ? reuse : new RgbaImage(width, height);
+            var image = frame.Reserve(width, height);
             var target = MemoryMarshal.AsBytes(image.Pixels.AsSpan());
             var source = new ReadOnlySpan<byte>((void*)map.Data, (int)map.Size);
             if (stride == row)
@@ -199,7 +185,6 @@ public sealed unsafe class GStreamerSource : IDisposable
                 for (int y = 0; y < height; y++)
                     source.Slice(y * stride, row).CopyTo(target.Slice(y * row, row));
             }
-            return image;
         }
         finally
         {

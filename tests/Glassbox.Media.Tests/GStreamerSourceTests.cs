@@ -24,13 +24,11 @@ public class GStreamerSourceTests
     {
         using var source = GStreamerSource.TestPattern("ball", 32, 24, framesPerSecond: 60, frames: 5);
         var frames = new List<CapturedFrame>();
-        var timer = Stopwatch.StartNew();
-        while (!source.EndOfStream && timer.Elapsed < TimeSpan.FromSeconds(10))
+        Await.Until(() => source.EndOfStream, "the end of the stream", () =>
         {
             if (source.TryRead(TimeSpan.FromMilliseconds(200), out var frame))
                 frames.Add(frame!);
-        }
-        Assert.That(source.EndOfStream, Is.True);
+        });
         Assert.That(frames.Select(f => f.Sequence), Is.EqualTo(Enumerable.Range(1, frames.Count).Select(i => (long)i)));
         Assert.That(frames, Has.Count.InRange(1, 5), "latest-frame-wins may drop frames, never invent them");
         Assert.That(frames.Select(f => f.Timestamp), Is.Ordered);
@@ -52,14 +50,12 @@ public class GStreamerSourceTests
 
             using var source = GStreamerSource.Open($"filesrc location=\"{file}\" ! decodebin");
             var frames = new List<CapturedFrame>();
-            var timer = Stopwatch.StartNew();
-            while (!source.EndOfStream && timer.Elapsed < TimeSpan.FromSeconds(10))
+            // A file is not live: reading as fast as frames come keeps the one-frame sink from dropping any.
+            Await.Until(() => source.EndOfStream, "the end of the file", () =>
             {
-                // A file is not live: reading as fast as frames come keeps the one-frame sink from dropping any.
                 if (source.TryRead(TimeSpan.FromMilliseconds(500), out var frame))
                     frames.Add(frame!);
-            }
-            Assert.That(source.EndOfStream, Is.True);
+            });
             Assert.That(frames, Has.Count.InRange(1, 8));
             // JPEG carries limited-range YUV (white at Y = 235) and the decoder hands it on as full range,
             // so white comes back as a uniform light grey near 235, not 255.
@@ -89,12 +85,11 @@ public class GStreamerSourceTests
 
             using var source = GStreamerSource.OpenFile(file, loop: true);
             int frames = 0;
-            var timer = Stopwatch.StartNew();
-            while ((frames < 20 || source.Loops < 2) && timer.Elapsed < TimeSpan.FromSeconds(15))
+            Await.Until(() => frames >= 20 && source.Loops >= 2, "twenty frames over two loops", () =>
             {
                 if (source.TryRead(TimeSpan.FromMilliseconds(200), out _))
                     frames++;
-            }
+            });
             Assert.That(source.Loops, Is.GreaterThanOrEqualTo(2));
             Assert.That(frames, Is.GreaterThan(8), "more frames than the file holds");
             Assert.That(source.EndOfStream, Is.False);

@@ -10,16 +10,15 @@ public class ReconnectingSourceTests
     {
         // identity error-after=4 makes the pipeline fail for real after four frames, every time it is opened.
         using var source = new ReconnectingSource(
-            "videotestsrc is-live=true ! video/x-raw,width=32,height=24,framerate=60/1 ! identity error-after=4",
+            () => GStreamerSource.Open("videotestsrc is-live=true ! video/x-raw,width=32,height=24,framerate=60/1 ! identity error-after=4"),
             initialBackoff: TimeSpan.FromMilliseconds(20), maxBackoff: TimeSpan.FromMilliseconds(100));
         var frame = new FrameBuffer();
         var sequences = new List<long>();
-        var timer = Stopwatch.StartNew();
-        while ((sequences.Count < 10 || source.Reconnections < 2) && timer.Elapsed < TimeSpan.FromSeconds(15))
+        Await.Until(() => sequences.Count >= 10 && source.Reconnections >= 2, "ten frames over two reconnections", () =>
         {
             if (source.TryRead(TimeSpan.FromMilliseconds(100), frame))
                 sequences.Add(frame.Sequence);
-        }
+        });
 
         Assert.That(source.Reconnections, Is.GreaterThanOrEqualTo(2), "the pipeline was reopened after failing");
         Assert.That(sequences, Has.Count.GreaterThanOrEqualTo(10));
@@ -29,19 +28,33 @@ public class ReconnectingSourceTests
     }
 
     [Test]
-    public void An_absent_camera_waits_with_a_readable_error_and_never_blocks_the_reader()
+    public void An_absent_camera_waits_with_a_readable_error_and_is_tried_again_once_the_backoff_has_passed()
     {
-        using var source = new ReconnectingSource("v4l2src device=/dev/video97", initialBackoff: TimeSpan.FromMilliseconds(30));
-        var frame = new FrameBuffer();
-        var timer = Stopwatch.StartNew();
-        for (int i = 0; i < 5; i++)
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        int opens = 0;
+        using var source = new ReconnectingSource(() =>
         {
-            var read = Stopwatch.StartNew();
-            Assert.That(source.TryRead(TimeSpan.FromMilliseconds(50), frame), Is.False);
-            Assert.That(read.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2)), "a read returns within its timeout (plus an attempt to open)");
-        }
+            opens++;
+            return GStreamerSource.Open("v4l2src device=/dev/video97");
+        }, initialBackoff: TimeSpan.FromSeconds(1), maxBackoff: TimeSpan.FromSeconds(4), time: clock);
+        var frame = new FrameBuffer();
+
+        Assert.That(source.TryRead(TimeSpan.Zero, frame), Is.False);
         Assert.That(source.State, Is.EqualTo(SourceState.Waiting));
         Assert.That(source.LastError, Does.Contain("/dev/video97"));
+        for (int i = 0; i < 3; i++)
+            Assert.That(source.TryRead(TimeSpan.Zero, frame), Is.False);
+        Assert.That(opens, Is.EqualTo(1), "within the backoff, reads return at once without trying the device");
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.That(source.TryRead(TimeSpan.Zero, frame), Is.False);
+        Assert.That(opens, Is.EqualTo(2), "tried again once the first backoff passed");
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.That(source.TryRead(TimeSpan.Zero, frame), Is.False);
+        Assert.That(opens, Is.EqualTo(2), "the backoff doubled to 2 s");
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.That(source.TryRead(TimeSpan.Zero, frame), Is.False);
+        Assert.That(opens, Is.EqualTo(3));
     }
 
     [Test]

@@ -77,7 +77,7 @@ public static class DigitPreprocess
         var box = fitted[..(fitWidth * fitHeight)];
         AreaResample(ink, width, left, top, boxWidth, boxHeight, fitWidth, fitHeight, box);
 
-        var (cx, cy) = CentreOfMass<double>(box, fitWidth, fitHeight);
+        var (cx, cy) = CentreOfMass((ReadOnlySpan<double>)box, fitWidth, fitHeight);
         int offsetX = (int)Math.Round(Size / 2.0 - cx), offsetY = (int)Math.Round(Size / 2.0 - cy);
         for (int y = 0; y < fitHeight; y++)
         {
@@ -92,16 +92,31 @@ public static class DigitPreprocess
     }
 
     /// <summary>Centre of mass in pixel-centre coordinates (x + ½, y + ½); the middle of the image when it is empty.</summary>
-    public static (double X, double Y) CentreOfMass(ReadOnlySpan<byte> image, int width, int height) => CentreOfMass<byte>(image, width, height);
-
-    private static (double X, double Y) CentreOfMass<T>(ReadOnlySpan<T> image, int width, int height) where T : System.Numerics.INumberBase<T>
+    public static (double X, double Y) CentreOfMass(ReadOnlySpan<byte> image, int width, int height)
     {
         double mass = 0, cx = 0, cy = 0;
         for (int y = 0; y < height; y++)
         {
             for (int x = 0; x < width; x++)
             {
-                double v = double.CreateTruncating(image[y * width + x]);
+                double v = image[y * width + x];
+                mass += v;
+                cx += v * (x + 0.5);
+                cy += v * (y + 0.5);
+            }
+        }
+        return mass > 0 ? (cx / mass, cy / mass) : (width / 2.0, height / 2.0);
+    }
+
+    // The same over the fitted digit before rounding (netstandard2.1 has no generic numbers to share one body).
+    private static (double X, double Y) CentreOfMass(ReadOnlySpan<double> image, int width, int height)
+    {
+        double mass = 0, cx = 0, cy = 0;
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                double v = image[y * width + x];
                 mass += v;
                 cx += v * (x + 0.5);
                 cy += v * (y + 0.5);

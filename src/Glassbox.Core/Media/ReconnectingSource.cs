@@ -12,28 +12,28 @@ public enum SourceState
 }
 
 /// <summary>
-/// A GStreamer source that survives its pipeline failing — a camera unplugged, a stream cut — by
-/// reopening it after a backoff that doubles up to a limit and resets once frames flow again. Reads
+/// A frame source that survives failing — a camera unplugged, a stream cut, a host that stopped
+/// pushing pixels and threw — by reopening it after a backoff that doubles up to a limit and resets once frames flow again. Reads
 /// never block past their timeout, so a live app keeps drawing while the source recovers. The
 /// sequence numbers continue across reconnections. Use from one thread (the capture thread).
 /// </summary>
 public sealed class ReconnectingSource : IDisposable
 {
-    private readonly Func<GStreamerSource> _open;
+    private readonly Func<IFrameSource> _open;
     private readonly TimeSpan _initialBackoff, _maxBackoff;
-    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
-    private GStreamerSource? _source;
+    private readonly TimeProvider _time;
+    private readonly long _start;
+    private IFrameSource? _source;
     private TimeSpan _backoff, _retryAt;
     private long _sequence;
 
-    public ReconnectingSource(string description, TimeSpan? initialBackoff = null, TimeSpan? maxBackoff = null)
-        : this(() => GStreamerSource.Open(description), initialBackoff, maxBackoff)
-    {
-    }
-
-    public ReconnectingSource(Func<GStreamerSource> open, TimeSpan? initialBackoff = null, TimeSpan? maxBackoff = null)
+    /// <param name="open">Opens the source; called at the first read and again after each failure once the backoff has passed.</param>
+    /// <param name="time">The clock backoffs are measured on; the system clock if null.</param>
+    public ReconnectingSource(Func<IFrameSource> open, TimeSpan? initialBackoff = null, TimeSpan? maxBackoff = null, TimeProvider? time = null)
     {
         _open = open;
+        _time = time ?? TimeProvider.System;
+        _start = _time.GetTimestamp();
         _initialBackoff = initialBackoff ?? TimeSpan.FromMilliseconds(500);
         _maxBackoff = maxBackoff ?? TimeSpan.FromSeconds(10);
         if (_initialBackoff <= TimeSpan.Zero || _maxBackoff < _initialBackoff)
@@ -56,9 +56,12 @@ public sealed class ReconnectingSource : IDisposable
             return false;
         if (_source is null)
         {
-            if (_clock.Elapsed < _retryAt)
+            if (Now < _retryAt)
             {
-                Thread.Sleep(Min(timeout, _retryAt - _clock.Elapsed));
+                // Waits out the read's timeout at most, so the capture thread still comes round its loop.
+                var wait = Min(timeout, _retryAt - Now);
+                if (wait > TimeSpan.Zero)
+                    Thread.Sleep(wait);
                 return false;
             }
             try
@@ -67,9 +70,9 @@ public sealed class ReconnectingSource : IDisposable
                 if (LastError is not null)
                     Reconnections++;
             }
-            catch (GlassboxException e)
+            catch (Exception e) when (IsSourceFailure(e))
             {
-                Fail(e.Message);
+                Fail(Explain(e));
                 return false;
             }
         }
@@ -86,12 +89,18 @@ public sealed class ReconnectingSource : IDisposable
                 State = SourceState.Ended;
             return false;
         }
-        catch (GlassboxException e)
+        catch (Exception e) when (IsSourceFailure(e))
         {
-            Fail(e.Message);
+            Fail(Explain(e));
             return false;
         }
     }
+
+    // Whatever a source throws (one written by a host may throw anything) is its failure: the capture thread
+    // must never die of it. Only the runtime's own emergencies go up.
+    private static bool IsSourceFailure(Exception e) => e is not (OutOfMemoryException or StackOverflowException or ThreadAbortException);
+
+    private static string Explain(Exception e) => e is GlassboxException ? e.Message : $"the source threw {e.GetType().Name}: {e.Message}";
 
     public void Dispose()
     {
@@ -105,9 +114,11 @@ public sealed class ReconnectingSource : IDisposable
         State = SourceState.Waiting;
         _source?.Dispose();
         _source = null;
-        _retryAt = _clock.Elapsed + _backoff;
+        _retryAt = Now + _backoff;
         _backoff = Min(_backoff * 2, _maxBackoff);
     }
+
+    private TimeSpan Now => _time.GetElapsedTime(_start);
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }
