@@ -1,3 +1,4 @@
+using Glassbox.Media;
 using Glassbox.Visualisation;
 
 namespace Glassbox.Engine;
@@ -30,13 +31,30 @@ public sealed class Scene : IDisposable
     private bool _inFrame;
     private bool _disposed;
 
-    public Scene(string name = "scene")
+    /// <param name="services">The clock and the frame sources the host gives the scene; the system clock and no sources if null.</param>
+    public Scene(string name = "scene", SceneServices? services = null)
     {
         Name = name;
+        Services = services ?? SceneServices.Default;
         Lifecycle = new Lifecycle(this);
     }
 
     public string Name { get; }
+
+    /// <summary>What the host gave the scene: its clock and its frame-source factory.</summary>
+    public SceneServices Services { get; }
+
+    /// <summary>
+    /// The clock everything in the scene that waits or times out reads (watchdogs, reconnection backoffs,
+    /// latencies); a test gives the scene a fake one and moves it by hand.
+    /// </summary>
+    public TimeProvider Clock => Services.Clock;
+
+    /// <summary>Opens the cameras, video files and test patterns feeds name; null when the host gave none.</summary>
+    public IFrameSourceFactory? Sources => Services.Sources;
+
+    /// <summary>Now on <see cref="Clock"/>: what frames are stamped with and latencies measured against.</summary>
+    public TimeSpan Now => Clock.GetElapsedTime(0);
 
     /// <summary>The folder relative paths in the scene (models, videos, images) are resolved against: a scene file's own folder, else the working directory.</summary>
     public string BaseDirectory { get; init; } = Directory.GetCurrentDirectory();
@@ -190,6 +208,13 @@ public sealed class Scene : IDisposable
     {
         foreach (var handler in Active<IPointerHandler>())
             handler.OnPointerMove(x, y);
+    }
+
+    /// <summary>Tells every active <see cref="IPointerHandler"/> the press ended.</summary>
+    public void SendPointerUp(float x, float y)
+    {
+        foreach (var handler in Active<IPointerHandler>())
+            handler.OnPointerUp(x, y);
     }
 
     /// <summary>Raised for every key sent, before the handlers see it (a recorder keeps them).</summary>
@@ -399,7 +424,10 @@ public readonly struct ActiveComponents<T> : IEnumerable<T> where T : class
 
     internal ActiveComponents(List<Component> components) => _components = components;
 
+    // The API analyzer takes a generic type's nested struct for an oblivious reference type (it is neither).
+#pragma warning disable RS0041
     public Enumerator GetEnumerator() => new(_components);
+#pragma warning restore RS0041
 
     IEnumerator<T> IEnumerable<T>.GetEnumerator() => GetEnumerator();
 

@@ -20,18 +20,19 @@ public static class SceneFile
     /// <summary>Largest scene file read, and deepest entity nesting: a scene file is input from outside.</summary>
     public const int MaxBytes = 1 << 20, MaxDepth = 32;
 
-    public static Scene Load(string path, ComponentRegistry registry)
+    /// <param name="services">The clock and frame sources the scene gets (see <see cref="SceneServices"/>); the defaults if null.</param>
+    public static Scene Load(string path, ComponentRegistry registry, SceneServices? services = null)
     {
         var file = new FileInfo(path);
         if (!file.Exists)
             throw new SceneFileException($"Scene file '{path}' does not exist. Check the path.");
         if (file.Length > MaxBytes)
             throw new SceneFileException($"Scene file '{path}' is {file.Length} bytes; scene files over {MaxBytes} bytes are not read.");
-        return Parse(File.ReadAllText(path), registry, path, Path.GetDirectoryName(Path.GetFullPath(path)));
+        return Parse(File.ReadAllText(path), registry, path, Path.GetDirectoryName(Path.GetFullPath(path)), services);
     }
 
     /// <param name="baseDirectory">Where relative paths in the scene point from; the working directory if null.</param>
-    public static Scene Parse(string json, ComponentRegistry registry, string source = "(scene)", string? baseDirectory = null)
+    public static Scene Parse(string json, ComponentRegistry registry, string source = "(scene)", string? baseDirectory = null, SceneServices? services = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
         JsonDocument document;
@@ -50,11 +51,12 @@ public static class SceneFile
             reader.Expect(root, JsonValueKind.Object, "$", "an object with \"scene\" and \"entities\"");
             reader.OnlyFields(root, "$", "the scene", ["scene", "entities"]);
             string name = root.TryGetProperty("scene", out var n) ? reader.String(n, "$.scene") : Path.GetFileNameWithoutExtension(source);
-            var scene = new Scene(name) { BaseDirectory = baseDirectory ?? Directory.GetCurrentDirectory() };
+            var scene = new Scene(name, services) { BaseDirectory = baseDirectory ?? Directory.GetCurrentDirectory() };
             try
             {
                 if (root.TryGetProperty("entities", out var entities))
                     reader.Entities(scene, null, entities, "$.entities", depth: 1);
+                reader.ResolveReferences(scene);
             }
             catch
             {
@@ -67,6 +69,21 @@ public static class SceneFile
 
     private sealed class Reader(string source, ComponentRegistry registry)
     {
+        // A field naming another component (an overlay's "inference": "Input") holds an entity path until the whole
+        // tree exists: it may name an entity further down the file.
+        private readonly List<(Component Component, PropertyInfo Property, string EntityPath, string At)> _references = [];
+
+        public void ResolveReferences(Scene scene)
+        {
+            foreach (var (component, property, entityPath, at) in _references)
+            {
+                var entity = scene.Find(entityPath) ?? throw Error(at, $"no entity '{entityPath}' (entity paths are names joined by '/', such as \"Input\" or \"Panel/Bars\")");
+                var target = entity.Components.FirstOrDefault(c => property.PropertyType.IsInstanceOfType(c) && !c.IsDestroyed)
+                    ?? throw Error(at, $"entity '{entityPath}' holds no {property.PropertyType.Name}");
+                property.SetValue(component, target);
+            }
+        }
+
         public void Entities(Scene scene, Entity? parent, JsonElement list, string path, int depth)
         {
             Expect(list, JsonValueKind.Array, path, "a list of entities");
@@ -121,6 +138,11 @@ public static class SceneFile
                 if (!type.Fields.TryGetValue(field.Name, out var property))
                     throw Error(at, $"unknown field '{field.Name}' of {type.Name}; its fields: {string.Join(", ", type.Fields.Keys.Order(StringComparer.Ordinal))}");
                 given.Add(field.Name);
+                if (typeof(Component).IsAssignableFrom(property.PropertyType))
+                {
+                    _references.Add((component, property, String(field.Value, at), at));
+                    continue;
+                }
                 object value = Value(field.Value, property.PropertyType, at);
                 try
                 {

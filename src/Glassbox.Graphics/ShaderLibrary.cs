@@ -10,7 +10,7 @@ public sealed class ShaderLibrary
 {
     private readonly List<(WeakReference<ShaderProgram> Program, string? Vertex, string Main, IReadOnlyDictionary<string, string>? Defines, DateTime Stamp)> _programs = [];
     private readonly object _gate = new();
-    private readonly System.Diagnostics.Stopwatch _sinceCheck = System.Diagnostics.Stopwatch.StartNew();
+    private long _lastCheck;
 
     public ShaderLibrary(string root, bool hotReload = false)
     {
@@ -18,6 +18,7 @@ public sealed class ShaderLibrary
             throw new GlassboxException($"Shader folder '{root}' does not exist. Point Glassbox at the shaders/ folder that ships with it.");
         Root = Path.GetFullPath(root);
         HotReload = hotReload;
+        _lastCheck = _clock.GetTimestamp();
     }
 
     public string Root { get; }
@@ -29,6 +30,19 @@ public sealed class ShaderLibrary
     /// every frame, and reading every shader's timestamp 60 times a second is wasted I/O.
     /// </summary>
     public TimeSpan CheckInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The clock <see cref="CheckInterval"/> is measured on (a test moves a fake one).</summary>
+    public TimeProvider Clock
+    {
+        get => _clock;
+        init
+        {
+            _clock = value;
+            _lastCheck = value.GetTimestamp();
+        }
+    }
+
+    private readonly TimeProvider _clock = TimeProvider.System;
 
     /// <summary>Finds shaders/ beside the application or above it (a checkout), for apps and tests.</summary>
     public static ShaderLibrary FindDefault(bool hotReload = false)
@@ -61,9 +75,9 @@ public sealed class ShaderLibrary
         var errors = new List<string>();
         lock (_gate)
         {
-            if (_programs.Count == 0 || _sinceCheck.Elapsed < CheckInterval)
+            if (_programs.Count == 0 || _clock.GetElapsedTime(_lastCheck) < CheckInterval)
                 return errors;
-            _sinceCheck.Restart();
+            _lastCheck = _clock.GetTimestamp();
             _programs.RemoveAll(p => !p.Program.TryGetTarget(out _));
             for (int i = 0; i < _programs.Count; i++)
             {

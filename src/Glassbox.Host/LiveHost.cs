@@ -18,6 +18,9 @@ public sealed record LiveHostOptions
 
     public int SceneHeight { get; init; } = 720;
 
+    /// <summary>The clock frames are timed on and the kiosk's idle cursor waits on; the scene keeps its own (<see cref="Engine.SceneServices"/>).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
     /// <summary>Where screenshots (F12) go.</summary>
     public string ScreenshotFolder { get; init; } = "screenshots";
 
@@ -47,9 +50,10 @@ public readonly record struct HostFrameTimes(TimeSpan Input, TimeSpan Update, Ti
 /// Runs a scene in a window on the calling thread (the render thread): each frame routes input,
 /// updates the scene, records it on a <see cref="SceneCanvas"/>, draws it on the GPU and presents.
 /// Inference runs on its own thread inside the scene, so a frame never waits for the network. Keys:
-/// Escape quits, F11 toggles fullscreen, F12 saves a screenshot; letters go to the scene's key handlers
-/// first (and on-screen buttons send theirs), then C clears the canvas; Backspace undoes the last
-/// stroke. In kiosk mode only the exit chord quits, and the cursor hides while the pointer rests.
+/// Escape quits, F11 toggles fullscreen, F12 saves a screenshot; letters and Backspace ('\b') go to the
+/// scene's key handlers, and the pointer to its pointer handlers (buttons, the canvas, a feed's target
+/// box): the host only dispatches. In kiosk mode only the exit chord quits, and the cursor hides while
+/// the pointer rests.
 /// Owns the window, the renderer and the scene.
 /// </summary>
 public sealed class LiveHost : IDisposable
@@ -57,13 +61,12 @@ public sealed class LiveHost : IDisposable
     private readonly GlWindow _window;
     private readonly SceneCanvasRenderer _renderer;
     private readonly SceneCanvas _canvas;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly TimeProvider _time;
+    private readonly long _startedAt;
     private readonly List<Task> _pendingScreenshots = [];
     private readonly KeyChord? _exitChord;
     private readonly HashSet<int> _heldKeys = [];
-    private DrawingCanvasInput? _drawingOn;
     private TimeSpan _last, _lastPointerMove;
-    private FrameFeed? _targetingOn;
     private bool _exitRequested;
     private long _frame;
 
@@ -75,6 +78,8 @@ public sealed class LiveHost : IDisposable
         Options = options;
         _canvas = renderer.CreateCanvas();
         _exitChord = exitChord;
+        _time = options.Clock;
+        _startedAt = _time.GetTimestamp();
     }
 
     public Scene Scene { get; }
@@ -130,7 +135,7 @@ public sealed class LiveHost : IDisposable
         long t0 = Stopwatch.GetTimestamp();
         foreach (var input in _window.PollEvents())
             Route(input);
-        var now = _clock.Elapsed;
+        var now = Now;
         if (Options.Kiosk is { } kiosk)
         {
             if (_window.ShouldClose && !_exitRequested)
@@ -180,35 +185,16 @@ public sealed class LiveHost : IDisposable
         {
             case PointerButton { Button: 0, Pressed: true } down:
                 var (x, y) = ToScene(down.X, down.Y);
-                if (Scene.Active<Button>().FirstOrDefault(b => b.Contains(x, y)) is { } button)
-                {
-                    button.Press();
-                    break;
-                }
-                if (Scene.SendPointerDown(x, y))
-                    break;
-                _drawingOn = Scene.Active<DrawingCanvasInput>().FirstOrDefault(c => c.ToCanvas(x, y) is not null);
-                if (_drawingOn?.ToCanvas(x, y) is { } start)
-                {
-                    _drawingOn.BeginStroke(start);
-                    break;
-                }
-                // On a live feed whose model has a dense output, a drag sets the explained region.
-                _targetingOn = Scene.Active<FrameFeed>().FirstOrDefault(f => f.BeginTargetBox(x, y));
+                Scene.SendPointerDown(x, y);
                 break;
             case PointerMoved moved:
-                _lastPointerMove = _clock.Elapsed;
+                _lastPointerMove = Now;
                 var (mx, my) = ToScene(moved.X, moved.Y);
                 Scene.SendPointerMove(mx, my);
-                if (_drawingOn?.ToCanvas(mx, my) is { } point)
-                    _drawingOn.ContinueStroke(point);
-                _targetingOn?.DragTargetBox(mx, my);
                 break;
-            case PointerButton { Button: 0, Pressed: false }:
-                _drawingOn?.EndStroke();
-                _drawingOn = null;
-                _targetingOn?.EndTargetBox();
-                _targetingOn = null;
+            case PointerButton { Button: 0, Pressed: false } up:
+                var (ux, uy) = ToScene(up.X, up.Y);
+                Scene.SendPointerUp(ux, uy);
                 break;
             case KeyInput { Pressed: false } key:
                 _heldKeys.Remove(key.Code);
@@ -228,18 +214,16 @@ public sealed class LiveHost : IDisposable
             case KeyInput { Pressed: true } key when key.Is(WindowKey.F12):
                 Screenshot();
                 break;
-            case KeyInput { Pressed: true, Code: >= (int)WindowKey.A and <= (int)WindowKey.Z } key when Scene.SendKey((char)('a' + key.Code - (int)WindowKey.A)):
-                break;
-            case KeyInput { Pressed: true } key when key.Is(WindowKey.C):
-                foreach (var canvas in Scene.Active<DrawingCanvasInput>())
-                    canvas.Clear();
+            case KeyInput { Pressed: true, Code: >= (int)WindowKey.A and <= (int)WindowKey.Z } key:
+                Scene.SendKey((char)('a' + key.Code - (int)WindowKey.A));
                 break;
             case KeyInput { Pressed: true } key when key.Is(WindowKey.Backspace):
-                foreach (var canvas in Scene.Active<DrawingCanvasInput>())
-                    canvas.Undo();
+                Scene.SendKey('\b');
                 break;
         }
     }
+
+    private TimeSpan Now => _time.GetElapsedTime(_startedAt);
 
     // Window pixels → scene pixels, through the same fit the present uses.
     private (float X, float Y) ToScene(float x, float y)

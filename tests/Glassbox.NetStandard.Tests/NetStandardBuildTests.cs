@@ -16,7 +16,7 @@ namespace Glassbox.Tests;
 public class NetStandardBuildTests
 {
     private static readonly Assembly[] Assemblies =
-        [typeof(TensorShape).Assembly, typeof(Onnx.OnnxModel).Assembly, typeof(ModelPackage).Assembly, typeof(Explainer).Assembly];
+        [typeof(TensorShape).Assembly, typeof(Onnx.OnnxModel).Assembly, typeof(ModelPackage).Assembly, typeof(Explainer).Assembly, typeof(Engine.Scene).Assembly];
 
     /// <summary>
     /// What an engine's plugin loader does (Unity: Assets/Plugins): the netstandard builds ask for
@@ -112,5 +112,32 @@ public class NetStandardBuildTests
         var stderr = process.StandardError.ReadToEndAsync();
         Assert.That(process.WaitForExit(TimeSpan.FromMinutes(2)), Is.True, "explain finished");
         Assert.That(process.ExitCode, Is.Zero, stdout.Result + stderr.Result);
+    }
+
+    /// <summary>
+    /// The component layer as an engine runs it (see <see cref="EngineSceneSpecimen"/>): frames from the engine's
+    /// own pixel buffer through the source seam, the result, the CPU drawing, all from the netstandard2.1 builds,
+    /// equal to the net10.0 build's picture. Neither GStreamer nor a window nor a GL library is loaded for it.
+    /// </summary>
+    [Test]
+    public void A_scene_fed_an_engines_pixels_draws_on_the_cpu_what_the_net10_build_draws()
+    {
+        var outcome = EngineSceneSpecimen.Run(Path.Combine(RepoPaths.Root, "models", "mnist-cnn"));
+
+        Assert.That(outcome.PredictedClass, Is.EqualTo(7));
+        var reference = StbImageSharp.ImageResult.FromMemory(
+            File.ReadAllBytes(RepoPaths.Fixture("reference-images", EngineSceneSpecimen.ReferenceName + ".png")), StbImageSharp.ColorComponents.RedGreenBlueAlpha);
+        var expected = new uint[outcome.Picture.Pixels.Length];
+        Buffer.BlockCopy(reference.Data, 0, expected, 0, reference.Data.Length);
+        Assert.That(outcome.Picture.Pixels, Is.EqualTo(expected));
+
+        var loaded = AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetName().Name).ToList();
+        Assert.That(loaded, Has.None.EqualTo("Glassbox.Media").And.None.EqualTo("Glassbox.Graphics").And.None.EqualTo("Glassbox.Host"));
+        if (File.Exists("/proc/self/maps"))
+        {
+            var natives = File.ReadAllLines("/proc/self/maps").Select(l => Path.GetFileName(l.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "")).Distinct().ToList();
+            Assert.That(natives.Where(n => n.StartsWith("libgst", StringComparison.Ordinal) || n.StartsWith("libglfw", StringComparison.Ordinal)
+                                           || n.StartsWith("libstb", StringComparison.Ordinal) || n.StartsWith("libGL", StringComparison.Ordinal)), Is.Empty);
+        }
     }
 }

@@ -13,6 +13,9 @@ namespace Glassbox.Engine;
 /// </summary>
 public sealed class AttractLoop : Component
 {
+    /// <summary>The canvas this draws on: set in code, or in a scene file by the entity holding it ("canvas": "Input"); unset, the scene's only one.</summary>
+    public DrawingCanvasInput? Canvas { get; set; }
+
     private DrawingCanvasInput? _canvas;
     private SessionPlayback? _playback;
     private TimeSpan _nextStep;
@@ -48,7 +51,7 @@ public sealed class AttractLoop : Component
 
     protected internal override void Start()
     {
-        _canvas = Scene.Active<DrawingCanvasInput>().FirstOrDefault();
+        _canvas = Referenced(Canvas, "canvas");
         if (_canvas is not null)
             _canvas.UserInputStarted += Interrupt;
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Glassbox.Engine.Live;
 using Glassbox.Explain;
 using Glassbox.Inference;
+using Glassbox.Media;
 
 namespace Glassbox.Engine;
 
@@ -12,7 +13,6 @@ namespace Glassbox.Engine;
 /// </summary>
 public sealed class CnnInference : Component
 {
-    private static readonly Stopwatch SharedClock = Stopwatch.StartNew();
     private IReadOnlyList<AttributionMethod> _methods = [];
     private ExplanationTarget _target = ExplanationTarget.TopClass;
     private long _sequence;
@@ -25,6 +25,10 @@ public sealed class CnnInference : Component
     private TimeSpan _lastPreprocessTime;
     private long _explained;
     private bool _paused;
+    // How a frame becomes this package's input, made once per package and run on the inference thread.
+    private ModelPackage? _preparedFor;
+    private Action<RgbaImage, float[]>? _prepareFrame;
+    private bool _wantsFrame;
 
     /// <summary>Model package folder or .onnx file.</summary>
     [RequiredField]
@@ -65,8 +69,19 @@ public sealed class CnnInference : Component
             if (_paused == value)
                 return;
             _paused = value;
-            if (!value && _sequence > _explained && Worker is { } worker)
-                SubmitLast(worker);
+            if (!value && Worker is { } worker)
+            {
+                // A kept drawing is explained at once if it changed while paused; a feed hands over the frame it shows.
+                if (HoldsInputFor(worker))
+                {
+                    if (_sequence > _explained)
+                        SubmitLast(worker);
+                }
+                else
+                {
+                    _wantsFrame = true;
+                }
+            }
         }
     }
 
@@ -78,16 +93,29 @@ public sealed class CnnInference : Component
     /// <summary>Why the model is not running, or null while it is.</summary>
     public string? Status { get; private set; }
 
-    public InferenceWorker? Worker { get; private set; }
+    // The thread behind this component: plumbing, so only the engine and its tests see it; the component says what it did.
+    internal InferenceWorker? Worker { get; private set; }
+
+    /// <summary>Results the running inference thread has produced (it starts again at 0 when the thread is replaced).</summary>
+    public long Completed => Worker?.Completed ?? 0;
+
+    /// <summary>Inputs replaced before the inference thread took them (the network was slower than the input).</summary>
+    public long DroppedFrames => Worker?.DroppedFrames ?? 0;
+
+    /// <summary>Why the last run failed, or null when it succeeded; the thread goes on with the next input.</summary>
+    public string? LastError => Worker?.LastError;
+
+    /// <summary>The explainer the inference thread runs (its model, session and provider); null while none runs.</summary>
+    public Explainer? Explainer => Worker?.Explainer;
+
+    /// <summary>Managed bytes the inference thread allocated over its <see cref="Completed"/> runs (a benchmark divides them).</summary>
+    public long AllocatedBytes => Worker?.AllocatedBytes ?? 0;
 
     /// <summary>What the running <see cref="Worker"/> was started with (its results were made with these); null without one.</summary>
     public InferenceSettings? Settings { get; private set; }
 
     /// <summary>The newest result; null until one arrives.</summary>
     public InferenceResult? Latest => Worker?.Latest;
-
-    /// <summary>The clock input frames are stamped with.</summary>
-    public static TimeSpan Now => SharedClock.Elapsed;
 
     /// <summary>True while a new model is loading in the background after <see cref="Reconfigure"/>.</summary>
     public bool Reconfiguring => _pending is not null;
@@ -152,6 +180,51 @@ public sealed class CnnInference : Component
         return sequence;
     }
 
+    /// <summary>
+    /// Hands a frame to the inference thread, which prepares it as the package says (a digit on paper for a
+    /// one-channel 28×28 model, else resized and normalised) and explains it: the render thread only copies the
+    /// pixels. Returns the sequence number the result will carry (the feed shows the result over this frame).
+    /// Allocates nothing once a frame of this size has been submitted.
+    /// </summary>
+    public long SubmitFrame(RgbaImage frame, TimeSpan capturedAt)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        long sequence = ++_sequence;
+        // A frame replaces a kept tensor as the latest input: a restart must not explain an older drawing.
+        _lastLength = 0;
+        _lastHeldBy = null;
+        _wantsFrame = false;
+        if (!_paused && Worker is { } worker && Package is { } package)
+        {
+            worker.SubmitFrame(sequence, frame, capturedAt, FramePreparer(package));
+            _explained = sequence;
+        }
+        return sequence;
+    }
+
+    /// <summary>
+    /// True when the inference would explain a frame now and has none (a new thread started, or it was resumed, after
+    /// frames were submitted): a feed whose source has gone still submits the frame it shows again.
+    /// </summary>
+    public bool WantsFrame => _wantsFrame && !_paused && Worker is not null;
+
+    private Action<RgbaImage, float[]> FramePreparer(ModelPackage package)
+    {
+        if (!ReferenceEquals(_preparedFor, package) || _prepareFrame is null)
+        {
+            var p = package.Preprocessing;
+            var options = p.ToImageOptions();
+            _prepareFrame = p.Channels == 1 && p.Height == 28 && p.Width == 28
+                ? (image, tensor) => p.NormaliseGray(PaperDigit.ToMnist(image), tensor)
+                : (image, tensor) => ImageToTensor.Run(image, options, tensor);
+            _preparedFor = package;
+        }
+        return _prepareFrame;
+    }
+
+    private bool HoldsInputFor(InferenceWorker worker) =>
+        _lastLength > 0 && _lastLength == worker.Explainer.InputSize;
+
     private void Keep(ReadOnlySpan<float> tensor)
     {
         if (_lastInput.Length < tensor.Length)
@@ -174,7 +247,7 @@ public sealed class CnnInference : Component
 
     private void SubmitLast(InferenceWorker worker)
     {
-        worker.Submit(_sequence, _lastInput.AsSpan(0, _lastLength), Now, _lastPreprocessTime);
+        worker.Submit(_sequence, _lastInput.AsSpan(0, _lastLength), Scene.Now, _lastPreprocessTime);
         _explained = _sequence;
     }
 
@@ -205,6 +278,9 @@ public sealed class CnnInference : Component
             StartWorker();
     }
 
+    // A reader that names this inference, or names none (it then reads the scene's only one).
+    private bool Reads(CnnInference? named) => named is null || ReferenceEquals(named, this);
+
     private void StartWorker()
     {
         if (Package is null || Worker is not null)
@@ -212,17 +288,20 @@ public sealed class CnnInference : Component
         try
         {
             // A grid whose layer this model does not have (the demo's relu2 on the ViT) says so itself; it taps nothing.
-            var taps = Taps.Concat(Scene.Active<FeatureMapGrid>().Select(g => g.Layer).Where(Package.Model.HasTensor))
+            var taps = Taps.Concat(Scene.Active<FeatureMapGrid>().Where(g => Reads(g.Inference)).Select(g => g.Layer).Where(Package.Model.HasTensor))
                 // Every layer when the scene has a network view, shown or not: showing it then needs no new session.
-                .Concat(Scene.Entities().SelectMany(e => e.Components).OfType<NetworkView>().Any() ? NetworkView.LayersOf(Package.Model) : []).Distinct().ToList();
+                .Concat(Scene.Entities().SelectMany(e => e.Components).OfType<NetworkView>().Any(v => Reads(v.Inference)) ? NetworkView.LayersOf(Package.Model) : []).Distinct().ToList();
             var settings = new InferenceSettings(Scene.ResolvePath(Model), Package.Sha256, [.. Methods], Layer, Target, Ep, Threads, taps);
-            Worker = new InferenceWorker(Explainer.Create(Package, settings.ToExplainerOptions()), _methods, _target, taps, SharedClock);
+            Worker = new InferenceWorker(Explainer.Create(Package, settings.ToExplainerOptions()), _methods, _target, taps, Scene.Clock);
             Settings = settings;
             Status = null;
             _explained = 0;
-            // A still input (a finished drawing) is explained again by the new settings at once.
+            // A still input (a finished drawing) is explained again by the new settings at once; after frames, the
+            // feed submits the one it shows (see WantsFrame).
             if (!_paused && _sequence > 0 && _lastLength == Package.Preprocessing.Channels * Package.Preprocessing.Height * Package.Preprocessing.Width)
                 SubmitLast(Worker);
+            else if (_sequence > 0)
+                _wantsFrame = true;
         }
         catch (GlassboxException e)
         {

@@ -11,6 +11,12 @@ namespace Glassbox.Engine;
 /// </summary>
 public sealed class HealthFile : Component
 {
+    /// <summary>The feed this reports on: set in code, or in a scene file by the entity holding it ("feed": "Input"); unset, the scene's only one.</summary>
+    public FrameFeed? Feed { get; set; }
+
+    /// <summary>The inference this reads: set in code, or in a scene file by the entity holding it ("inference": "Input"); unset, the scene's only one.</summary>
+    public CnnInference? Inference { get; set; }
+
     // One instance: options cache what they learn of a type, and a new one learns it again on every write.
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     private TimeSpan _lastWrite = TimeSpan.MinValue;
@@ -43,8 +49,8 @@ public sealed class HealthFile : Component
         double fps = seconds > 0 ? (_frames - _framesAtLastWrite) / seconds : 0;
         _lastWrite = time.Elapsed;
         _framesAtLastWrite = _frames;
-        var inference = Scene.Active<CnnInference>().FirstOrDefault();
-        var feed = Scene.Active<FrameFeed>().FirstOrDefault();
+        var inference = Referenced(Inference, "inference");
+        var feed = Referenced(Feed, "feed");
         var health = new
         {
             scene = Scene.Name,

@@ -10,6 +10,12 @@ namespace Glassbox.Engine;
 /// </summary>
 public sealed class LogFile : Component
 {
+    /// <summary>The feed this reports on: set in code, or in a scene file by the entity holding it ("feed": "Input"); unset, the scene's only one.</summary>
+    public FrameFeed? Feed { get; set; }
+
+    /// <summary>The inference this reads: set in code, or in a scene file by the entity holding it ("inference": "Input"); unset, the scene's only one.</summary>
+    public CnnInference? Inference { get; set; }
+
     private RotatingLog? _log;
     private string? _status, _workerError, _feedState, _feedError;
 
@@ -23,7 +29,7 @@ public sealed class LogFile : Component
     public int Keep { get; set; } = 5;
 
     /// <summary>The log, once the component is awake.</summary>
-    public RotatingLog? Log => _log;
+    internal RotatingLog? Log => _log;
 
     protected internal override void Awake()
     {
@@ -38,10 +44,10 @@ public sealed class LogFile : Component
     {
         if (_log is null)
             return;
-        var inference = Scene.Active<CnnInference>().FirstOrDefault();
+        var inference = Referenced(Inference, "inference");
         Changed(ref _status, inference?.Status, "model", "running");
         Changed(ref _workerError, inference?.Worker?.LastError, "inference", "running again");
-        var capture = Scene.Active<FrameFeed>().FirstOrDefault()?.Capture;
+        var capture = Referenced(Feed, "feed")?.Capture;
         Changed(ref _feedState, capture?.State.ToString().ToLowerInvariant(), "feed", "stopped");
         Changed(ref _feedError, capture?.LastError, "feed error", "cleared");
     }

@@ -8,20 +8,21 @@ namespace Glassbox.Engine.Live;
 /// waiting in the slot are never written, so in steady state capture allocates nothing. A failing
 /// source keeps retrying with backoff (camera unplugged and plugged back) and never blocks a frame.
 /// </summary>
-public sealed class CaptureThread : IDisposable
+internal sealed class CaptureThread : IDisposable
 {
     private readonly ReconnectingSource _source;
     private readonly FrameBuffer[] _frames = [new(), new(), new()];
     private readonly LatestSlot<FrameBuffer> _slot = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly WatchedThread _thread;
-    private readonly Lock _ownership = new();
+    private readonly object _ownership = new();
     private FrameBuffer? _heldByScene;
 
-    public CaptureThread(ReconnectingSource source, string name)
+    /// <param name="clock">The clock <see cref="SinceProgress"/> is measured on; the system clock if null.</param>
+    public CaptureThread(ReconnectingSource source, string name, TimeProvider? clock = null)
     {
         _source = source;
-        _thread = new WatchedThread($"Glassbox capture: {name}", ReadFrames, ReleaseResources);
+        _thread = new WatchedThread($"Glassbox capture: {name}", ReadFrames, ReleaseResources, clock ?? TimeProvider.System);
         _thread.Start();
     }
 

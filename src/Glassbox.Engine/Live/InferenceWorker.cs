@@ -30,7 +30,7 @@ public sealed record InferenceSettings(string ModelPath, string ModelSha256, IRe
 /// the render thread reads without waiting. Owns its thread and the explainer. A failing run is kept
 /// as <see cref="LastError"/> and the loop goes on with the next frame.
 /// </summary>
-public sealed class InferenceWorker : IDisposable
+internal sealed class InferenceWorker : IDisposable
 {
     private readonly Explainer _explainer;
     private readonly IReadOnlyList<AttributionMethod> _methods;
@@ -45,23 +45,27 @@ public sealed class InferenceWorker : IDisposable
     private InputBuffer? _lastSubmitted;
     private readonly LatestSlot<InferenceResult> _results = new();
     private readonly CancellationTokenSource _stop = new();
-    private readonly Stopwatch _clock;
+    private readonly TimeProvider _clock;
     private readonly WatchedThread _thread;
     private volatile string? _lastError;
+    private volatile bool _busy;
     private long _allocatedBytes;
 
     /// <param name="taps">Intermediate tensors to return with each result (feature maps to show).</param>
-    /// <param name="clock">The clock frames are stamped with, to measure latency; a new one if null.</param>
-    public InferenceWorker(Explainer explainer, IReadOnlyList<AttributionMethod> methods, ExplanationTarget target, IReadOnlyList<string>? taps = null, Stopwatch? clock = null)
+    /// <param name="clock">
+    /// The clock frames are stamped with (capture times are its <c>GetElapsedTime(0)</c>), to measure latency, and progress
+    /// is measured on; the system clock if null.
+    /// </param>
+    public InferenceWorker(Explainer explainer, IReadOnlyList<AttributionMethod> methods, ExplanationTarget target, IReadOnlyList<string>? taps = null, TimeProvider? clock = null)
     {
         _explainer = explainer;
         _methods = methods;
         _target = target;
         _taps = taps ?? [];
-        _clock = clock ?? Stopwatch.StartNew();
+        _clock = clock ?? TimeProvider.System;
         // Sized for the model now, so which of them a frame lands in never decides whether a frame allocates.
         _buffers = [new(explainer.InputSize), new(explainer.InputSize), new(explainer.InputSize)];
-        _thread = new WatchedThread("Glassbox inference", RunFrames, ReleaseResources);
+        _thread = new WatchedThread("Glassbox inference", RunFrames, ReleaseResources, _clock);
         _thread.Start();
     }
 
@@ -95,6 +99,9 @@ public sealed class InferenceWorker : IDisposable
     /// </summary>
     public bool InputWaiting => _inputs.HasWaiting;
 
+    /// <summary>True while a run is in progress (a watchdog test waits for one before moving its clock).</summary>
+    public bool Running => _busy;
+
     /// <summary>
     /// Hands a frame to the worker, copying <paramref name="tensor"/> into a buffer the worker owns (the caller may
     /// reuse its own at once); never blocks and, once the buffers have the tensor's size, allocates nothing.
@@ -104,22 +111,39 @@ public sealed class InferenceWorker : IDisposable
     /// <param name="capturedAt">When the frame was captured, on the worker's clock (latency is measured from it).</param>
     public void Submit(long sequence, ReadOnlySpan<float> tensor, TimeSpan capturedAt, TimeSpan preprocessTime)
     {
-        InputBuffer? target = null;
+        var target = FreeBuffer();
+        target.Fill(sequence, tensor, capturedAt, preprocessTime);
+        _lastSubmitted = target;
+        _inputs.Publish(target);
+    }
+
+    /// <summary>
+    /// Hands a frame to the worker to prepare and explain: the pixels are copied into a buffer the worker owns (the
+    /// caller may reuse its image at once) and <paramref name="prepare"/> turns them into the model's input on the
+    /// inference thread, so the render thread only copies. Never blocks; allocates nothing once the buffers hold a
+    /// frame of this size. Call it from the thread that calls <see cref="Submit"/>.
+    /// </summary>
+    /// <param name="prepare">Writes the model's input for a frame into the tensor (of the explainer's input size); called on the inference thread.</param>
+    public void SubmitFrame(long sequence, RgbaImage frame, TimeSpan capturedAt, Action<RgbaImage, float[]> prepare)
+    {
+        var target = FreeBuffer();
+        target.Fill(sequence, frame, capturedAt, prepare);
+        _lastSubmitted = null;
+        _inputs.Publish(target);
+    }
+
+    private InputBuffer FreeBuffer()
+    {
         lock (_ownership)
         {
             var waiting = _inputs.Waiting;
             foreach (var buffer in _buffers)
             {
                 if (!ReferenceEquals(buffer, _running) && !ReferenceEquals(buffer, waiting))
-                {
-                    target = buffer;
-                    break;
-                }
+                    return buffer;
             }
         }
-        target!.Fill(sequence, tensor, capturedAt, preprocessTime);
-        _lastSubmitted = target;
-        _inputs.Publish(target);
+        throw new InvalidOperationException("No free input buffer: of three, one is always free.");
     }
 
     /// <summary>
@@ -160,18 +184,25 @@ public sealed class InferenceWorker : IDisposable
                 frame = _running = _inputs.TryTake();
             if (frame is null)
                 continue;
+            _busy = true;
             try
             {
-                long start = Stopwatch.GetTimestamp(), allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+                long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+                frame.PrepareIfFrame();
+                long start = Stopwatch.GetTimestamp();
                 var explanation = _explainer.Explain(frame.Tensor.AsSpan(0, frame.Length), _methods, _target, _taps);
                 var explainTime = Stopwatch.GetElapsedTime(start);
-                _results.Publish(new InferenceResult(frame.Sequence, explanation, frame.PreprocessTime, explainTime, _clock.Elapsed - frame.CapturedAt));
+                _results.Publish(new InferenceResult(frame.Sequence, explanation, frame.PreprocessTime, explainTime, _clock.GetElapsedTime(0) - frame.CapturedAt));
                 Interlocked.Add(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
                 _lastError = null;
             }
             catch (GlassboxException e)
             {
                 _lastError = e.Message;
+            }
+            finally
+            {
+                _busy = false;
             }
         }
     }
@@ -189,8 +220,37 @@ public sealed class InferenceWorker : IDisposable
 
         public TimeSpan PreprocessTime { get; private set; }
 
+        // A frame submitted unprepared: its pixels (the buffer's own copy) and how to make the tensor of them.
+        private RgbaImage? _frame;
+        private Action<RgbaImage, float[]>? _prepare;
+
+        public void Fill(long sequence, RgbaImage frame, TimeSpan capturedAt, Action<RgbaImage, float[]> prepare)
+        {
+            if (_frame is not { } copy || copy.Width != frame.Width || copy.Height != frame.Height)
+                _frame = copy = new RgbaImage(frame.Width, frame.Height);
+            frame.Pixels.AsSpan().CopyTo(copy.Pixels);
+            _prepare = prepare;
+            Length = size;
+            Sequence = sequence;
+            CapturedAt = capturedAt;
+            PreprocessTime = TimeSpan.Zero;
+        }
+
+        /// <summary>On the inference thread: makes the tensor of a submitted frame, timing it as the preprocessing.</summary>
+        public void PrepareIfFrame()
+        {
+            if (_prepare is not { } prepare)
+                return;
+            long start = Stopwatch.GetTimestamp();
+            if (Tensor.Length < size)
+                Tensor = new float[size];
+            prepare(_frame!, Tensor);
+            PreprocessTime = Stopwatch.GetElapsedTime(start);
+        }
+
         public void Fill(long sequence, ReadOnlySpan<float> tensor, TimeSpan capturedAt, TimeSpan preprocessTime)
         {
+            _prepare = null;
             if (Tensor.Length < tensor.Length)
                 Tensor = new float[tensor.Length];
             tensor.CopyTo(Tensor);

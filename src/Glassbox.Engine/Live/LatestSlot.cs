@@ -5,7 +5,7 @@ namespace Glassbox.Engine.Live;
 /// newest item or peeks at it; an item not taken before the next is published is dropped (and
 /// counted), so no queue grows and a slow consumer always sees the freshest data.
 /// </summary>
-public sealed class LatestSlot<T> : IDisposable where T : class
+internal sealed class LatestSlot<T> : IDisposable where T : class
 {
     private readonly SemaphoreSlim _signal = new(0, 1);
     private T? _item;

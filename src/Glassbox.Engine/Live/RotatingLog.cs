@@ -8,9 +8,9 @@ namespace Glassbox.Engine.Live;
 /// <see cref="Keep"/> old files remain. Any thread may write. Failing to write (disk full, folder gone) never
 /// throws: the line is counted in <see cref="Lost"/> and the next write tries again.
 /// </summary>
-public sealed class RotatingLog
+internal sealed class RotatingLog
 {
-    private readonly Lock _gate = new();
+    private readonly object _gate = new();
 
     public RotatingLog(string path, long maxBytes, int keep)
     {

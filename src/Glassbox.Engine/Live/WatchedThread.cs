@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Glassbox.Engine.Live;
 
 /// <summary>
@@ -14,12 +12,16 @@ internal sealed class WatchedThread
     private const int Running = 0, Ended = 1, Abandoned = 2;
     private readonly Thread _thread;
     private readonly Action _release;
-    private long _heartbeat = Stopwatch.GetTimestamp();
+    private readonly TimeProvider _clock;
+    private long _heartbeat;
     private int _state;
 
-    public WatchedThread(string name, Action loop, Action release)
+    /// <param name="clock">The clock progress is measured on (a watchdog test moves a fake one).</param>
+    public WatchedThread(string name, Action loop, Action release, TimeProvider clock)
     {
         _release = release;
+        _clock = clock;
+        _heartbeat = clock.GetTimestamp();
         _thread = new Thread(() =>
         {
             try
@@ -38,9 +40,9 @@ internal sealed class WatchedThread
     public void Start() => _thread.Start();
 
     /// <summary>Time since the loop last called <see cref="Beat"/>.</summary>
-    public TimeSpan SinceProgress => Stopwatch.GetElapsedTime(Interlocked.Read(ref _heartbeat));
+    public TimeSpan SinceProgress => _clock.GetElapsedTime(Interlocked.Read(ref _heartbeat));
 
-    public void Beat() => Interlocked.Exchange(ref _heartbeat, Stopwatch.GetTimestamp());
+    public void Beat() => Interlocked.Exchange(ref _heartbeat, _clock.GetTimestamp());
 
     /// <summary>
     /// Waits up to <paramref name="wait"/> for the loop (which must have been told to stop) to end. Returns

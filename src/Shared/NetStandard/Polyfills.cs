@@ -38,10 +38,84 @@ internal static class NetStandardPolyfills
     extension<T>(IEnumerable<T> source)
     {
         public IOrderedEnumerable<T> Order() => source.OrderBy(x => x);
+
+        public IOrderedEnumerable<T> Order(IComparer<T> comparer) => source.OrderBy(x => x, comparer);
+
+        /// <summary>The first element with the smallest key; throws on an empty sequence, as the newer method.</summary>
+        public T MinBy<TKey>(Func<T, TKey> key)
+        {
+            var comparer = Comparer<TKey>.Default;
+            using var e = source.GetEnumerator();
+            if (!e.MoveNext())
+                throw new InvalidOperationException("Sequence contains no elements");
+            T best = e.Current;
+            TKey bestKey = key(best);
+            while (e.MoveNext())
+            {
+                TKey k = key(e.Current);
+                if (comparer.Compare(k, bestKey) < 0)
+                {
+                    best = e.Current;
+                    bestKey = k;
+                }
+            }
+            return best;
+        }
+
+        /// <summary>The first element with the largest key; throws on an empty sequence, as the newer method.</summary>
+        public T MaxBy<TKey>(Func<T, TKey> key)
+        {
+            var comparer = Comparer<TKey>.Default;
+            using var e = source.GetEnumerator();
+            if (!e.MoveNext())
+                throw new InvalidOperationException("Sequence contains no elements");
+            T best = e.Current;
+            TKey bestKey = key(best);
+            while (e.MoveNext())
+            {
+                TKey k = key(e.Current);
+                if (comparer.Compare(k, bestKey) > 0)
+                {
+                    best = e.Current;
+                    bestKey = k;
+                }
+            }
+            return best;
+        }
+    }
+
+    extension(string)
+    {
+        /// <summary>An interpolated string formatted with <paramref name="provider"/> (through FormattableString here).</summary>
+        public static string Create(IFormatProvider provider, FormattableString text) => text.ToString(provider);
+    }
+
+    extension(string text)
+    {
+        public string ReplaceLineEndings(string replacement) =>
+            text.Replace("\r\n", replacement).Replace("\r", replacement).Replace("\n", replacement).Replace("\u0085", replacement)
+                .Replace("\u2028", replacement).Replace("\u2029", replacement).Replace("\f", replacement);
     }
 
     extension(Stream stream)
     {
+        public int ReadAtLeast(Span<byte> buffer, int minimumBytes, bool throwOnEndOfStream = true)
+        {
+            int total = 0;
+            while (total < minimumBytes)
+            {
+                int read = stream.Read(buffer[total..]);
+                if (read == 0)
+                {
+                    if (throwOnEndOfStream)
+                        throw new EndOfStreamException($"The stream ended {minimumBytes - total} bytes early.");
+                    break;
+                }
+                total += read;
+            }
+            return total;
+        }
+
         public void ReadExactly(Span<byte> buffer)
         {
             while (buffer.Length > 0)
@@ -108,6 +182,20 @@ internal static class NetStandardPolyfills
     {
         /// <summary>The largest index count of a byte array, as .NET defines it.</summary>
         public static int MaxLength => 0x7FFFFFC7;
+
+        public static void Clear(Array array) => Array.Clear(array, 0, array.Length);
+    }
+
+    extension(File)
+    {
+        /// <summary>Moves a file over another (an atomic rename where the file system has one, as the newer overload).</summary>
+        public static void Move(string source, string destination, bool overwrite)
+        {
+            if (overwrite && File.Exists(destination))
+                File.Replace(source, destination, null);
+            else
+                File.Move(source, destination);
+        }
     }
 
     extension<TKey, TValue>(ConcurrentDictionary<TKey, TValue> dictionary) where TKey : notnull

@@ -15,12 +15,17 @@ namespace Glassbox.Engine;
 /// any other model gets it resized and normalised as its package says. A source that fails shows why
 /// and keeps retrying.
 /// </summary>
-public abstract class FrameFeed : Component
+/// <remarks>
+/// The source is any <see cref="IFrameSource"/>: set <see cref="Source"/> in code (a host engine's
+/// <see cref="PixelSource"/>), or use <see cref="CameraFeed"/> and <see cref="VideoFeed"/>, which open
+/// theirs through the scene's <see cref="Scene.Sources"/>.
+/// </remarks>
+public class FrameFeed : Component, IPointerHandler
 {
+    /// <summary>The inference this reads: set in code, or in a scene file by the entity holding it ("inference": "Input"); unset, the scene's only one.</summary>
+    public CnnInference? Inference { get; set; }
+
     private CaptureThread? _capture;
-    private ModelPreprocessing? _preparedFor;
-    private ImageToTensorOptions? _options;
-    private float[] _tensor = [];
 
     public int X { get; set; } = 20;
 
@@ -36,7 +41,23 @@ public abstract class FrameFeed : Component
     /// <summary>Frames this feed has submitted to the model.</summary>
     public long Submitted { get; private set; }
 
-    public CaptureThread? Capture => _capture;
+    // The capture thread: plumbing, seen by the engine and its tests; the feed says what it does.
+    internal CaptureThread? Capture => _capture;
+
+    /// <summary>Frames read from the source since the feed was enabled.</summary>
+    public long Captured => _capture?.Captured ?? 0;
+
+    /// <summary>Frames the source delivered faster than the scene took them.</summary>
+    public long Dropped => _capture?.Dropped ?? 0;
+
+    /// <summary>Where the source stands: running, waiting to reopen after a failure, or ended.</summary>
+    public SourceState State => _capture?.State ?? SourceState.Waiting;
+
+    /// <summary>The source's last failure, kept until the next one; null when it never failed.</summary>
+    public string? SourceError => _capture?.LastError;
+
+    /// <summary>How many times the source was reopened after failing.</summary>
+    public int Reconnections => _capture?.Reconnections ?? 0;
 
     /// <summary>Seconds the capture thread may be stuck inside the source before it is replaced; 0 turns the watchdog off.</summary>
     public float WatchdogSeconds { get; set; } = 5f;
@@ -58,7 +79,7 @@ public abstract class FrameFeed : Component
     /// </summary>
     public bool BeginTargetBox(float x, float y)
     {
-        if (!Contains(x, y) || Scene.Active<CnnInference>().FirstOrDefault() is not { ExplainsRegions: true })
+        if (!Contains(x, y) || Referenced(Inference, "inference") is not { ExplainsRegions: true })
             return false;
         _dragging = true;
         TargetBox = (x, y, x, y);
@@ -80,7 +101,7 @@ public abstract class FrameFeed : Component
         if (!_dragging || TargetBox is not { } box)
             return null;
         _dragging = false;
-        var inference = Scene.Active<CnnInference>().FirstOrDefault();
+        var inference = Referenced(Inference, "inference");
         if (inference?.Package is not { } package || Current is not { } image)
         {
             TargetBox = null;
@@ -93,6 +114,13 @@ public abstract class FrameFeed : Component
         inference.Retarget(target);
         return target;
     }
+
+    /// <summary>On a feed whose model explains regions, a press starts dragging the explained box.</summary>
+    public bool OnPointerDown(float x, float y) => BeginTargetBox(x, y);
+
+    public void OnPointerMove(float x, float y) => DragTargetBox(x, y);
+
+    public void OnPointerUp(float x, float y) => EndTargetBox();
 
     /// <summary>
     /// A box dragged on the displayed picture, in the model's input pixels: display → frame pixels →
@@ -113,14 +141,28 @@ public abstract class FrameFeed : Component
         return new PixelBox(x0, y0, x1, y1);
     }
 
-    /// <summary>Opens the source; called on the capture thread at every (re)connection.</summary>
-    protected abstract GStreamerSource OpenSource();
+    /// <summary>
+    /// Opens the source this feed reads; called on the capture thread at the start and again after each failure.
+    /// Set it before the feed is enabled (added to an active entity).
+    /// </summary>
+    public Func<IFrameSource>? Source { get; set; }
 
-    protected abstract string Describe();
+    /// <summary>How status lines name the source.</summary>
+    public string Name { get; set; } = "frame source";
+
+    /// <summary>Opens the source; called on the capture thread at every (re)connection.</summary>
+    protected virtual IFrameSource OpenSource() =>
+        Source?.Invoke() ?? throw new GlassboxException($"{Describe()}: the feed has no source; set FrameFeed.Source before enabling it, or use a CameraFeed or VideoFeed.");
+
+    protected virtual string Describe() => Name;
+
+    /// <summary>The scene's factory for cameras and video files, or a clear error naming what the host must supply.</summary>
+    protected IFrameSourceFactory Sources => Scene.Sources ?? throw new GlassboxException(
+        $"{Describe()}: this scene has no frame-source factory; the host creates the scene with one (Glassbox.Media's GStreamerSources for cameras, files and test patterns).");
 
     protected internal override void OnEnable()
     {
-        _capture = new CaptureThread(new ReconnectingSource(OpenSource, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5)), Describe());
+        _capture = new CaptureThread(new ReconnectingSource(OpenSource, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5), Scene.Clock), Describe(), Scene.Clock);
     }
 
     protected internal override void OnDisable()
@@ -140,34 +182,62 @@ public abstract class FrameFeed : Component
             Task.Run(capture.Dispose);
             OnEnable();
         }
-        if (_capture?.TakeNewest() is not { Image: { } image } frame)
+        var inference = Referenced(Inference, "inference");
+        if (_capture?.TakeNewest() is { Image: { } image })
+            Current = image;
+        else if (inference is not { WantsFrame: true } || Current is null)
             return;
-        Current = image;
-        var inference = Scene.Active<CnnInference>().FirstOrDefault();
-        // While a prepared frame still waits for the network (or the network is paused), this one is shown but not
-        // prepared: it would replace the waiting one unexplained, and preparing it takes the cores the network runs on.
-        if (inference?.Package is not { } package || inference.Paused || inference.Worker is { InputWaiting: true })
+        // While a frame still waits for the network (or the network is paused), this one is shown but not handed
+        // over: it would replace the waiting one unexplained.
+        if (inference?.Package is null || inference.Paused || inference.Worker is { InputWaiting: true })
             return;
-        long start = Stopwatch.GetTimestamp();
-        var p = package.Preprocessing;
-        if (!ReferenceEquals(_preparedFor, p))
-        {
-            // Made once per model: each frame is then prepared into the same tensor.
-            _preparedFor = p;
-            _options = p.ToImageOptions();
-            _tensor = new float[p.Channels * p.Height * p.Width];
-        }
-        if (p.Channels == 1 && p.Height == 28 && p.Width == 28)
-            p.NormaliseGray(PaperDigit.ToMnist(image), _tensor);
-        else
-            ImageToTensor.Run(image, _options!, _tensor);
-        inference.Submit(_tensor, CnnInference.Now, Stopwatch.GetElapsedTime(start));
+        long sequence = inference.SubmitFrame(Current!, Scene.Now);
+        KeepForItsResult(sequence, Current!);
         Submitted++;
+    }
+
+    /// <summary>
+    /// Shows each result over the newest frame rather than over the frame it was computed from: the picture then
+    /// runs ahead of its overlay by the network's latency. Off by default.
+    /// </summary>
+    public bool LiveFrame { get; set; }
+
+    // Copies of the frames handed to the network, by sequence number, so a result is drawn over its own frame.
+    // Two frames are in flight at most (one running, one waiting); four slots leave room, and are reused.
+    private readonly RgbaImage?[] _submittedFrames = new RgbaImage?[4];
+    private readonly long[] _submittedSequences = new long[4];
+    private int _nextSlot;
+
+    private void KeepForItsResult(long sequence, RgbaImage frame)
+    {
+        ref var slot = ref _submittedFrames[_nextSlot];
+        if (slot is not { } copy || copy.Width != frame.Width || copy.Height != frame.Height)
+            slot = copy = new RgbaImage(frame.Width, frame.Height);
+        frame.Pixels.AsSpan().CopyTo(copy.Pixels);
+        _submittedSequences[_nextSlot] = sequence;
+        _nextSlot = (_nextSlot + 1) % _submittedFrames.Length;
+    }
+
+    /// <summary>The frame drawn now: the one the latest result explains (unless <see cref="LiveFrame"/>), else the newest.</summary>
+    public RgbaImage? Shown
+    {
+        get
+        {
+            if (!LiveFrame && Referenced(Inference, "inference")?.Latest is { } result)
+            {
+                for (int i = 0; i < _submittedFrames.Length; i++)
+                {
+                    if (_submittedSequences[i] == result.Sequence && _submittedFrames[i] is { } explained)
+                        return explained;
+                }
+            }
+            return Current;
+        }
     }
 
     protected internal override void Render(IRenderer renderer)
     {
-        if (Current is { } image)
+        if (Shown is { } image)
             renderer.DrawImage(image, X, Y, DisplayWidth, DisplayHeight);
         else
             renderer.FillRect(X, Y, DisplayWidth, DisplayHeight, 0xFF000000u);
@@ -187,96 +257,5 @@ public abstract class FrameFeed : Component
             string status = capture.LastError is { } error ? $"{Describe()}: {capture.State.ToString().ToLowerInvariant()} ({error})" : $"{Describe()}: {capture.State.ToString().ToLowerInvariant()}";
             renderer.DrawText(status, X + 8, Y + 8, 0xFFFFFFFFu);
         }
-    }
-}
-
-/// <summary>A camera ("auto" for the first one), named "CameraFeed" in scene files.</summary>
-public sealed class CameraFeed : FrameFeed
-{
-    public string Device { get; set; } = "auto";
-
-    public int Width { get; set; } = 640;
-
-    public int Height { get; set; } = 480;
-
-    public int Fps { get; set; } = 30;
-
-    protected override GStreamerSource OpenSource() => Cameras.Open(Device, Width, Height, Fps);
-
-    protected override string Describe() => $"camera {Device}";
-}
-
-/// <summary>A video file (looped if asked) or, with <see cref="Pattern"/>, GStreamer's live test pattern.</summary>
-public sealed class VideoFeed : FrameFeed
-{
-    /// <summary>A video file to play.</summary>
-    public string Path { get; set; } = "";
-
-    public bool Loop { get; set; } = true;
-
-    /// <summary>A videotestsrc pattern ("ball", "smpte", …) instead of a file.</summary>
-    public string Pattern { get; set; } = "";
-
-    public int Width { get; set; } = 640;
-
-    public int Height { get; set; } = 480;
-
-    public int Fps { get; set; } = 30;
-
-    protected internal override void Awake()
-    {
-        if ((Path.Length == 0) == (Pattern.Length == 0))
-            throw new GlassboxException("VideoFeed needs either a path (a video file) or a pattern (a GStreamer test pattern such as \"ball\"), not both.");
-    }
-
-    protected override GStreamerSource OpenSource() =>
-        Pattern.Length > 0 ? GStreamerSource.TestPattern(Pattern, Width, Height, Fps) : GStreamerSource.OpenFile(Scene.ResolvePath(Path), Loop);
-
-    protected override string Describe() => Pattern.Length > 0 ? string.Create(CultureInfo.InvariantCulture, $"test pattern {Pattern}") : $"video {System.IO.Path.GetFileName(Path)}";
-}
-
-/// <summary>A still image file as the input: read once (PNG, JPEG, BMP, GIF), shown, and submitted to the model.</summary>
-public sealed class ImageFeed : Component
-{
-    [RequiredField]
-    public string Path { get; set; } = "";
-
-    public int X { get; set; } = 20;
-
-    public int Y { get; set; } = 20;
-
-    public int DisplayWidth { get; set; } = 320;
-
-    public int DisplayHeight { get; set; } = 240;
-
-    /// <summary>Read the image as a digit on paper (for 28×28 one-channel models); false to resize it as the package says.</summary>
-    public bool Digit { get; set; } = true;
-
-    public RgbaImage? Image { get; private set; }
-
-    private bool _submitted;
-
-    protected internal override void Awake() => Image = ImageFile.Load(Scene.ResolvePath(Path));
-
-    protected internal override void OnEnable() => _submitted = false;
-
-    protected internal override void Update(FrameTime time)
-    {
-        if (_submitted || Image is null || Scene.Active<CnnInference>().FirstOrDefault() is not { Package: { } package } inference)
-            return;
-        var p = package.Preprocessing;
-        var tensor = new float[p.Channels * p.Height * p.Width];
-        if (Digit && p.Channels == 1 && p.Height == 28 && p.Width == 28)
-            p.NormaliseGray(PaperDigit.ToMnist(Image), tensor);
-        else
-            ImageToTensor.Run(Image, p.ToImageOptions(), tensor);
-        inference.Submit(tensor, CnnInference.Now, TimeSpan.Zero);
-        _submitted = true;
-    }
-
-    protected internal override void Render(IRenderer renderer)
-    {
-        if (Image is not null)
-            renderer.DrawImage(Image, X, Y, DisplayWidth, DisplayHeight);
     }
 }
