@@ -39,6 +39,38 @@ public abstract class Component
     /// <summary>Destroys this component at the end of the current frame (at once outside a frame).</summary>
     public void Destroy() => Entity?.Scene.Destroy(this);
 
+    private bool _ambiguityReported;
+
+    /// <summary>
+    /// The component of type <typeparamref name="T"/> this one reads: <paramref name="named"/> when it is set (null
+    /// while that one is not active), else the scene's only active one. With none, null; with several and none
+    /// named, null too, and the scene reports once which to name (a component never picks "the first").
+    /// </summary>
+    /// <param name="field">How the reference is named, in code and as a scene file's field ("inference").</param>
+    protected T? Referenced<T>(T? named, string field) where T : Component
+    {
+        if (named is not null)
+            return named.IsActive ? named : null;
+        T? only = null;
+        foreach (var candidate in Scene.Active<T>())
+        {
+            if (only is null)
+            {
+                only = candidate;
+                continue;
+            }
+            if (!_ambiguityReported)
+            {
+                _ambiguityReported = true;
+                var holders = string.Join(", ", Scene.Active<T>().ToList().Select(c => $"'{c.Entity.Path}'"));
+                Scene.Report(ToString(), "Reference", new GlassboxException(
+                    $"{this} reads a {typeof(T).Name} and the scene has several ({holders}); name the one to read: \"{field}\": \"ENTITY\" in the scene file, or its {char.ToUpperInvariant(field[0]) + field[1..]} property in code."));
+            }
+            return null;
+        }
+        return only;
+    }
+
     internal bool Awoken { get; set; }
     internal bool Skipped { get; set; }
     internal bool PendingDestroy { get; set; }

@@ -54,7 +54,7 @@ public sealed class ComponentRegistry
 
     private static bool IsSupported(Type type) =>
         type == typeof(string) || type == typeof(bool) || type == typeof(int) || type == typeof(float) || type == typeof(double) ||
-        type == typeof(uint) || type.IsEnum || type == typeof(string[]) || type == typeof(float[]);
+        type == typeof(uint) || type.IsEnum || type == typeof(string[]) || type == typeof(float[]) || typeof(Component).IsAssignableFrom(type);
 }
 
 internal sealed record ComponentType(string Name, Func<Component> Create, ImmutableDictionary<string, PropertyInfo> Fields);

@@ -10,8 +10,9 @@ public interface IKeyHandler
 }
 
 /// <summary>
-/// A component that reacts to the pointer where it draws (the host delivers presses and moves in scene pixels; the
-/// component decides whether a press is its own).
+/// A component that reacts to the pointer where it draws (the host delivers presses, moves and releases in scene
+/// pixels; the component decides whether a press is its own). A component that took a press follows the pointer
+/// until its release.
 /// </summary>
 public interface IPointerHandler
 {
@@ -20,10 +21,13 @@ public interface IPointerHandler
 
     /// <summary>The pointer moved to (x, y), pressed or not.</summary>
     void OnPointerMove(float x, float y);
+
+    /// <summary>The press ended at (x, y); every handler hears it, and the one that took the press ends its gesture.</summary>
+    void OnPointerUp(float x, float y);
 }
 
 /// <summary>An on-screen button: clicking (or touching) it sends its key to the scene's key handlers.</summary>
-public sealed class Button : Component
+public sealed class Button : Component, IPointerHandler
 {
     public int X { get; set; }
 
@@ -45,6 +49,23 @@ public sealed class Button : Component
 
     /// <summary>Sends the key to every active key handler until one uses it.</summary>
     public bool Press() => Key.Length == 1 && Scene.SendKey(Key[0]);
+
+    /// <summary>A press on the button sends its key (and is the button's, whether a handler used the key or not).</summary>
+    public bool OnPointerDown(float x, float y)
+    {
+        if (!Contains(x, y))
+            return false;
+        Press();
+        return true;
+    }
+
+    public void OnPointerMove(float x, float y)
+    {
+    }
+
+    public void OnPointerUp(float x, float y)
+    {
+    }
 
     protected internal override void Render(IRenderer renderer)
     {

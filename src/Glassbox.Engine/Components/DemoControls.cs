@@ -9,6 +9,9 @@ namespace Glassbox.Engine;
 /// </summary>
 public sealed class DemoControls : Component, IKeyHandler
 {
+    /// <summary>The inference this reads: set in code, or in a scene file by the entity holding it ("inference": "Input"); unset, the scene's only one.</summary>
+    public CnnInference? Inference { get; set; }
+
     private int _method, _layer, _model;
 
     /// <summary>Model packages to switch between.</summary>
@@ -29,7 +32,7 @@ public sealed class DemoControls : Component, IKeyHandler
 
     public bool OnKey(char key)
     {
-        var inference = Scene.Active<CnnInference>().FirstOrDefault();
+        var inference = Referenced(Inference, "inference");
         switch (key)
         {
             case 'm' when inference is not null:
@@ -55,10 +58,6 @@ public sealed class DemoControls : Component, IKeyHandler
                 break;
             case 'p' when inference is not null:
                 inference.Paused = !inference.Paused;
-                break;
-            case 'c':
-                foreach (var c in Scene.Active<DrawingCanvasInput>())
-                    c.Clear();
                 break;
             case 'o':
                 foreach (var overlay in Scene.Entities().SelectMany(e => e.Components).OfType<AttributionOverlay>())
@@ -94,7 +93,7 @@ public sealed class DemoControls : Component, IKeyHandler
 
     protected internal override void Update(FrameTime time)
     {
-        var inference = Scene.Active<CnnInference>().FirstOrDefault();
+        var inference = Referenced(Inference, "inference");
         if (inference is null)
             return;
         // Once a new model has loaded: its first method, and the grid on its own first spatial layer.

@@ -6,12 +6,18 @@ using Glassbox.Visualisation;
 namespace Glassbox.Engine;
 
 /// <summary>
-/// A drawing canvas as the scene's input: the host feeds it pointer events, and each change is
-/// prepared as an MNIST digit and submitted to the scene's <see cref="CnnInference"/>. Draws the
-/// paper (dark ink on light) at its rectangle. Named "DrawingCanvas" in scene files.
+/// A drawing canvas as the scene's input: a press on it starts a stroke that follows the pointer until
+/// the release, C clears it and Backspace ('\b') undoes the last stroke; each change is prepared as an
+/// MNIST digit and submitted to the scene's <see cref="CnnInference"/>. Draws the paper (dark ink on
+/// light) at its rectangle. Named "DrawingCanvas" in scene files.
 /// </summary>
-public sealed class DrawingCanvasInput : Component
+public sealed class DrawingCanvasInput : Component, IPointerHandler, IKeyHandler
 {
+    /// <summary>The inference this reads: set in code, or in a scene file by the entity holding it ("inference": "Input"); unset, the scene's only one.</summary>
+    public CnnInference? Inference { get; set; }
+
+    private bool _stroking;
+
     private DrawingCanvas _canvas = null!;
     private RgbaImage? _view;
     private int _version, _submitted, _inkVersion = -1;
@@ -76,6 +82,45 @@ public sealed class DrawingCanvasInput : Component
 
     public void Undo() => Apply(CanvasEdit.Undo);
 
+    public bool OnPointerDown(float x, float y)
+    {
+        if (ToCanvas(x, y) is not { } start)
+            return false;
+        _stroking = true;
+        BeginStroke(start);
+        return true;
+    }
+
+    public void OnPointerMove(float x, float y)
+    {
+        if (_stroking && ToCanvas(x, y) is { } point)
+            ContinueStroke(point);
+    }
+
+    public void OnPointerUp(float x, float y)
+    {
+        if (!_stroking)
+            return;
+        _stroking = false;
+        EndStroke();
+    }
+
+    /// <summary>C clears the drawing, Backspace ('\b') undoes its last stroke.</summary>
+    public bool OnKey(char key)
+    {
+        switch (key)
+        {
+            case 'c':
+                Clear();
+                return true;
+            case '\b':
+                Undo();
+                return true;
+            default:
+                return false;
+        }
+    }
+
     /// <summary>The edits that draw the canvas as it is now, from empty (a recorder that starts late begins with them).</summary>
     public IReadOnlyList<CanvasEdit> Edits() => _canvas.Edits();
 
@@ -110,13 +155,13 @@ public sealed class DrawingCanvasInput : Component
     {
         if (_version == _submitted || _canvas.IsEmpty)
             return;
-        var inference = Scene.Active<CnnInference>().FirstOrDefault();
+        var inference = Referenced(Inference, "inference");
         if (inference?.Package is not { } package)
             return;
         _submitted = _version;
         long start = Stopwatch.GetTimestamp();
         PrepareInput(Ink(), Resolution, package.Preprocessing, _tensor);
-        LastSequence = inference.Submit(_tensor, CnnInference.Now, Stopwatch.GetElapsedTime(start));
+        LastSequence = inference.Submit(_tensor, Scene.Now, Stopwatch.GetElapsedTime(start));
         Submitted?.Invoke(LastSequence);
     }
 

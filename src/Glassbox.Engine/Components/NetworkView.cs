@@ -15,6 +15,9 @@ namespace Glassbox.Engine;
 /// </summary>
 public sealed class NetworkView : Component, IPointerHandler
 {
+    /// <summary>The inference this reads: set in code, or in a scene file by the entity holding it ("inference": "Input"); unset, the scene's only one.</summary>
+    public CnnInference? Inference { get; set; }
+
     private const int CaptionHeight = 50, ClassColumn = 64;
 
     private InferenceResult? _shown;
@@ -62,6 +65,10 @@ public sealed class NetworkView : Component, IPointerHandler
 
     public void OnPointerMove(float x, float y) => Hovered = ChannelAt(x, y);
 
+    public void OnPointerUp(float x, float y)
+    {
+    }
+
     /// <summary>The channel whose tile is drawn at (x, y), as laid out for the current model.</summary>
     private (string Layer, int Channel)? ChannelAt(float x, float y)
     {
@@ -89,7 +96,7 @@ public sealed class NetworkView : Component, IPointerHandler
 
     protected internal override void Render(IRenderer renderer)
     {
-        var inference = Scene.Active<CnnInference>().FirstOrDefault();
+        var inference = Referenced(Inference, "inference");
         if (inference?.Latest is not { } result || inference.Worker?.Explainer is not { } explainer)
             return;
         if (!ReferenceEquals(explainer.Model, _layoutFor) || _pageFor != Page || _maxFor != MaxChannelsPerLayer || _gapFor != Gap)

@@ -13,6 +13,12 @@ namespace Glassbox.Engine.Recording;
 /// </summary>
 public sealed class SessionRecorder : Component
 {
+    /// <summary>The canvas this draws on: set in code, or in a scene file by the entity holding it ("canvas": "Input"); unset, the scene's only one.</summary>
+    public DrawingCanvasInput? Canvas { get; set; }
+
+    /// <summary>The inference this reads: set in code, or in a scene file by the entity holding it ("inference": "Input"); unset, the scene's only one.</summary>
+    public CnnInference? Inference { get; set; }
+
     private readonly Stopwatch _clock = new();
     // Drawings handed to the model, oldest first, with how many inputs made each; sequences only increase.
     private readonly Queue<(long Sequence, int Inputs)> _submissions = new();
@@ -52,7 +58,7 @@ public sealed class SessionRecorder : Component
     {
         if (!_settingsValid)
             return;
-        _canvas = Scene.Active<DrawingCanvasInput>().FirstOrDefault();
+        _canvas = Referenced(Canvas, "canvas");
         _recording = new SessionRecording
         {
             Info = new RecordingInfo(Scene.Name, DateTimeOffset.UtcNow, MachineInfo.Current(),
@@ -72,7 +78,7 @@ public sealed class SessionRecorder : Component
 
     protected internal override void Update(FrameTime time)
     {
-        if (Scene.Active<CnnInference>().FirstOrDefault() is { Settings: { } settings, Latest: { } result } && !ReferenceEquals(result, _lastResult))
+        if (Referenced(Inference, "inference") is { Settings: { } settings, Latest: { } result } && !ReferenceEquals(result, _lastResult))
         {
             _lastResult = result;
             // The worker only ever takes the newest frame, so older submissions will have no result.

@@ -6,6 +6,9 @@ namespace Glassbox.Engine.Recording;
 /// </summary>
 public sealed class SessionReplayer : Component
 {
+    /// <summary>The canvas this draws on: set in code, or in a scene file by the entity holding it ("canvas": "Input"); unset, the scene's only one.</summary>
+    public DrawingCanvasInput? Canvas { get; set; }
+
     private SessionPlayback? _playback;
     private TimeSpan _began;
 
@@ -42,7 +45,7 @@ public sealed class SessionReplayer : Component
         var elapsed = time.Elapsed - _began;
         if (!_playback.Finished)
         {
-            _playback.Advance(elapsed, Scene, Scene.Active<DrawingCanvasInput>().FirstOrDefault(), sendKeys: true);
+            _playback.Advance(elapsed, Scene, Referenced(Canvas, "canvas"), sendKeys: true);
             if (_playback.Finished)
                 Completed++;
         }
