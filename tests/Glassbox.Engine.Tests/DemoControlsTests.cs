@@ -22,16 +22,8 @@ public class DemoControlsTests
         var controls = scene.CreateEntity("Controls").Add(new DemoControls { Models = [Package("mnist-cnn"), Package("mnist-vit")] });
         canvas.AddStroke([new StrokePoint(70, 50), new StrokePoint(210, 50), new StrokePoint(120, 240)]);
         long frame = 0;
-        void RunUntil(Func<bool> done, string what)
-        {
-            var timer = Stopwatch.StartNew();
-            while (!done() && timer.Elapsed < TimeSpan.FromSeconds(30))
-            {
-                scene.Update(new FrameTime(++frame, timer.Elapsed, TimeSpan.FromMilliseconds(16)));
-                Thread.Sleep(2);
-            }
-            Assert.That(done(), Is.True, what);
-        }
+        void RunUntil(Func<bool> done, string what) =>
+            Await.Until(done, what, () => scene.Update(new FrameTime(++frame, scene.Now, TimeSpan.FromMilliseconds(16))));
 
         RunUntil(() => inference.Latest?.Explanation.Maps[0].Method == "grad-cam", "Grad-CAM first");
         Assert.That(scene.SendKey('M'), Is.True);

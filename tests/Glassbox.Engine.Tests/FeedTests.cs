@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Glassbox.Engine;
+using Glassbox.Media;
 using Glassbox.Visualisation;
 
 namespace Glassbox.Tests;
@@ -9,10 +10,14 @@ public class FeedTests
 {
     private static string Model => Path.Combine(RepoPaths.Root, "models", "mnist-cnn");
 
+    private static readonly SceneServices WithGStreamer = new(TimeProvider.System, GStreamerSources.Instance);
+
     [Test]
-    public void Three_hundred_test_pattern_frames_pass_through_the_pipeline_without_a_stall_or_memory_growth()
+    public void Three_hundred_test_pattern_frames_pass_through_the_pipeline_without_memory_growth()
     {
-        using var scene = new Scene("feed");
+        // How long frames take (and any stall) is the end-to-end benchmark's to measure; this checks what every
+        // frame must do: arrive, be explained, and leave nothing behind.
+        using var scene = new Scene("feed", WithGStreamer);
         var entity = scene.CreateEntity("Feed");
         var feed = entity.Add(new VideoFeed { Pattern = "ball", Width = 320, Height = 240, Fps = 120 });
         var inference = entity.Add(new CnnInference { Model = Model, Ep = "cpu", Threads = 1 });
@@ -20,34 +25,20 @@ public class FeedTests
         scene.CreateEntity("Stats").Add(new StatsPanel());
         var renderer = new NullRenderer();
 
-        var clock = Stopwatch.StartNew();
-        var lastArrival = TimeSpan.Zero;
-        var longestGap = TimeSpan.Zero;
-        long warmMemory = 0, submitted = 0;
-        for (long frame = 1; feed.Submitted < 300 && clock.Elapsed < TimeSpan.FromSeconds(60); frame++)
+        long warmMemory = 0, frame = 0;
+        Await.Until(() => feed.Submitted >= 300, "300 frames submitted", () =>
         {
-            scene.Update(new FrameTime(frame, clock.Elapsed, TimeSpan.FromMilliseconds(4)));
+            scene.Update(new FrameTime(++frame, scene.Now, TimeSpan.FromMilliseconds(4)));
             renderer.Clear();
             scene.Render(renderer);
-            if (feed.Submitted != submitted)
-            {
-                submitted = feed.Submitted;
-                if (submitted > 1)
-                    longestGap = TimeSpan.FromTicks(Math.Max(longestGap.Ticks, (clock.Elapsed - lastArrival).Ticks));
-                lastArrival = clock.Elapsed;
-                if (submitted == 50)
-                    warmMemory = GC.GetTotalMemory(forceFullCollection: true);
-            }
-            Thread.Sleep(1);
-        }
+            if (feed.Submitted == 50 && warmMemory == 0)
+                warmMemory = GC.GetTotalMemory(forceFullCollection: true);
+        });
         long endMemory = GC.GetTotalMemory(forceFullCollection: true);
-        TestContext.Out.WriteLine($"{feed.Submitted} frames in {clock.Elapsed.TotalSeconds:0.0} s, longest gap {longestGap.TotalMilliseconds:0} ms, " +
-                                  $"{inference.Worker!.Completed} results, {inference.Worker.DroppedFrames} dropped by inference, {feed.Capture!.Dropped} by capture; " +
+        TestContext.Out.WriteLine($"{feed.Submitted} frames, {inference.Completed} results, {inference.DroppedFrames} dropped by inference, {feed.Dropped} by capture; " +
                                   $"managed memory {warmMemory / 1024} KiB after 50 frames, {endMemory / 1024} KiB after 300");
 
-        Assert.That(feed.Submitted, Is.GreaterThanOrEqualTo(300));
-        Assert.That(longestGap, Is.LessThan(TimeSpan.FromSeconds(1)), "no stall");
-        Assert.That(inference.Worker.Completed, Is.GreaterThan(100), "results keep coming");
+        Assert.That(inference.Completed, Is.GreaterThan(100), "results keep coming");
         Assert.That(inference.Latest!.Sequence, Is.GreaterThan(250));
         Assert.That(endMemory, Is.LessThan(warmMemory * 1.05 + 256 * 1024), "no growth after warm-up");
         Assert.That(renderer.Calls[0], Is.EqualTo("image 320x240 at 20,20 320x240"));
@@ -56,19 +47,48 @@ public class FeedTests
     [Test]
     public void A_source_that_cannot_open_shows_why_and_keeps_the_scene_running()
     {
-        using var scene = new Scene("feed");
+        using var scene = new Scene("feed", WithGStreamer);
         var feed = scene.CreateEntity("Feed").Add(new VideoFeed { Path = "/nonexistent/clip.mkv" });
         var renderer = new NullRenderer();
-        var clock = Stopwatch.StartNew();
-        for (long frame = 1; clock.Elapsed < TimeSpan.FromSeconds(1); frame++)
-        {
-            scene.Update(new FrameTime(frame, clock.Elapsed, TimeSpan.FromMilliseconds(16)));
-            Thread.Sleep(10);
-        }
+        long frame = 0;
+        Await.Until(() => feed.SourceError is not null, "the failed opening's message", () => scene.Update(new FrameTime(++frame, scene.Now, TimeSpan.FromMilliseconds(16))));
         scene.Render(renderer);
         Assert.That(renderer.Calls[0], Is.EqualTo("rect 20,20 320x240"));
         Assert.That(renderer.Calls[1], Does.StartWith("text 28,28 'video clip.mkv: ").And.Contain("/nonexistent/clip.mkv"));
-        Assert.That(feed.Capture!.Reconnections + (feed.Capture.LastError is null ? 0 : 1), Is.GreaterThan(0));
+        Assert.That(feed.State, Is.EqualTo(SourceState.Waiting), "and it will try again");
+    }
+
+    [Test]
+    public void A_host_engines_own_pixels_feed_the_model_through_a_pixel_source()
+    {
+        using var scene = new Scene("engine pixels");
+        var entity = scene.CreateEntity("Feed");
+        using var pixels = new PixelSource("engine camera");
+        var feed = entity.Add(new FrameFeed { Source = pixels.OpenReader, Name = "engine camera" });
+        var inference = entity.Add(new CnnInference { Model = Model, Ep = "cpu", Threads = 1 });
+
+        // The engine reads its texture back bottom-up, as GL does, with padded rows: a 7 on light paper.
+        var seven = PaperDigitPhoto.Draw(7, 140);
+        int stride = seven.Width * 4 + 12;
+        var readBack = new byte[stride * seven.Height];
+        for (int y = 0; y < seven.Height; y++)
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(seven.Pixels.AsSpan(y * seven.Width, seven.Width)).CopyTo(readBack.AsSpan((seven.Height - 1 - y) * stride));
+        pixels.Push(readBack, seven.Width, seven.Height, stride, bottomUp: true);
+
+        long frame = 0;
+        Await.Until(() => inference.Latest is not null, "a result for the pushed frame", () => scene.Update(new FrameTime(++frame, scene.Now, TimeSpan.FromMilliseconds(16))));
+        Assert.That(feed.Current!.Pixels, Is.EqualTo(seven.Pixels), "the frame arrives top row first, without the padding");
+        Assert.That(inference.Latest!.Explanation.PredictedClass, Is.EqualTo(7));
+    }
+
+    [Test]
+    public void A_camera_feed_in_a_scene_without_sources_says_what_the_host_must_supply()
+    {
+        using var scene = new Scene("no sources");
+        var feed = scene.CreateEntity("Feed").Add(new CameraFeed());
+        Await.Until(() => feed.Capture!.LastError is not null, "the capture thread's first attempt");
+        Assert.That(feed.Capture!.LastError, Is.EqualTo("camera auto: this scene has no frame-source factory; the host creates the scene with one (Glassbox.Media's GStreamerSources for cameras, files and test patterns)."));
+        Assert.That(feed.Capture.State, Is.EqualTo(SourceState.Waiting));
     }
 
     [Test]
@@ -105,12 +125,8 @@ public class ImageAndAttentionTests
             entity.Add(new ImageFeed { Path = path });
             var inference = entity.Add(new CnnInference { Model = Path.Combine(RepoPaths.Root, "models", "mnist-vit"), Ep = "cpu", Threads = 1, Methods = ["attention-rollout:fusion=max:discard=0.8"] });
             entity.Add(new AttentionOverlay { X = 20, Y = 20, Size = 320 });
-            var clock = Stopwatch.StartNew();
-            for (long frame = 1; inference.Latest is null && clock.Elapsed < TimeSpan.FromSeconds(30); frame++)
-            {
-                scene.Update(new FrameTime(frame, clock.Elapsed, TimeSpan.FromMilliseconds(16)));
-                Thread.Sleep(2);
-            }
+            long frame = 0;
+            Await.Until(() => inference.Latest is not null, "the photo's result", () => scene.Update(new FrameTime(++frame, scene.Now, TimeSpan.FromMilliseconds(16))));
             Assert.That(inference.Latest!.Explanation.PredictedClass, Is.EqualTo(7));
             var renderer = new NullRenderer();
             scene.Render(renderer);

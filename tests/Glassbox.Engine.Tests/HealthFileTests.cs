@@ -22,13 +22,14 @@ public class HealthFileTests
             foreach (var stroke in Glassbox.Media.DigitStrokes.For(4))
                 scene.Active<DrawingCanvasInput>().Single().AddStroke(stroke);
             var health = scene.Active<HealthFile>().Single();
-            var clock = Stopwatch.StartNew();
-            for (long frame = 1; health.Writes < 3 && clock.Elapsed < TimeSpan.FromSeconds(20); frame++)
-            {
-                scene.Update(new FrameTime(frame, clock.Elapsed, TimeSpan.FromMilliseconds(10)));
-                Thread.Sleep(10);
-            }
-            Assert.That(health.Writes, Is.EqualTo(3), "refreshed every half second");
+            var inference = scene.Active<CnnInference>().Single();
+            // The scene's time stands still until the 4 is explained, then moves 10 ms a frame: the file is written
+            // at 0, 0.5 and 1.0 s of scene time, the last two with the result in it.
+            long frame = 0;
+            Await.Until(() => inference.Completed > 0, "the 4's result", () => scene.Update(new FrameTime(++frame, TimeSpan.Zero, TimeSpan.Zero)));
+            for (long step = 1; step <= 100; step++)
+                scene.Update(new FrameTime(++frame, TimeSpan.FromMilliseconds(10 * step), TimeSpan.FromMilliseconds(10)));
+            Assert.That(health.Writes, Is.EqualTo(3), "refreshed every half second of scene time");
             using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "status", "health.json")));
             var root = json.RootElement;
             Assert.That(root.GetProperty("scene").GetString(), Is.EqualTo("kiosk"));

@@ -39,14 +39,8 @@ public class NetworkViewTests
     {
         var inference = scene.Find("Input")!.Get<CnnInference>()!;
         scene.Find("Input")!.Get<DrawingCanvasInput>()!.AddStroke(Seven);
-        var timer = Stopwatch.StartNew();
         long frame = 0;
-        // The inference runs on its own thread; the loop only bounds how long a broken pipeline is waited for.
-        while (inference.Latest is null && inference.Worker?.LastError is null && timer.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            scene.Update(Frame(++frame));
-            Thread.Sleep(2);
-        }
+        Await.Until(() => inference.Latest is not null || inference.LastError is not null, "the 7's result", () => scene.Update(Frame(++frame)));
         return inference;
     }
 
@@ -138,10 +132,10 @@ public class NetworkViewTests
         scene.Render(renderer);
         long allocated = 0;
         var shown = new HashSet<object>(ReferenceEqualityComparer.Instance);
-        var timer = Stopwatch.StartNew();
-        for (long frame = 1000; shown.Count < 4 && timer.Elapsed < TimeSpan.FromSeconds(20); frame++)
+        long frame = 1000;
+        Await.Until(() => shown.Count >= 4, "four results drawn", () =>
         {
-            if (frame % 5 == 0)
+            if (++frame % 5 == 0)
                 canvas.AddStroke([new(40 + frame % 200, 60), new(60 + frame % 180, 200)]);
             scene.Update(Frame(frame));
             long before = GC.GetAllocatedBytesForCurrentThread();
@@ -149,8 +143,7 @@ public class NetworkViewTests
             allocated += GC.GetAllocatedBytesForCurrentThread() - before;
             if (inference.Latest is { } latest)
                 shown.Add(latest);
-            Thread.Sleep(2);
-        }
+        });
         Assert.That(shown, Has.Count.GreaterThanOrEqualTo(4), "the drawing changed and new results were drawn");
         Assert.That(allocated, Is.Zero);
         scene.Dispose();

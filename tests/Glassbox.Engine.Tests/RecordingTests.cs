@@ -34,13 +34,7 @@ public class RecordingTests
         public void Until(Func<bool> done, string what)
         {
             Step(); // the canvas hands a changed drawing to the model in its update
-            var timer = Stopwatch.StartNew();
-            while (!done())
-            {
-                Assert.That(timer.Elapsed, Is.LessThan(TimeSpan.FromSeconds(20)), $"waiting for {what}");
-                Thread.Sleep(1);
-                Step();
-            }
+            Await.Until(done, what, Step);
             Step();
         }
     }
@@ -329,13 +323,8 @@ public class RecordingTests
         var canvas = scene.CreateEntity("Input").Add(new DrawingCanvasInput());
         scene.Update(Frame(1));
         canvas.AddStroke([new StrokePoint(1, 1), new StrokePoint(9, 9)]);
-        var timer = System.Diagnostics.Stopwatch.StartNew();
         long frame = 1;
-        while (!File.Exists(file) && timer.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            scene.Update(Frame(++frame));
-            Thread.Sleep(10);
-        }
+        Await.Until(() => File.Exists(file), "the first periodic save", () => scene.Update(Frame(++frame)));
         // The file is whole when it appears (written to a temporary one first), with the stroke drawn before it.
         Assert.That(SessionRecording.Load(file).Inputs.Select(i => i.Kind), Is.EqualTo(new[] { RecordedInputKind.Stroke }));
         canvas.Clear();
@@ -343,20 +332,10 @@ public class RecordingTests
         // A save that fails in the background is reported on a later frame, and tried again.
         File.Delete(file);
         Directory.CreateDirectory(file);
-        timer.Restart();
-        while (recorder.LastError is null && timer.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            scene.Update(Frame(++frame));
-            Thread.Sleep(10);
-        }
+        Await.Until(() => recorder.LastError is not null, "the failed save's report", () => scene.Update(Frame(++frame)));
         Assert.That(recorder.LastError, Does.StartWith($"The recording could not be written to '{file}':"));
         Directory.Delete(file);
-        timer.Restart();
-        while (recorder.LastError is not null && timer.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            scene.Update(Frame(++frame));
-            Thread.Sleep(10);
-        }
+        Await.Until(() => recorder.LastError is null, "the next save", () => scene.Update(Frame(++frame)));
         Assert.That(recorder.LastError, Is.Null, "the next save, once the path is free again, succeeds");
         Assert.That(SessionRecording.Load(file).Inputs.Select(i => i.Kind), Is.EqualTo(new[] { RecordedInputKind.Stroke, RecordedInputKind.Clear }));
     }

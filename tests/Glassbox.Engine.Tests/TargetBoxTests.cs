@@ -62,21 +62,13 @@ public class LiveTargetBoxTests
         // so the gradient of a box's score is non-zero inside the box and zero outside.
         string model = Path.Combine(_folder, "pixelwise.onnx");
         File.WriteAllBytes(model, PixelwiseModel(64, 48));
-        using var scene = new Scene("box");
+        using var scene = new Scene("box", new SceneServices(TimeProvider.System, Glassbox.Media.GStreamerSources.Instance));
         var entity = scene.CreateEntity("Feed");
         var feed = entity.Add(new VideoFeed { Pattern = "smpte", Width = 320, Height = 240, Fps = 60, X = 0, Y = 0, DisplayWidth = 320, DisplayHeight = 240 });
         var inference = entity.Add(new CnnInference { Model = model, Ep = "cpu", Threads = 1, Methods = ["gradient"] });
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         long frame = 0;
-        void RunUntil(Func<bool> done)
-        {
-            while (!done() && clock.Elapsed < TimeSpan.FromSeconds(30))
-            {
-                scene.Update(new FrameTime(++frame, clock.Elapsed, TimeSpan.FromMilliseconds(4)));
-                Thread.Sleep(2);
-            }
-            Assert.That(done(), Is.True, $"within 30 s (status: {inference.Status ?? inference.Worker?.LastError ?? "none"})");
-        }
+        void RunUntil(Func<bool> done) =>
+            Await.Until(done, "the box's result", () => scene.Update(new FrameTime(++frame, scene.Now, TimeSpan.FromMilliseconds(4))));
         RunUntil(() => inference.Latest is not null && feed.Current is not null);
         Assert.That(inference.ExplainsRegions, Is.True);
 

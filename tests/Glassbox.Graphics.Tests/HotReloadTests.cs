@@ -55,14 +55,15 @@ public class HotReloadTests
             File.WriteAllText(Path.Combine(dir, "value.comp"), Template);
             WriteInclude(dir, "1.0");
             using var gl = GlContext.CreateOffscreen();
-            var library = new ShaderLibrary(dir, hotReload: true) { CheckInterval = TimeSpan.FromMilliseconds(400) };
+            var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+            var library = new ShaderLibrary(dir, hotReload: true) { CheckInterval = TimeSpan.FromMilliseconds(400), Clock = clock };
             using var program = library.Compute(gl, "value.comp");
             using var output = new StorageBuffer(gl, 16);
 
             WriteInclude(dir, "2.0");
             library.ReloadChanged();
             Assert.That(RunOnce(program, output), Is.EqualTo(1f), "an edit inside the interval waits");
-            Thread.Sleep(450);
+            clock.Advance(TimeSpan.FromMilliseconds(450));
             library.ReloadChanged();
             Assert.That(RunOnce(program, output), Is.EqualTo(2f), "and is picked up once it has passed");
         }

@@ -24,14 +24,8 @@ public class NetworkViewDrawingTests
         scene.CreateEntity("Network").Add(new NetworkView { X = 660, Y = 80, Width = 600, Height = 520, Gap = 6 });
         foreach (var stroke in DigitStrokes.For(7))
             canvas.AddStroke(stroke);
-        var timer = Stopwatch.StartNew();
         long frame = 0;
-        // The inference runs on its own thread; the loop only bounds how long a broken pipeline is waited for.
-        while (inference.Latest is null && timer.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            scene.Update(Frame(++frame));
-            Thread.Sleep(2);
-        }
+        Await.Until(() => inference.Latest is not null, "the 7's result", () => scene.Update(Frame(++frame)));
         Assert.That(inference.Latest?.Explanation.PredictedClass, Is.EqualTo(7));
 
         using var gl = GlContext.CreateOffscreen();
