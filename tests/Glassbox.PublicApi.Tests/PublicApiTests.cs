@@ -33,14 +33,8 @@ public class PublicApiTests
             canvas.ContinueStroke(new StrokePoint(140, y));
         canvas.EndStroke();
 
-        var clock = Stopwatch.StartNew();
         long frame = 0;
-        do
-        {
-            scene.Update(new FrameTime(++frame, clock.Elapsed, TimeSpan.FromSeconds(1 / 60.0)));
-            Thread.Sleep(1);
-        }
-        while (inference.Latest is null && clock.Elapsed < TimeSpan.FromSeconds(20));
+        Await.Until(() => inference.Latest is not null, "the 1's result", () => scene.Update(new FrameTime(++frame, TimeSpan.FromSeconds(frame / 60.0), TimeSpan.FromSeconds(1 / 60.0))));
         Assert.That(inference.Latest?.Explanation.PredictedClass, Is.EqualTo(1));
 
         view.Begin();

@@ -18,7 +18,7 @@ public sealed record ProbabilityBarsOptions
 }
 
 /// <summary>Class probabilities as labelled horizontal bars, written into a <see cref="DrawList"/>.</summary>
-public static class ProbabilityBars
+internal static class ProbabilityBars
 {
     /// <summary>Adds one row per class at (x, y); returns the size the bars take.</summary>
     public static (int Width, int Height) Draw(DrawList list, BakedFont font, IReadOnlyList<string> labels, ReadOnlySpan<float> probabilities,
