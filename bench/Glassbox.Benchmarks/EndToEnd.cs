@@ -87,8 +87,8 @@ internal static class EndToEnd
         for (int i = 0; i < frames + warmUp; i++)
         {
             bool measured = i >= warmUp;
-            if (i == warmUp && inference.Worker is { } started)
-                (inferenceBytesBefore, resultsBefore) = (started.AllocatedBytes, started.Completed);
+            if (i == warmUp)
+                (inferenceBytesBefore, resultsBefore) = (inference.AllocatedBytes, inference.Completed);
             canvas.Apply(i % 2 == 0 ? bars[i / 2 % bars.Length] : CanvasEdit.Undo);
             long threadBefore = GC.GetAllocatedBytesForCurrentThread(), processBefore = GC.GetTotalAllocatedBytes();
             long t0 = Stopwatch.GetTimestamp();
@@ -120,8 +120,7 @@ internal static class EndToEnd
         }
         gpu?.Dispose();
         gl?.Dispose();
-        var worker = inference.Worker!;
-        double inferenceBytesPerResult = (worker.AllocatedBytes - inferenceBytesBefore) / (double)Math.Max(1, worker.Completed - resultsBefore);
+        double inferenceBytesPerResult = (inference.AllocatedBytes - inferenceBytesBefore) / (double)Math.Max(1, inference.Completed - resultsBefore);
 
         var rows = new List<(string Stage, List<double> Values, string Floor)>
         {

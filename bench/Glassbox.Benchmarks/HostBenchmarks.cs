@@ -58,14 +58,14 @@ public class HostBenchmarks
         float x = 60 + _step % 160;
         _step++;
         _canvas.AddStroke([new StrokePoint(x, 260), new StrokePoint(x + 2, 262)]);
-        var before = CnnInference.Now;
+        var before = _inference.Scene.Now;
         _host.RunFrame();
         if (_canvas.LastSequence > 0)
             _submitted.TryAdd(_canvas.LastSequence, before);
         if (_inference.Latest is { } latest && latest.Sequence > _lastShown)
         {
             if (_submitted.TryGetValue(latest.Sequence, out var at))
-                _latencies.Add((CnnInference.Now - at).TotalMilliseconds);
+                _latencies.Add((_inference.Scene.Now - at).TotalMilliseconds);
             _lastShown = latest.Sequence;
         }
     }

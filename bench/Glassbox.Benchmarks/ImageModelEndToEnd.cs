@@ -32,7 +32,7 @@ internal static class ImageModelEndToEnd
 
         var (forward, providerReport) = EndToEnd.ForwardFloor(package, threads, providers, runs: 70, warmUp: 10);
         Console.WriteLine(providerReport);
-        using var scene = new Scene($"e2e-{model}");
+        using var scene = new Scene($"e2e-{model}", new SceneServices(TimeProvider.System, Glassbox.Media.GStreamerSources.Instance));
         var input = scene.CreateEntity("Input");
         var feed = input.Add(new VideoFeed { Pattern = "ball", Width = 320, Height = 240, Fps = 120, X = 0, Y = 0, DisplayWidth = 448, DisplayHeight = 336 });
         var inference = input.Add(new CnnInference { Model = package, Ep = ep, Threads = threads, Methods = ["grad-cam"], WatchdogSeconds = 0 });
@@ -91,7 +91,7 @@ internal static class ImageModelEndToEnd
                 if (warmUp-- > 0)
                 {
                     if (warmUp == 0)
-                        (inferenceBytesBefore, resultsBefore) = (inference.Worker!.AllocatedBytes, inference.Worker.Completed);
+                        (inferenceBytesBefore, resultsBefore) = (inference.AllocatedBytes, inference.Completed);
                     continue;
                 }
                 preprocess.Add(result.PreprocessTime.TotalMilliseconds);
@@ -104,7 +104,7 @@ internal static class ImageModelEndToEnd
         // on show, while the plain forward runs on a thread of its own (llvmpipe draws with the same two cores the
         // model runs on). The network is paused, not switched off, so the scene draws what it drew live.
         string liveProvider = inference.Latest?.Explanation.Provider.DisplayName() ?? "-";
-        double inferenceBytesPerResult = (inference.Worker!.AllocatedBytes - inferenceBytesBefore) / (double)Math.Max(1, inference.Worker.Completed - resultsBefore);
+        double inferenceBytesPerResult = (inference.AllocatedBytes - inferenceBytesBefore) / (double)Math.Max(1, inference.Completed - resultsBefore);
         double renderBytesPerFrame = renderBytes / (double)Math.Max(1, measuredFrames);
         inference.Paused = true;
         var (loaded, _) = EndToEnd.ForwardFloor(package, threads, providers, runs: 70, warmUp: 10, DrawFrame);

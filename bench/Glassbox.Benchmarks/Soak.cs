@@ -30,7 +30,7 @@ internal static class Soak
             Loop = true,
             PauseSeconds = 0.5f,
         });
-        using var feedScene = new Scene("feed");
+        using var feedScene = new Scene("feed", new SceneServices(TimeProvider.System, Glassbox.Media.GStreamerSources.Instance));
         var feed = feedScene.CreateEntity("Feed");
         var video = feed.Add(new VideoFeed { Pattern = "ball", X = 0, Y = 0, DisplayWidth = 320, DisplayHeight = 240 });
         var feedInference = feed.Add(new CnnInference { Model = Path.Combine(BenchModels.RepoRoot, "models", "mnist-cnn"), Ep = "cpu", Threads = 1 });
@@ -80,7 +80,7 @@ internal static class Soak
             {
                 // The live heap after a full collection: without it the sample lands anywhere on the GC's sawtooth.
                 samples.Add((now.TotalMinutes, GC.GetTotalMemory(forceFullCollection: true), Process.GetCurrentProcess().WorkingSet64));
-                Console.WriteLine(EndToEnd.Inv($"  {now.TotalMinutes,5:0.0} min: frame {frame}, heap {samples[^1].Heap / 1048576.0:0.0} MiB, working set {samples[^1].WorkingSet / 1048576.0:0.0} MiB, results {inference.Worker?.Completed ?? 0} + {feedInference.Worker?.Completed ?? 0}, feed {video.Capture?.State}"));
+                Console.WriteLine(EndToEnd.Inv($"  {now.TotalMinutes,5:0.0} min: frame {frame}, heap {samples[^1].Heap / 1048576.0:0.0} MiB, working set {samples[^1].WorkingSet / 1048576.0:0.0} MiB, results {inference.Completed} + {feedInference.Completed}, feed {video.State}"));
                 nextSample += TimeSpan.FromSeconds(10);
             }
             // About 60 frames per second, as a display would pace the loop.
@@ -108,7 +108,7 @@ internal static class Soak
         var sorted = frameTimes.OrderBy(t => t).ToArray();
         double p50 = sorted[sorted.Length / 2], p99 = sorted[(int)(sorted.Length * 0.99)], worst = sorted[^1];
         int stalls = frameTimes.Count(t => t > 1000);
-        long canvasResults = inference.Worker?.Completed ?? 0, feedResults = feedInference.Worker?.Completed ?? 0;
+        long canvasResults = inference.Completed, feedResults = feedInference.Completed;
 
         var md = new StringBuilder();
         md.AppendLine(EndToEnd.Inv($"# Soak: {minutes} minutes, canvas replay + videotestsrc through the whole pipeline")).AppendLine();
@@ -122,7 +122,7 @@ internal static class Soak
         md.AppendLine(EndToEnd.Inv($"| frame p50 / p99 / worst (ms) | {p50:0.0} / {p99:0.0} / {worst:0.0} (frame {maxIndex + 1}) | no stall over 1 s |"));
         md.AppendLine(EndToEnd.Inv($"| frames over 1 s | {stalls} | 0 |"));
         md.AppendLine(EndToEnd.Inv($"| results: canvas / feed | {canvasResults} / {feedResults} | |"));
-        md.AppendLine(EndToEnd.Inv($"| feed reconnections | {video.Capture?.Reconnections ?? 0} | |"));
+        md.AppendLine(EndToEnd.Inv($"| feed reconnections | {video.Reconnections} | |"));
         md.AppendLine().AppendLine("| minute | heap (MiB) | working set (MiB) |").AppendLine("|---:|---:|---:|");
         foreach (var s in samples.Where((_, i) => i % 6 == 0))
             md.AppendLine(EndToEnd.Inv($"| {s.Minutes:0.0} | {s.Heap / 1048576.0:0.0} | {s.WorkingSet / 1048576.0:0.0} |"));

@@ -97,7 +97,7 @@ static int Run(int frames, FileInfo? screenshot, FileInfo recording, string ep)
     }
     double seconds = clock.Elapsed.TotalSeconds;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"Done     {frame} frames in {seconds:0.0} s ({frame / seconds:0} FPS), {inference.Worker?.Completed ?? 0} predictions{(screenshot is null ? "" : $", screenshot {screenshot.FullName}")}"));
+        $"Done     {frame} frames in {seconds:0.0} s ({frame / seconds:0} FPS), {inference.Completed} predictions{(screenshot is null ? "" : $", screenshot {screenshot.FullName}")}"));
     return 0;
 }
 

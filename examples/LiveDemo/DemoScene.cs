@@ -10,9 +10,12 @@ internal static class DemoScene
 {
     public const int Width = 1280, Height = 720;
 
+    /// <summary>The system clock, and GStreamer for the cameras, video files and test patterns a scene names.</summary>
+    public static readonly SceneServices Services = new(TimeProvider.System, GStreamerSources.Instance);
+
     public static Scene Build(DemoSettings settings)
     {
-        var scene = settings.SceneFile is { } file ? SceneFile.Load(file.FullName, ComponentRegistry.Default) : BuildDefault(settings);
+        var scene = settings.SceneFile is { } file ? SceneFile.Load(file.FullName, ComponentRegistry.Default, Services) : BuildDefault(settings);
         // Added last, so the replay's inputs and the recorder see the scene's own components.
         if (settings.Replay is { } replay)
             scene.CreateEntity("Session replay").Add(new SessionReplayer { Path = replay.FullName, Speed = settings.ReplaySpeed });
@@ -23,7 +26,7 @@ internal static class DemoScene
 
     private static Scene BuildDefault(DemoSettings settings)
     {
-        var scene = new Scene("mnist-live");
+        var scene = new Scene("mnist-live", Services);
         var input = scene.CreateEntity("Input");
         input.Add(new DrawingCanvasInput { X = 40, Y = 80, Size = 560 });
         // The live feed the S key switches to: the first camera, or GStreamer's test pattern without one.

@@ -58,7 +58,7 @@ internal static class HeadlessDemo
                 Step();
             }
             Step(); // one more frame, so components that watch results (a recorder) see this one
-            var result = inference.Latest ?? throw new GlassboxException($"No prediction within 30 s{(inference.Worker?.LastError is { } error ? $": {error}" : "")}.");
+            var result = inference.Latest ?? throw new GlassboxException($"No prediction within 30 s{(inference.LastError is { } error ? $": {error}" : "")}.");
             double latency = (clock.Elapsed - drawnAt).TotalMilliseconds;
             string file = Path.Combine(settings.Out.FullName, $"drawn-{digit}.png");
             ImageFile.Save(file, frames.Render(scene));

@@ -27,7 +27,7 @@ internal static class LiveWindow
         Console.WriteLine($"Window   {host.Window.Context.Renderer}, OpenGL {host.Window.Context.Version.Split(' ')[0]}; draw a digit, {(kiosk is null ? "Escape quits" : $"kiosk mode: only {kiosk.ExitChord} quits")}");
         host.Run(h => frames > 0 && h.Frames >= frames);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Done     {host.Frames} frames, {inference.Worker?.Completed ?? 0} predictions, {host.Screenshots.Count} screenshot(s) in {settings.Out.FullName}"));
+            $"Done     {host.Frames} frames, {inference.Completed} predictions, {host.Screenshots.Count} screenshot(s) in {settings.Out.FullName}"));
         return 0;
     }
 }
