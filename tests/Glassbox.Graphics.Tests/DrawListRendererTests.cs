@@ -4,9 +4,7 @@ using Glassbox.Visualisation;
 
 namespace Glassbox.Tests;
 
-[Category(TestCategories.Gpu)]
-[SingleThreaded]
-public class DrawListRendererTests
+public class DrawListRendererTests : GpuTest
 {
     private GlContext _gl = null!;
     private ShaderLibrary _shaders = null!;
@@ -17,7 +15,7 @@ public class DrawListRendererTests
     [OneTimeSetUp]
     public void CreateContext()
     {
-        _gl = GlContext.CreateOffscreen();
+        _gl = Gl;
         _shaders = new ShaderLibrary(RepoPaths.Shaders);
         _renderer = new DrawListRenderer(_gl, _shaders);
         _font = FontBaker.Bake(FontBaker.DefaultFontPath, 15f);
@@ -29,7 +27,6 @@ public class DrawListRendererTests
     {
         _fontTexture.Dispose();
         _renderer.Dispose();
-        _gl.Dispose();
     }
 
     [Test]

@@ -4,9 +4,7 @@ using Glassbox.Visualisation;
 
 namespace Glassbox.Tests;
 
-[Category(TestCategories.Gpu)]
-[SingleThreaded]
-public class FeatureAtlasPassTests
+public class FeatureAtlasPassTests : GpuTest
 {
     private GlContext _gl = null!;
     private FeatureAtlasPass _pass = null!;
@@ -14,7 +12,7 @@ public class FeatureAtlasPassTests
     [OneTimeSetUp]
     public void CreateContext()
     {
-        _gl = GlContext.CreateOffscreen();
+        _gl = Gl;
         _pass = new FeatureAtlasPass(_gl, new ShaderLibrary(RepoPaths.Shaders));
     }
 
@@ -22,7 +20,6 @@ public class FeatureAtlasPassTests
     public void DestroyContext()
     {
         _pass.Dispose();
-        _gl.Dispose();
     }
 
     public static IEnumerable<TestCaseData> Layers()

@@ -4,9 +4,7 @@ using Glassbox.Visualisation;
 
 namespace Glassbox.Tests;
 
-[Category(TestCategories.Gpu)]
-[SingleThreaded]
-public class HeatmapOverlayPassTests
+public class HeatmapOverlayPassTests : GpuTest
 {
     private GlContext _gl = null!;
     private HeatmapOverlayPass _pass = null!;
@@ -14,7 +12,7 @@ public class HeatmapOverlayPassTests
     [OneTimeSetUp]
     public void CreateContext()
     {
-        _gl = GlContext.CreateOffscreen();
+        _gl = Gl;
         _pass = new HeatmapOverlayPass(_gl, new ShaderLibrary(RepoPaths.Shaders));
     }
 
@@ -22,7 +20,6 @@ public class HeatmapOverlayPassTests
     public void DestroyContext()
     {
         _pass.Dispose();
-        _gl.Dispose();
     }
 
     public static IEnumerable<TestCaseData> Overlays()

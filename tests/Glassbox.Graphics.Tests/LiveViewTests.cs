@@ -4,9 +4,7 @@ using Glassbox.Visualisation;
 namespace Glassbox.Tests;
 
 /// <summary>The composed live layout, against a reference image (rendered on Mesa llvmpipe).</summary>
-[Category(TestCategories.Gpu)]
-[SingleThreaded]
-public class LiveViewTests
+public class LiveViewTests : GpuTest
 {
     /// <summary>A deterministic scene: a frame with a drawn stroke, a blob-shaped heatmap, 16 feature maps.</summary>
     internal static LiveViewFrame Scene()
@@ -47,21 +45,20 @@ public class LiveViewTests
     [Test]
     public void Composed_live_view_matches_its_reference_image()
     {
-        using var gl = GlContext.CreateOffscreen();
+        using var gl = OpenContext();
         var font = BakedFont.Default;
         using var view = new LiveView(gl, new ShaderLibrary(RepoPaths.Shaders), font);
         view.Render(Scene(), HeatmapOverlayOptions.Default with { Upsampling = Upsampling.Bicubic, ContourLevel = 0.5f },
             FeatureAtlasOptions.Default with { Gutter = 2 });
         var image = view.Target.Read();
 
-        Assert.That(gl.DebugErrorCount, Is.Zero, string.Join("; ", gl.DebugMessages.Select(m => m.Text)));
         ReferenceImages.AssertMatches(image, "live-view-1280x720");
     }
 
     [Test]
     public void The_cpu_renders_the_same_live_view_as_the_gpu()
     {
-        using var gl = GlContext.CreateOffscreen();
+        using var gl = OpenContext();
         var font = BakedFont.Default;
         var overlay = HeatmapOverlayOptions.Default with { Upsampling = Upsampling.Bicubic, ContourLevel = 0.5f };
         var atlas = FeatureAtlasOptions.Default with { Gutter = 2 };

@@ -10,7 +10,7 @@ namespace Glassbox.Tests;
 /// The whole network for a drawn 7, as the demo's N key shows it: drawn by the GPU (llvmpipe) exactly as the CPU
 /// rasteriser draws the same frame, and matching its reference picture.
 /// </summary>
-public class NetworkViewDrawingTests
+public class NetworkViewDrawingTests : GpuTest
 {
     private static FrameTime Frame(long n) => new(n, TimeSpan.FromSeconds(n / 60.0), TimeSpan.FromSeconds(1 / 60.0));
 
@@ -28,7 +28,7 @@ public class NetworkViewDrawingTests
         Await.Until(() => inference.Latest is not null, "the 7's result", () => scene.Update(Frame(++frame)));
         Assert.That(inference.Latest?.Explanation.PredictedClass, Is.EqualTo(7));
 
-        using var gl = GlContext.CreateOffscreen();
+        using var gl = OpenContext();
         using var renderer = new SceneCanvasRenderer(gl, new ShaderLibrary(RepoPaths.Shaders), BakedFont.Default, 1280, 720);
         var frameCanvas = renderer.CreateCanvas();
         frameCanvas.Begin();
@@ -38,7 +38,6 @@ public class NetworkViewDrawingTests
         var cpu = frameCanvas.RenderOnCpu();
         var comparison = new ImageComparer { PixelThreshold = 1, MaxDifferentFraction = 0, MaxMeanDifference = 0.05 }.Compare(cpu, gpu);
         Assert.That(comparison.DifferentPixels, Is.Zero, comparison.ToString());
-        Assert.That(gl.DebugErrorCount, Is.Zero, string.Join("; ", gl.DebugMessages.Select(m => m.Text)));
 
         // The view's part of the frame against its reference (the canvas's antialiased strokes are the canvas's test).
         var view = new RgbaImage(620, 540);
