@@ -42,7 +42,7 @@ public sealed record PlanarPreprocessOptions
     }
 }
 
-/// <summary>CPU reference of shaders/preprocess_rgba_planar.comp.</summary>
+/// <summary>An RGBA8 image made a planar float tensor on the CPU, as <see cref="PlanarPreprocessOptions"/> says.</summary>
 public static class PlanarPreprocess
 {
     // BT.601 luma, the weights MNIST-style grayscale models are usually trained with.

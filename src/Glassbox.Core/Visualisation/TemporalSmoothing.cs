@@ -1,8 +1,9 @@
 namespace Glassbox.Visualisation;
 
 /// <summary>
-/// CPU reference of shaders/temporal_ema.comp: an exponential moving average of successive maps,
-/// state ← state + α·(map − state), so a live overlay does not flicker. It starts over (state ← map)
+/// An exponential moving average of successive maps, state ← state + α·(map − state), so a live overlay
+/// does not flicker (AttributionOverlay.Smoothing). Maps are small (a few hundred values, once per result),
+/// so it runs where the overlay is recorded rather than as a GPU pass. It starts over (state ← map)
 /// on the first map, when the caller reports a scene change, or when the map moved so far from the
 /// state that averaging would smear two different scenes together.
 /// </summary>
@@ -49,7 +50,7 @@ public sealed class TemporalSmoothing
 
     public void Reset() => _primed = false;
 
-    /// <summary>One element of the average, in the shader's order of operations.</summary>
+    /// <summary>One element of the average.</summary>
     public static float Step(float state, float value, float alpha) => state + alpha * (value - state);
 
     private float Distance(ReadOnlySpan<float> map)
