@@ -8,6 +8,9 @@ namespace Glassbox.Examples.LiveDemo;
 /// <summary>The live demo's scene, 1280×720: the same for the window and the headless run.</summary>
 internal static class DemoScene
 {
+    /// <summary>Glassbox's components and the demo's own controls: the names the demo's scene files may use.</summary>
+    public static ComponentRegistry Components => ComponentRegistry.Default.Register<DemoControls>();
+
     public const int Width = 1280, Height = 720;
 
     /// <summary>The system clock, and GStreamer for the cameras, video files and test patterns a scene names.</summary>
@@ -15,7 +18,7 @@ internal static class DemoScene
 
     public static Scene Build(DemoSettings settings)
     {
-        var scene = settings.SceneFile is { } file ? SceneFile.Load(file.FullName, ComponentRegistry.Default, Services) : BuildDefault(settings);
+        var scene = settings.SceneFile is { } file ? SceneFile.Load(file.FullName, Components, Services) : BuildDefault(settings);
         // Added last, so the replay's inputs and the recorder see the scene's own components.
         if (settings.Replay is { } replay)
             scene.CreateEntity("Session replay").Add(new SessionReplayer { Path = replay.FullName, Speed = settings.ReplaySpeed });

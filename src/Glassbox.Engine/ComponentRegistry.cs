@@ -26,7 +26,6 @@ public sealed class ComponentRegistry
         .Register<FeatureMapGrid>()
         .Register<NetworkView>()
         .Register<Button>()
-        .Register<DemoControls>()
         .Register<ImageFeed>()
         .Register<AttentionOverlay>()
         .Register<HealthFile>()

@@ -24,6 +24,23 @@ public class RecordingTests
 
     private static FrameTime Frame(long n) => new(n, TimeSpan.FromSeconds(n / 60.0), TimeSpan.FromSeconds(1 / 60.0));
 
+    /// <summary>An application's own key handler, as a demo has: M explains with the next method.</summary>
+    private sealed class MethodKey : Component, IKeyHandler
+    {
+        private int _method;
+
+        public string[] Methods { get; init; } = [];
+
+        public bool OnKey(char key)
+        {
+            if (key != 'm' || Scene.Active<CnnInference>().FirstOrDefault() is not { } inference)
+                return false;
+            _method = (_method + 1) % Methods.Length;
+            inference.Reconfigure(methods: [Methods[_method]]);
+            return true;
+        }
+    }
+
     private sealed class Driver(Scene scene)
     {
         private long _frame;
@@ -48,7 +65,7 @@ public class RecordingTests
             var input = scene.CreateEntity("Input");
             var canvas = input.Add(new DrawingCanvasInput());
             var inference = input.Add(new CnnInference { Model = Model, Ep = "cpu", Threads = 1, Methods = ["grad-cam"] });
-            scene.CreateEntity("Controls").Add(new DemoControls { Methods = ["grad-cam", "gradient-x-input", "rise:masks=64"] });
+            scene.CreateEntity("Controls").Add(new MethodKey { Methods = ["grad-cam", "gradient-x-input", "rise:masks=64"] });
             var recorder = scene.CreateEntity("Recorder").Add(new SessionRecorder { Path = file });
             var run = new Driver(scene);
             run.Step();

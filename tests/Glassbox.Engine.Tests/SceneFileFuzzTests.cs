@@ -15,12 +15,12 @@ public class SceneFileFuzzTests
     [Test]
     public void Mutated_scene_files_load_or_fail_with_a_scene_file_error()
     {
-        // The demo's scene, with stand-ins for the two components that would open a model or a source:
-        // the fuzzing is of parsing and binding.
+        // The demo's scene, with stand-ins for the two components that would open a model or a source and for
+        // the demo's own controls: the fuzzing is of parsing and binding.
         string text = File.ReadAllText(Path.Combine(RepoPaths.Root, "examples", "LiveDemo", "scenes", "mnist-live.json"));
         var registry = new ComponentRegistry().Register<Label>().Register<Button>().Register<Glassbox.Engine.ProbabilityBars>().Register<FeatureMapGrid>().Register<NetworkView>()
-            .Register<StatsPanel>().Register<AttributionOverlay>().Register<DemoControls>().Register<DrawingCanvasInput>("DrawingCanvas")
-            .Register<StandIn>("CnnInference").Register<StandIn>("VideoFeed");
+            .Register<StatsPanel>().Register<AttributionOverlay>().Register<DrawingCanvasInput>("DrawingCanvas")
+            .Register<StandIn>("CnnInference").Register<StandIn>("VideoFeed").Register<StandIn>("DemoControls");
         var clock = Stopwatch.StartNew();
         int cases = 0, loaded = 0;
         for (int iteration = 0; clock.Elapsed < Budget; iteration++)
@@ -49,6 +49,7 @@ public class SceneFileFuzzTests
     {
         public string Model { get; set; } = "";
         public string[] Methods { get; set; } = [];
+        public string[] Models { get; set; } = [];
         public string Pattern { get; set; } = "";
         public int X { get; set; }
         public int Y { get; set; }

@@ -29,7 +29,8 @@ public sealed class AttractLoop : Component
 
     public float StepSeconds { get; set; } = 4f;
 
-    public string Text { get; set; } = "Draw a digit with your finger: the network will guess it and show where it looked.";
+    /// <summary>What the loop says to a passer-by while it plays; a scene names what its model expects (the demo's kiosk: "Draw a digit…").</summary>
+    public string Text { get; set; } = "Nobody here? This is what it does. Touch the screen to try it yourself.";
 
     public int X { get; set; } = 40;
 

@@ -1,7 +1,9 @@
-namespace Glassbox.Engine;
+using Glassbox.Engine;
+
+namespace Glassbox.Examples.LiveDemo;
 
 /// <summary>
-/// The live demo's controls, as keys and on-screen buttons: M cycles the explanation method, L the
+/// The live demo's controls (an example of a component an application adds to Glassbox's), as keys and on-screen buttons: M cycles the explanation method, L the
 /// layer (the CAM layer and the feature grid together), V the model, O shows or hides the overlay,
 /// S switches the input between the drawing canvas and the live feed, C clears the canvas, N shows the whole network (the
 /// scene's NetworkView in place of its feature grid and probability bars) or hides it. Works on the scene's first
@@ -91,7 +93,7 @@ public sealed class DemoControls : Component, IKeyHandler
 
     private bool _switchingModel;
 
-    protected internal override void Update(FrameTime time)
+    protected override void Update(FrameTime time)
     {
         var inference = Referenced(Inference, "inference");
         if (inference is null)
@@ -117,7 +119,7 @@ public sealed class DemoControls : Component, IKeyHandler
 
     private (Glassbox.Inference.ModelPackage?, string, string[], string, bool, bool, bool)? _shown;
 
-    protected internal override void Render(Glassbox.Visualisation.IRenderer renderer)
+    protected override void Render(Glassbox.Visualisation.IRenderer renderer)
     {
         if (Summary.Length > 0)
             renderer.DrawText(Summary, X, Y, 0xFFC8C8C8u);

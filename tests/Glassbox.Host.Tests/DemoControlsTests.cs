@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Glassbox.Engine;
+using Glassbox.Examples.LiveDemo;
 using Glassbox.Media;
 using Glassbox.Visualisation;
 
