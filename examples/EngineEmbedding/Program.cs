@@ -16,7 +16,7 @@ using Glassbox.Visualisation;
 // texture, and the game draws the quad with it. These are the lines a host engine needs.
 
 const int TextureSize = 512;
-var framesOption = new Option<int>("--frames") { Description = "Close after this many frames (0: when the window is closed).", DefaultValueFactory = _ => 0 };
+var framesOption = new Option<int>("--frames") { Description = "Close after this many frames (with --screenshot, not before the first prediction is in); 0: when the window is closed.", DefaultValueFactory = _ => 0 };
 framesOption.Validators.Add(r =>
 {
     if (r.GetValueOrDefault<int>() < 0)
@@ -74,7 +74,12 @@ static int Run(int frames, FileInfo? screenshot, FileInfo recording, string ep)
     var last = TimeSpan.Zero;
     long frame = 0;
     int lastPrediction = -1;
-    while (!game.ShouldClose && (frames == 0 || frame < frames))
+    // A screenshot shows the network's view, so the run goes on past its frames until the first prediction is
+    // in: a loaded machine can take longer to explain the replayed drawing than the frames took (at most a minute).
+    bool Finished() => frames > 0 && frame >= frames &&
+                       (screenshot is null || inference.Completed > 0 || clock.Elapsed > TimeSpan.FromMinutes(1));
+    bool finished = false;
+    while (!game.ShouldClose && !finished)
     {
         var now = clock.Elapsed;
         scene.Update(new FrameTime(++frame, now, now - last));
@@ -88,7 +93,8 @@ static int Run(int frames, FileInfo? screenshot, FileInfo recording, string ep)
             lastPrediction = predicted;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Frame {frame,5}: the network sees a {predicted}"));
         }
-        if (screenshot is not null && frames > 0 && frame == frames)
+        finished = Finished();
+        if (screenshot is not null && finished)
         {
             Directory.CreateDirectory(screenshot.DirectoryName!);
             ImageFile.Save(screenshot.FullName, new RgbaImage(game.Width, game.Height, game.ReadFrame()));

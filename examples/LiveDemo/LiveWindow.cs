@@ -25,7 +25,11 @@ internal static class LiveWindow
         if (inference.Status is { } problem)
             Console.Error.WriteLine($"glassbox-demo: {problem}");
         Console.WriteLine($"Window   {host.Window.Context.Renderer}, OpenGL {host.Window.Context.Version.Split(' ')[0]}; draw a digit, {(kiosk is null ? "Escape quits" : $"kiosk mode: only {kiosk.ExitChord} quits")}");
-        host.Run(h => frames > 0 && h.Frames >= frames);
+        // A replay's frames end once its first result is in: a loaded machine can take longer to explain the first
+        // replayed drawing than the frames took (at most a minute), and a replay that showed nothing showed nothing.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        host.Run(h => frames > 0 && h.Frames >= frames &&
+                      (settings.Replay is null || inference.Completed > 0 || clock.Elapsed > TimeSpan.FromMinutes(1)));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Done     {host.Frames} frames, {inference.Completed} predictions, {host.Screenshots.Count} screenshot(s) in {settings.Out.FullName}"));
         return 0;

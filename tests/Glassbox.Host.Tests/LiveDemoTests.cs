@@ -120,7 +120,10 @@ public class LiveDemoTests
         {
             (exit, report, error) = RunDemo("replay", committed, "--speed", "4", "--frames", "200", "--out", output);
             Assert.That(exit, Is.Zero, report + error);
-            Assert.That(report, Does.Match(@"Done +200 frames, [1-9]\d* predictions"));
+            // 200 frames, or more while the first replayed drawing is still being explained.
+            var done = System.Text.RegularExpressions.Regex.Match(report, @"Done +(\d+) frames, ([1-9]\d*) predictions");
+            Assert.That(done.Success, Is.True, report);
+            Assert.That(int.Parse(done.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo(200));
         }
         finally
         {
