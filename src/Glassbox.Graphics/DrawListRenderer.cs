@@ -10,7 +10,7 @@ namespace Glassbox.Graphics;
 /// each run of fills and glyphs between images is one instanced draw, because per-call overhead
 /// dominates on software rasterisers. Owned by one <see cref="GlContext"/>.
 /// </summary>
-public sealed unsafe class DrawListRenderer : IDisposable
+internal sealed unsafe class DrawListRenderer : IDisposable
 {
     [StructLayout(LayoutKind.Sequential)]
     private struct Command

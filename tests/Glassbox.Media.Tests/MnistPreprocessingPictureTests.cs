@@ -38,7 +38,7 @@ public class MnistPreprocessingPictureTests
             int x = Gap + i * (Panel + Gap);
             var area = new PixelRect(x, Gap, Panel, Panel);
             list.Fill(area, 0xFF000000);
-            var fitted = LiveLayout.FitInto(images[i].Width, images[i].Height, area);
+            var fitted = FitInto(images[i].Width, images[i].Height, area);
             list.Image(fitted, i);
             list.Text(font, labels[i], x, Gap + Panel + 22, 0xFF303030);
         }
@@ -76,5 +76,13 @@ public class MnistPreprocessingPictureTests
         list.Fill(r with { Y = r.Bottom - 2, Height = 2 }, color);
         list.Fill(r with { Width = 2 }, color);
         list.Fill(r with { X = r.Right - 2, Width = 2 }, color);
+    }
+
+    /// <summary>The largest rectangle with the source's aspect ratio centred in the area.</summary>
+    private static PixelRect FitInto(int sourceWidth, int sourceHeight, PixelRect area)
+    {
+        double scale = Math.Min((double)area.Width / sourceWidth, (double)area.Height / sourceHeight);
+        int w = Math.Max(1, (int)(sourceWidth * scale)), h = Math.Max(1, (int)(sourceHeight * scale));
+        return new PixelRect(area.X + (area.Width - w) / 2, area.Y + (area.Height - h) / 2, w, h);
     }
 }
