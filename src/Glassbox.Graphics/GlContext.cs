@@ -17,30 +17,23 @@ public sealed record GlDebugMessage(bool IsError, string Severity, string Text);
 /// </summary>
 public sealed unsafe class GlContext : IDisposable
 {
-    private readonly IntPtr _window;
+    // The GLFW window of a context Glassbox made; null for a host's context, which Glassbox never destroys.
+    private readonly GlfwSurface? _surface;
 
     /// <summary>The GLFW window this context was made with; zero for a host's context.</summary>
-    internal IntPtr Window => _window;
-    private readonly bool _ownsGlfw;
+    internal IntPtr Window => _surface?.Window ?? IntPtr.Zero;
     private readonly ConcurrentQueue<Action> _posted = new();
     private readonly List<GlDebugMessage> _debugMessages = [];
     private GCHandle _self;
     private bool _disposed;
 
     private readonly ILogger? _logger;
-    private readonly IntPtr _previousContext;
 
-    // GLFW is process-wide and glfwTerminate destroys every window, so it ends with the last context.
-    private static readonly object GlfwGate = new();
-    private static int _glfwUsers;
-
-    private GlContext(GL gl, IntPtr window, bool ownsGlfw, ILogger? logger, IntPtr previousContext = 0)
+    private GlContext(GL gl, GlfwSurface? surface, ILogger? logger)
     {
         _logger = logger;
-        _previousContext = previousContext;
         Gl = gl;
-        _window = window;
-        _ownsGlfw = ownsGlfw;
+        _surface = surface;
         OwnerThreadId = Environment.CurrentManagedThreadId;
         Renderer = gl.GetStringS(GLEnum.Renderer);
         Version = gl.GetStringS(GLEnum.Version);
@@ -49,7 +42,7 @@ public sealed unsafe class GlContext : IDisposable
         IsCoreProfile = (gl.GetInteger(GLEnum.ContextProfileMask) & (int)GLEnum.ContextCoreProfileBit) != 0;
 
         // A host engine's context keeps its own debug callback; Glassbox listens only on contexts it made.
-        if (window == IntPtr.Zero)
+        if (surface is null)
             return;
         _self = GCHandle.Alloc(this);
         gl.Enable(GLEnum.DebugOutput);
@@ -101,45 +94,14 @@ public sealed unsafe class GlContext : IDisposable
     /// <summary>A context with its own GLFW window (hidden or shown), current on the calling thread.</summary>
     internal static GlContext CreateWithWindow(int width, int height, string titleText, bool visible, ILogger? logger)
     {
-        var glfw = Glfw.Fn;
-        lock (GlfwGate)
-        {
-            if (_glfwUsers == 0 && glfw.Init() != Glfw.True)
-            {
-                string reason = Glfw.LastError() ?? "unknown reason";
-                throw new GlassboxException(
-                    $"Could not start GLFW: {reason}. OpenGL needs a display: set DISPLAY, or run under a virtual one (xvfb-run -a <command>).");
-            }
-            _glfwUsers++;
-        }
-        glfw.DefaultWindowHints();
-        glfw.WindowHint(Glfw.ContextVersionMajor, 4);
-        glfw.WindowHint(Glfw.ContextVersionMinor, 3);
-        glfw.WindowHint(Glfw.OpenGlProfile, Glfw.OpenGlCoreProfile);
-        glfw.WindowHint(Glfw.OpenGlForwardCompat, Glfw.True);
-        glfw.WindowHint(Glfw.OpenGlDebugContext, Glfw.True);
-        glfw.WindowHint(Glfw.Visible, visible ? Glfw.True : Glfw.False);
-        var title = GlLoader.Utf8Z(titleText);
-        IntPtr window;
-        fixed (byte* t = title)
-            window = glfw.CreateWindow(width, height, t, IntPtr.Zero, IntPtr.Zero);
-        if (window == IntPtr.Zero)
-        {
-            string reason = Glfw.LastError() ?? "unknown reason";
-            ReleaseGlfw();
-            throw new GlassboxException($"Could not create an OpenGL 4.3 core context: {reason}. Update the GPU driver, or use Mesa (llvmpipe), which provides 4.5 core.");
-        }
-        IntPtr previous = glfw.GetCurrentContext();
-        glfw.MakeContextCurrent(window);
+        var surface = GlfwSurface.Create(width, height, titleText, visible);
         try
         {
-            return new GlContext(GlLoader.Load(GlfwProcAddress), window, ownsGlfw: true, logger, previous);
+            return new GlContext(GlLoader.Load(GlfwSurface.ProcAddress), surface, logger);
         }
         catch
         {
-            glfw.MakeContextCurrent(previous);
-            glfw.DestroyWindow(window);
-            ReleaseGlfw();
+            surface.Dispose();
             throw;
         }
     }
@@ -152,7 +114,7 @@ public sealed unsafe class GlContext : IDisposable
     public static GlContext FromCurrent(Func<string, IntPtr> getProcAddress, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(getProcAddress);
-        return new GlContext(GlLoader.Load(getProcAddress), IntPtr.Zero, ownsGlfw: false, logger);
+        return new GlContext(GlLoader.Load(getProcAddress), surface: null, logger);
     }
 
     /// <summary>Queues work for the owner thread; any thread may call it.</summary>
@@ -201,33 +163,11 @@ public sealed unsafe class GlContext : IDisposable
             Gl.DebugMessageCallback(null, (void*)null);
             _self.Free();
         }
-        if (_window != IntPtr.Zero)
-        {
-            // Hand the thread back to the context that was current before this one (a host's, or another Glassbox context).
-            bool wasCurrent = Glfw.Fn.GetCurrentContext() == _window;
-            Glfw.Fn.DestroyWindow(_window);
-            if (wasCurrent)
-                Glfw.Fn.MakeContextCurrent(_previousContext);
-        }
-        if (_ownsGlfw)
-            ReleaseGlfw();
+        _surface?.Dispose();
     }
 
-    private static void ReleaseGlfw()
-    {
-        lock (GlfwGate)
-        {
-            if (--_glfwUsers == 0)
-                Glfw.Fn.Terminate();
-        }
-    }
-
-    internal static IntPtr GlfwProcAddress(string name)
-    {
-        var bytes = GlLoader.Utf8Z(name);
-        fixed (byte* p = bytes)
-            return Glfw.Fn.GetProcAddress(p);
-    }
+    /// <summary>GL function addresses of the GLFW context current on this thread (for tests that play a host engine).</summary>
+    internal static IntPtr GlfwProcAddress(string name) => GlfwSurface.ProcAddress(name);
 
     // One delegate for every context (the context comes in as userParam); a static field keeps it alive
     // for as long as a driver may call it.
