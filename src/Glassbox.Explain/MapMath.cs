@@ -3,7 +3,7 @@ using Glassbox.Visualisation;
 namespace Glassbox.Explain;
 
 /// <summary>Small numeric helpers shared by the methods and metrics.</summary>
-public static class MapMath
+internal static class MapMath
 {
     /// <summary>Softmax with the maximum subtracted first, so large logits do not overflow.</summary>
     public static void Softmax(ReadOnlySpan<float> logits, Span<float> probabilities)

@@ -31,12 +31,12 @@ public static class DigitPreprocess
     }
 
     /// <summary>The intermediate results of <see cref="ToMnist(ReadOnlySpan{byte}, int, int, byte)"/>, for explaining it (see docs/mnist-preprocessing.md).</summary>
-    public sealed record Trace(
+    internal sealed record Trace(
         (int Left, int Top, int Width, int Height)? InkBox,
         int FittedWidth, int FittedHeight, byte[] Fitted,
         (double X, double Y) FittedCentreOfMass, (int X, int Y) Offset, byte[] Result);
 
-    public static Trace Steps(ReadOnlySpan<byte> ink, int width, int height, byte threshold = 24)
+    internal static Trace Steps(ReadOnlySpan<byte> ink, int width, int height, byte threshold = 24)
     {
         var fitted = new double[Box * Box];
         var result = new byte[Size * Size];

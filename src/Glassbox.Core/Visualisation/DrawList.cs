@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace Glassbox.Visualisation;
 
 /// <summary>An axis-aligned rectangle of whole pixels; (X, Y) is its top-left corner, row 0 at the top.</summary>
-public readonly record struct PixelRect(int X, int Y, int Width, int Height)
+internal readonly record struct PixelRect(int X, int Y, int Width, int Height)
 {
     public int Right => X + Width;
     public int Bottom => Y + Height;
@@ -72,7 +72,7 @@ public sealed class BakedFont
 /// <summary>Where a glyph sits in the atlas and how it is placed relative to the pen.</summary>
 public readonly record struct BakedGlyph(int X0, int Y0, int X1, int Y1, float OffsetX, float OffsetY, float Advance);
 
-public enum DrawCommandKind : byte
+internal enum DrawCommandKind : byte
 {
     /// <summary>A solid rectangle; colours with alpha below 255 blend over what is there.</summary>
     Fill,
@@ -89,13 +89,13 @@ public enum DrawCommandKind : byte
 /// allocates nothing once the list has grown to a frame's size.
 /// </summary>
 /// <param name="Rect">Where it lands.</param>
-public readonly record struct DrawCommand(DrawCommandKind Kind, PixelRect Rect, uint Color = 0, int Image = 0, int SourceX = 0, int SourceY = 0);
+internal readonly record struct DrawCommand(DrawCommandKind Kind, PixelRect Rect, uint Color = 0, int Image = 0, int SourceX = 0, int SourceY = 0);
 
 /// <summary>
 /// 2D drawing as a list of commands, so one list is drawn both by the CPU reference
 /// (<see cref="DrawListRasterizer"/>) and by the GPU renderer, which must agree within 1 LSB.
 /// </summary>
-public sealed class DrawList
+internal sealed class DrawList
 {
     private readonly List<DrawCommand> _commands = [];
 
@@ -133,7 +133,7 @@ public sealed class DrawList
 }
 
 /// <summary>CPU reference renderer of a <see cref="DrawList"/>; also usable where no GPU is available.</summary>
-public static class DrawListRasterizer
+internal static class DrawListRasterizer
 {
     public static void Render(DrawList list, RgbaImage target, IReadOnlyList<RgbaImage> images, BakedFont? font)
     {

@@ -28,10 +28,10 @@ public sealed class SceneCanvas(int width, int height, BakedFont font, uint clea
     public uint ClearColor => clearColor;
 
     /// <summary>The frame so far.</summary>
-    public DrawList List => _list;
+    internal DrawList List => _list;
 
     /// <summary>The images the list's image commands refer to by index, overlays blended.</summary>
-    public IReadOnlyList<RgbaImage> Images
+    internal IReadOnlyList<RgbaImage> Images
     {
         get
         {

@@ -4,7 +4,7 @@ using Glassbox.Visualisation;
 namespace Glassbox.Explain.Metrics;
 
 /// <summary>Which pixels ROAD removes first.</summary>
-public enum RemovalOrder
+internal enum RemovalOrder
 {
     /// <summary>Most relevant first: the score should fall fast (lower is better).</summary>
     MostRelevantFirst,

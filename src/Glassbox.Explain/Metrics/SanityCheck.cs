@@ -81,7 +81,7 @@ public static class SanityCheck
 }
 
 /// <summary>Spearman's rank correlation with tied values given their mean rank.</summary>
-public static class RankCorrelation
+internal static class RankCorrelation
 {
     /// <summary>The correlation of the ranks; 0 when either side is constant (it ranks nothing).</summary>
     public static double Spearman(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
