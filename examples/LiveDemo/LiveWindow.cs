@@ -12,8 +12,10 @@ namespace Glassbox.Examples.LiveDemo;
 /// </summary>
 internal static class LiveWindow
 {
-    public static int Run(DemoSettings settings, int frames, KioskOptions? kiosk = null)
+    /// <param name="exitChord">Kiosk mode: fullscreen, and only these keys held together quit.</param>
+    public static int Run(DemoSettings settings, int frames, KeyChord? exitChord = null)
     {
+        var kiosk = exitChord is null ? null : new KioskOptions { ExitWhen = exitChord.IsHeld };
         var scene = DemoScene.Build(settings);
         using var host = LiveHost.Open(scene, LiveHostOptions.Default with
         {
@@ -24,7 +26,7 @@ internal static class LiveWindow
         var inference = scene.Active<CnnInference>().FirstOrDefault() ?? throw new GlassboxException("The scene has no CnnInference component to run a model.");
         if (inference.Status is { } problem)
             Console.Error.WriteLine($"glassbox-demo: {problem}");
-        Console.WriteLine($"Window   {host.Window.Context.Renderer}, OpenGL {host.Window.Context.Version.Split(' ')[0]}; draw a digit, {(kiosk is null ? "Escape quits" : $"kiosk mode: only {kiosk.ExitChord} quits")}");
+        Console.WriteLine($"Window   {host.Window.Context.Renderer}, OpenGL {host.Window.Context.Version.Split(' ')[0]}; draw a digit, {(exitChord is null ? "Escape quits" : $"kiosk mode: only {exitChord} quits")}");
         // A replay's frames end once its first result is in: a loaded machine can take longer to explain the first
         // replayed drawing than the frames took (at most a minute), and a replay that showed nothing showed nothing.
         var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -67,9 +67,9 @@ root.SetAction(parse =>
         {
             if (!display || parse.GetValue(headlessOption))
                 throw new GlassboxException("--kiosk runs the exhibit in a fullscreen window, and there is no display here (or --headless was given). Run it on the exhibit's screen.");
-            var kiosk = new Glassbox.Host.KioskOptions { ExitChord = parse.GetValue(exitChordOption)! };
+            var exitChord = KeyChord.Parse(parse.GetValue(exitChordOption)!);
             settings = settings with { SceneFile = settings.SceneFile ?? new FileInfo(Path.Combine(RepoLayout.Root, "examples", "LiveDemo", "scenes", "kiosk.json")) };
-            return LiveWindow.Run(settings, parse.GetValue(framesOption), kiosk);
+            return LiveWindow.Run(settings, parse.GetValue(framesOption), exitChord);
         }
         if (parse.GetValue(windowOption) || display && !parse.GetValue(headlessOption))
             return LiveWindow.Run(settings, parse.GetValue(framesOption));

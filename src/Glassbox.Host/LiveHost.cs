@@ -29,15 +29,18 @@ public sealed record LiveHostOptions
 }
 
 /// <summary>
-/// An unattended exhibit: only the exit chord quits (Escape, F11 and the window manager's close do
-/// nothing), and the cursor hides when the pointer rests.
+/// An unattended exhibit: Escape, F11 and the window manager's close do nothing, only the keys the application
+/// chose quit (<see cref="ExitWhen"/>), and the cursor hides when the pointer rests.
 /// </summary>
 public sealed record KioskOptions
 {
     public static KioskOptions Default { get; } = new();
 
-    /// <summary>Keys held together to quit, such as "ctrl+alt+q".</summary>
-    public string ExitChord { get; init; } = "ctrl+alt+q";
+    /// <summary>
+    /// Asked with the window keys held (GLFW key codes, as <see cref="WindowKey"/>) each time one more is pressed;
+    /// true quits. Null: no key quits (the exhibit is stopped by its service manager).
+    /// </summary>
+    public Func<IReadOnlySet<int>, bool>? ExitWhen { get; init; }
 
     /// <summary>Seconds without pointer movement after which the cursor is hidden; it shows again on the next move.</summary>
     public float HideCursorAfterSeconds { get; init; } = 3f;
@@ -52,8 +55,8 @@ public readonly record struct HostFrameTimes(TimeSpan Input, TimeSpan Update, Ti
 /// Inference runs on its own thread inside the scene, so a frame never waits for the network. Keys:
 /// Escape quits, F11 toggles fullscreen, F12 saves a screenshot; letters and Backspace ('\b') go to the
 /// scene's key handlers, and the pointer to its pointer handlers (buttons, the canvas, a feed's target
-/// box): the host only dispatches. In kiosk mode only the exit chord quits, and the cursor hides while
-/// the pointer rests.
+/// box): the host only dispatches. In kiosk mode only the application's exit keys quit, and the cursor hides
+/// while the pointer rests.
 /// Owns the window, the renderer and the scene.
 /// </summary>
 public sealed class LiveHost : IDisposable
@@ -64,20 +67,20 @@ public sealed class LiveHost : IDisposable
     private readonly TimeProvider _time;
     private readonly long _startedAt;
     private readonly List<Task> _pendingScreenshots = [];
-    private readonly KeyChord? _exitChord;
+    private readonly KioskOptions? _kiosk;
     private readonly HashSet<int> _heldKeys = [];
     private TimeSpan _last, _lastPointerMove;
     private bool _exitRequested;
     private long _frame;
 
-    private LiveHost(Scene scene, GlWindow window, SceneCanvasRenderer renderer, LiveHostOptions options, KeyChord? exitChord)
+    private LiveHost(Scene scene, GlWindow window, SceneCanvasRenderer renderer, LiveHostOptions options)
     {
         Scene = scene;
         _window = window;
         _renderer = renderer;
         Options = options;
         _canvas = renderer.CreateCanvas();
-        _exitChord = exitChord;
+        _kiosk = options.Kiosk;
         _time = options.Clock;
         _startedAt = _time.GetTimestamp();
     }
@@ -100,11 +103,9 @@ public sealed class LiveHost : IDisposable
     {
         ArgumentNullException.ThrowIfNull(scene);
         options ??= LiveHostOptions.Default;
-        KeyChord? exitChord = null;
         if (options.Kiosk is { } kiosk)
         {
             // Settings are checked before a window opens.
-            exitChord = KeyChord.Parse(kiosk.ExitChord);
             if (!(kiosk.HideCursorAfterSeconds >= 0f))
                 throw new GlassboxException($"HideCursorAfterSeconds is {kiosk.HideCursorAfterSeconds}; use 0 or more seconds.");
         }
@@ -113,7 +114,7 @@ public sealed class LiveHost : IDisposable
         {
             var font = BakedFont.Default;
             var renderer = new SceneCanvasRenderer(window.Context, ShaderLibrary.FindDefault(), font, options.SceneWidth, options.SceneHeight);
-            return new LiveHost(scene, window, renderer, options, exitChord);
+            return new LiveHost(scene, window, renderer, options);
         }
         catch
         {
@@ -199,11 +200,11 @@ public sealed class LiveHost : IDisposable
             case KeyInput { Pressed: false } key:
                 _heldKeys.Remove(key.Code);
                 break;
-            case KeyInput { Pressed: true } key when _exitChord is not null && _heldKeys.Add(key.Code) && _exitChord.IsHeld(_heldKeys):
+            case KeyInput { Pressed: true } key when _kiosk is { ExitWhen: { } exitWhen } && _heldKeys.Add(key.Code) && exitWhen(_heldKeys):
                 _exitRequested = true;
                 _window.Close();
                 break;
-            case KeyInput { Pressed: true } key when _exitChord is not null && (key.Is(WindowKey.Escape) || key.Is(WindowKey.F11)):
+            case KeyInput { Pressed: true } key when _kiosk is not null && (key.Is(WindowKey.Escape) || key.Is(WindowKey.F11)):
                 break;
             case KeyInput { Pressed: true } key when key.Is(WindowKey.Escape):
                 _window.Close();

@@ -3,6 +3,7 @@ using System.Globalization;
 using Glassbox.Engine;
 using Glassbox.Graphics;
 using Glassbox.Host;
+using Glassbox.Examples.LiveDemo;
 
 namespace Glassbox.Tests;
 
@@ -77,7 +78,7 @@ public class LiveHostTests
             Window = GlWindowOptions.Default with { Width = 640, Height = 360, Title = Title + " kiosk", VSync = false },
             SceneWidth = 640,
             SceneHeight = 360,
-            Kiosk = KioskOptions.Default with { ExitChord = "ctrl+alt+q", HideCursorAfterSeconds = 0.3f },
+            Kiosk = KioskOptions.Default with { ExitWhen = KeyChord.Parse("ctrl+alt+q").IsHeld, HideCursorAfterSeconds = 0.3f },
             Clock = clock,
         });
         host.RunFrame();

@@ -1,10 +1,11 @@
 using Glassbox.Graphics;
 
-namespace Glassbox.Host;
+namespace Glassbox.Examples.LiveDemo;
 
 /// <summary>
 /// Keys held together, written as "ctrl+alt+q": a modifier (ctrl, alt, shift: either side), a letter, a digit,
-/// escape, delete or f1–f12. A kiosk quits only on its chord, which a visitor will not press by chance.
+/// escape, delete or f1–f12. The demo's kiosk quits only on its chord, which a visitor will not press by chance;
+/// <see cref="IsHeld"/> is what the host's <c>KioskOptions.ExitWhen</c> asks.
 /// </summary>
 public sealed class KeyChord
 {
