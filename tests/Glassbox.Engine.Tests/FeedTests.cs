@@ -102,6 +102,8 @@ public class FeedTests
 
 public class ImageAndAttentionTests
 {
+    private static string Model => Path.Combine(RepoPaths.Root, "models", "mnist-cnn");
+
     [Test]
     public void An_image_file_of_a_digit_on_paper_is_predicted_and_the_vit_shows_its_attention()
     {
@@ -131,6 +133,74 @@ public class ImageAndAttentionTests
             var renderer = new NullRenderer();
             scene.Render(renderer);
             Assert.That(renderer.Calls, Is.EqualTo(new[] { "image 280x280 at 20,20 320x240", "heatmap 7x7 at 20,20 320x320 inferno 0.5" }));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
+    public void A_still_image_is_one_frame_then_stays_and_a_broken_file_says_so()
+    {
+        var image = new RgbaImage(3, 2, [1, 2, 3, 4, 5, 6]);
+        using var still = new StillImageSource(image, "image test.png");
+        var buffer = new FrameBuffer();
+        Assert.That(still.TryRead(TimeSpan.Zero, buffer), Is.True);
+        Assert.That(buffer.Image!.Pixels, Is.EqualTo(image.Pixels));
+        Assert.That(still.TryRead(TimeSpan.Zero, buffer), Is.False, "nothing newer");
+        Assert.That(still.EndOfStream, Is.False, "a still picture stays on show");
+
+        string broken = Path.Combine(Path.GetTempPath(), $"glassbox-broken-{Environment.ProcessId}.png");
+        File.WriteAllBytes(broken, [0x89, (byte)'P', (byte)'N', (byte)'G', 1, 2, 3]);
+        try
+        {
+            Assert.That(() => StillImageSource.Open(broken), Throws.TypeOf<GlassboxException>().With.Message.Contains(Path.GetFileName(broken)));
+            using var scene = new Scene("broken image");
+            var entity = scene.CreateEntity("Input");
+            var feed = entity.Add(new ImageFeed { Path = broken });
+            entity.Add(new CnnInference { Model = Model, Ep = "cpu", Threads = 1 });
+            long frame = 0;
+            Await.Until(() => feed.SourceError is not null, "the feed's error", () => scene.Update(new FrameTime(++frame, scene.Now, TimeSpan.FromMilliseconds(16))));
+            Assert.That(feed.SourceError, Does.Contain(Path.GetFileName(broken)));
+            Assert.That(feed.Current, Is.Null);
+        }
+        finally
+        {
+            File.Delete(broken);
+        }
+    }
+
+    [Test]
+    public void A_feed_that_is_not_told_its_frames_are_digits_resizes_them_as_the_package_says()
+    {
+        // A 28×28 picture: with Digit off, the model gets it normalised as it is (no ink found, cropped or centred),
+        // exactly the tensor the package's image preprocessing makes of it.
+        var picture = new RgbaImage(28, 28);
+        for (int y = 0; y < 28; y++)
+        for (int x = 0; x < 28; x++)
+        {
+            byte v = (byte)(x is >= 12 and < 16 && y is >= 4 and < 24 ? 255 : 0);
+            picture.Pixels[y * 28 + x] = RgbaImage.Pack(v, v, v);
+        }
+        string path = Path.Combine(Path.GetTempPath(), $"glassbox-bar-{Environment.ProcessId}.png");
+        Glassbox.Media.ImageFile.Save(path, picture);
+        try
+        {
+            using var scene = new Scene("resized");
+            var entity = scene.CreateEntity("Input");
+            entity.Add(new ImageFeed { Path = path, Digit = false });
+            var inference = entity.Add(new CnnInference { Model = Model, Ep = "cpu", Threads = 1 });
+            long frame = 0;
+            Await.Until(() => inference.Latest is not null, "the picture's result", () => scene.Update(new FrameTime(++frame, scene.Now, TimeSpan.FromMilliseconds(16))));
+            var fromFeed = inference.Latest!.Explanation;
+
+            var package = inference.Package!;
+            var tensor = new float[784];
+            ImageToTensor.Run(picture, package.Preprocessing.ToImageOptions(), tensor);
+            using var explainer = Glassbox.Explain.Explainer.Create(package, new Glassbox.Explain.ExplainerOptions { Inference = Glassbox.Inference.InferenceOptions.Default with { IntraOpThreads = 1 } });
+            var direct = explainer.Explain(tensor, [Glassbox.Explain.AttributionMethods.Parse("grad-cam")]);
+            Assert.That(fromFeed.Probabilities, Is.EqualTo(direct.Probabilities), "the same tensor, so bit for bit the same answer");
         }
         finally
         {

@@ -27,7 +27,7 @@ public sealed class CnnInference : Component
     private bool _paused;
     // How a frame becomes this package's input, made once per package and run on the inference thread.
     private ModelPackage? _preparedFor;
-    private Action<RgbaImage, float[]>? _prepareFrame;
+    private Action<RgbaImage, float[]>? _prepareDigit, _prepareResized;
     private bool _wantsFrame;
 
     /// <summary>Model package folder or .onnx file.</summary>
@@ -182,11 +182,11 @@ public sealed class CnnInference : Component
 
     /// <summary>
     /// Hands a frame to the inference thread, which prepares it as the package says (a digit on paper for a
-    /// one-channel 28×28 model, else resized and normalised) and explains it: the render thread only copies the
-    /// pixels. Returns the sequence number the result will carry (the feed shows the result over this frame).
-    /// Allocates nothing once a frame of this size has been submitted.
+    /// one-channel 28×28 model, unless <paramref name="asDigit"/> is false; else resized and normalised) and
+    /// explains it: the render thread only copies the pixels. Returns the sequence number the result will carry
+    /// (the feed shows the result over this frame). Allocates nothing once a frame of this size has been submitted.
     /// </summary>
-    public long SubmitFrame(RgbaImage frame, TimeSpan capturedAt)
+    public long SubmitFrame(RgbaImage frame, TimeSpan capturedAt, bool asDigit = true)
     {
         ArgumentNullException.ThrowIfNull(frame);
         long sequence = ++_sequence;
@@ -196,7 +196,7 @@ public sealed class CnnInference : Component
         _wantsFrame = false;
         if (!_paused && Worker is { } worker && Package is { } package)
         {
-            worker.SubmitFrame(sequence, frame, capturedAt, FramePreparer(package));
+            worker.SubmitFrame(sequence, frame, capturedAt, FramePreparer(package, asDigit));
             _explained = sequence;
         }
         return sequence;
@@ -208,18 +208,19 @@ public sealed class CnnInference : Component
     /// </summary>
     public bool WantsFrame => _wantsFrame && !_paused && Worker is not null;
 
-    private Action<RgbaImage, float[]> FramePreparer(ModelPackage package)
+    private Action<RgbaImage, float[]> FramePreparer(ModelPackage package, bool asDigit)
     {
-        if (!ReferenceEquals(_preparedFor, package) || _prepareFrame is null)
+        if (!ReferenceEquals(_preparedFor, package) || _prepareResized is null)
         {
             var p = package.Preprocessing;
             var options = p.ToImageOptions();
-            _prepareFrame = p.Channels == 1 && p.Height == 28 && p.Width == 28
+            _prepareResized = (image, tensor) => ImageToTensor.Run(image, options, tensor);
+            _prepareDigit = p.Channels == 1 && p.Height == 28 && p.Width == 28
                 ? (image, tensor) => p.NormaliseGray(PaperDigit.ToMnist(image), tensor)
-                : (image, tensor) => ImageToTensor.Run(image, options, tensor);
+                : _prepareResized;
             _preparedFor = package;
         }
-        return _prepareFrame;
+        return asDigit ? _prepareDigit! : _prepareResized;
     }
 
     private bool HoldsInputFor(InferenceWorker worker) =>

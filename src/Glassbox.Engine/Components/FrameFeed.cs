@@ -18,7 +18,7 @@ namespace Glassbox.Engine;
 /// <remarks>
 /// The source is any <see cref="IFrameSource"/>: set <see cref="Source"/> in code (a host engine's
 /// <see cref="PixelSource"/>), or use <see cref="CameraFeed"/> and <see cref="VideoFeed"/>, which open
-/// theirs through the scene's <see cref="Scene.Sources"/>.
+/// theirs through the scene's <see cref="Scene.Sources"/>, and <see cref="ImageFeed"/> (a still picture).
 /// </remarks>
 public class FrameFeed : Component, IPointerHandler
 {
@@ -150,6 +150,9 @@ public class FrameFeed : Component, IPointerHandler
     /// <summary>How status lines name the source.</summary>
     public string Name { get; set; } = "frame source";
 
+    /// <summary>For a one-channel 28×28 model, read each frame as a digit on paper (found, cropped and centred as MNIST's were); false resizes it as the package says.</summary>
+    public bool Digit { get; set; } = true;
+
     /// <summary>Opens the source; called on the capture thread at every (re)connection.</summary>
     protected virtual IFrameSource OpenSource() =>
         Source?.Invoke() ?? throw new GlassboxException($"{Describe()}: the feed has no source; set FrameFeed.Source before enabling it, or use a CameraFeed or VideoFeed.");
@@ -191,7 +194,7 @@ public class FrameFeed : Component, IPointerHandler
         // over: it would replace the waiting one unexplained.
         if (inference?.Package is null || inference.Paused || inference.Worker is { InputWaiting: true })
             return;
-        long sequence = inference.SubmitFrame(Current!, Scene.Now);
+        long sequence = inference.SubmitFrame(Current!, Scene.Now, Digit);
         KeepForItsResult(sequence, Current!);
         Submitted++;
     }
