@@ -141,6 +141,37 @@ public class ImageAndAttentionTests
     }
 
     [Test]
+    public void The_canvas_is_a_frame_source_that_a_feed_shows_to_a_second_model()
+    {
+        using var scene = new Scene("two models");
+        var input = scene.CreateEntity("Input");
+        var cnn = input.Add(new CnnInference { Model = Model, Ep = "cpu", Threads = 1 });
+        var canvas = input.Add(new DrawingCanvasInput { Inference = cnn });
+        var second = scene.CreateEntity("Second");
+        var vit = second.Add(new CnnInference { Model = Path.Combine(RepoPaths.Root, "models", "mnist-vit"), Ep = "cpu", Threads = 1, Methods = ["attention-rollout"] });
+        var feed = second.Add(new FrameFeed { Source = canvas.OpenFrames, Inference = vit, X = 320 });
+        long frame = 0;
+        void Step() => scene.Update(new FrameTime(++frame, scene.Now, TimeSpan.FromMilliseconds(16)));
+
+        foreach (var stroke in DigitStrokes.For(7))
+            canvas.AddStroke(stroke);
+        Await.Until(() => cnn.Latest is not null && vit.Latest is not null, "both models' results", Step);
+        Assert.That(cnn.Latest!.Explanation.PredictedClass, Is.EqualTo(7), "the canvas's own model");
+        Assert.That(vit.Latest!.Explanation.PredictedClass, Is.EqualTo(7), "the second model, through the feed");
+        var shown = feed.Current!;
+        Assert.That((shown.Width, shown.Height), Is.EqualTo((280, 280)), "the page as the canvas draws it");
+        var reference = new DrawingCanvas(280, 280, 22f);
+        foreach (var stroke in DigitStrokes.For(7))
+            reference.AddStroke(stroke);
+        var ink = reference.Rasterise();
+        Assert.That(Enumerable.Range(0, ink.Length).All(i => shown.Pixels[i] == RgbaImage.Pack((byte)(255 - ink[i]), (byte)(255 - ink[i]), (byte)(255 - ink[i]))), Is.True,
+            "dark ink on white paper, pixel for pixel");
+
+        canvas.Clear();
+        Await.Until(() => feed.Current!.Pixels.All(p => p == RgbaImage.Pack(255, 255, 255)), "the cleared page", Step);
+    }
+
+    [Test]
     public void A_still_image_is_one_frame_then_stays_and_a_broken_file_says_so()
     {
         var image = new RgbaImage(3, 2, [1, 2, 3, 4, 5, 6]);

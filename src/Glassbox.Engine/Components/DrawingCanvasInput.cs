@@ -153,6 +153,7 @@ public sealed class DrawingCanvasInput : Component, IPointerHandler, IKeyHandler
 
     protected internal override void Update(FrameTime time)
     {
+        PushFrame();
         if (_version == _submitted || _canvas.IsEmpty)
             return;
         var inference = Referenced(Inference, "inference");
@@ -165,7 +166,12 @@ public sealed class DrawingCanvasInput : Component, IPointerHandler, IKeyHandler
         Submitted?.Invoke(LastSequence);
     }
 
-    protected internal override void Render(IRenderer renderer)
+    protected internal override void Render(IRenderer renderer) => renderer.DrawImage(Paper(), X, Y, Size, Size);
+
+    private int _viewVersion = -1;
+
+    // The drawing as shown: dark ink on white paper, made again once per change.
+    private RgbaImage Paper()
     {
         if (_view is null || _view.Width != Resolution)
             _view = new RgbaImage(Resolution, Resolution);
@@ -179,10 +185,48 @@ public sealed class DrawingCanvasInput : Component, IPointerHandler, IKeyHandler
             }
             _viewVersion = _version;
         }
-        renderer.DrawImage(_view, X, Y, Size, Size);
+        return _view;
     }
 
-    private int _viewVersion = -1;
+    private readonly object _framesGate = new();
+    private PixelSource? _frames;
+    private volatile bool _frameWanted;
+    private int _framedVersion = -1;
+
+    /// <summary>
+    /// The drawing as frames, paper and ink as the canvas shows them, a new one at each change: the canvas as a frame
+    /// source, for a <see cref="FrameFeed"/> that shows the drawing to another model (<c>new FrameFeed { Source =
+    /// canvas.OpenFrames, Inference = second }</c>). A reader opened later gets the drawing as it is then. Any thread.
+    /// </summary>
+    public IFrameSource OpenFrames()
+    {
+        lock (_framesGate)
+        {
+            _frames ??= new PixelSource($"drawing on {Entity.Name}", Scene.Clock);
+            _frameWanted = true;
+            return _frames.OpenReader();
+        }
+    }
+
+    // On the render thread: hands the drawing to the frame readers when it changed or a new reader wants it.
+    private void PushFrame()
+    {
+        PixelSource? frames;
+        lock (_framesGate)
+            frames = _frames;
+        // Nothing before the first stroke; after one, every change, a cleared page too (the frame shows what the canvas shows).
+        if (frames is null || _version == 0 || !_frameWanted && _framedVersion == _version)
+            return;
+        _frameWanted = false;
+        _framedVersion = _version;
+        frames.Push(Paper());
+    }
+
+    protected internal override void OnDestroy()
+    {
+        lock (_framesGate)
+            _frames?.Dispose();
+    }
 
     // One raster per change of the drawing, shared by the model's input and the view.
     private byte[] Ink()
