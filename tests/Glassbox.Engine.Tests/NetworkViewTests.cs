@@ -111,11 +111,11 @@ public class NetworkViewTests
         view.Page = 1;
         var renderer = new CapturingRenderer();
         scene.Render(renderer);
-        Assert.That(renderer.Texts.Select(t => t.Text), Does.Contain("8–15/16×28×28").And.Contain("8–15/64×7×7"));
+        Assert.That(renderer.Texts.Select(t => t.Text), Does.Contain("8-15/16×28×28").And.Contain("8-15/64×7×7"));
         view.Page = 99;
         renderer.Texts.Clear();
         scene.Render(renderer);
-        Assert.That(renderer.Texts.Select(t => t.Text), Does.Contain("56–63/64×7×7").And.Contain("8–15/16×28×28"), "past the last page shows the last");
+        Assert.That(renderer.Texts.Select(t => t.Text), Does.Contain("56-63/64×7×7").And.Contain("8-15/16×28×28"), "past the last page shows the last");
         scene.Dispose();
     }
 
@@ -196,5 +196,46 @@ public class NetworkViewTests
         Assert.That(scene.SendPointerDown(25, 335), Is.False, "and a press there is left to others");
         Assert.That(view.Selected, Is.EqualTo(("relu3", 5)), "the selection stays");
         scene.Dispose();
+    }
+
+    [Test]
+    public void A_model_with_more_layers_than_fit_shows_a_page_of_columns_says_which_and_pages_with_its_buttons()
+    {
+        string vit = Path.Combine(RepoPaths.Root, "models", "mnist-vit").Replace("\\", "/", StringComparison.Ordinal);
+        string json = $$"""
+            { "scene": "vit network",
+              "entities": [
+                { "name": "Input", "components": [
+                    { "type": "DrawingCanvas", "x": 20, "y": 20, "size": 280 },
+                    { "type": "CnnInference", "model": "{{vit}}", "ep": "cpu", "threads": 2, "methods": ["attention-rollout"] } ] },
+                { "name": "Network", "components": [ { "type": "NetworkView", "x": 20, "y": 330, "width": 600, "height": 370, "gap": 6 } ] } ] }
+            """;
+        using var scene = SceneFile.Parse(json, ComponentRegistry.Default, "vit.json");
+        var inference = DrawSevenAndWait(scene);
+        var view = scene.Find("Network")!.Get<NetworkView>()!;
+        var layers = NetworkView.LayersOf(inference.Package!.Model);
+        // 600 pixels less the class column hold 11 columns of at least 40 pixels with 6-pixel gaps (the CNN's 11 all fit).
+        const int perPage = (600 - 64 + 6) / (40 + 6);
+        Assert.That(layers, Has.Count.GreaterThan(perPage), "the ViT has more feature maps than fit");
+
+        var first = new CapturingRenderer();
+        scene.Render(first);
+        Assert.That(view.ColumnPages, Is.EqualTo((layers.Count + perPage - 1) / perPage));
+        Assert.That(first.Texts.Select(t => t.Text), Does.Contain($"layers 1-{perPage} of {layers.Count}"), "the view says which layers it shows");
+        var columns = first.Images.Where(i => i.Y == 330 + 50).Select(i => i.X).ToList();
+        Assert.That(columns, Has.Count.EqualTo(perPage));
+        Assert.That(columns.Zip(columns.Skip(1), (a, b) => b - a), Is.All.GreaterThanOrEqualTo(40 + 6), "columns no narrower than their captions need");
+
+        // The ">" button (right end of the line under the columns) shows the next page; "<" goes back.
+        Assert.That(scene.SendPointerDown(20 + 600 - 64 - 12, 330 + 370 - 8), Is.True);
+        Assert.That(view.ColumnPage, Is.EqualTo(1));
+        var second = new CapturingRenderer();
+        scene.Render(second);
+        int shownOnSecond = Math.Min(perPage, layers.Count - perPage);
+        Assert.That(second.Texts.Select(t => t.Text), Does.Contain($"layers {perPage + 1}-{perPage + shownOnSecond} of {layers.Count}"));
+        Assert.That(second.Texts.Where(t => t.Y == 330).Select(t => t.Text).First(), Is.EqualTo(layers[perPage][..Math.Min(5, layers[perPage].Length)]),
+            "the page starts with the next layer, its name cut to the column");
+        Assert.That(scene.SendPointerDown(20 + 600 - 64 - 24 - 4 - 12, 330 + 370 - 8), Is.True);
+        Assert.That(view.ColumnPage, Is.Zero);
     }
 }

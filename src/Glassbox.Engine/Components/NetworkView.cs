@@ -10,8 +10,9 @@ namespace Glassbox.Engine;
 /// channels as an atlas (per-channel normalised, colormapped), its name, op, shape and parameter count, links between
 /// the columns, and the predicted class with its probability at the end. A layer with more channels than
 /// <see cref="MaxChannelsPerLayer"/> shows one page of them and says which; a column too small for its atlas draws it
-/// at lower resolution. The pointer over a channel outlines it; a press selects it (<see cref="Selected"/>), which the
-/// view names under the columns. Laid out once per model; each result refills the atlases, and a frame allocates nothing.
+/// at lower resolution. A model with more layers than fit at <see cref="MinColumnWidth"/> shows a page of columns,
+/// says which layers of how many, and pages with the "&lt;" and "&gt;" buttons under them (<see cref="ColumnPage"/>).
+/// The pointer over a channel outlines it; a press selects it (<see cref="Selected"/>), which the view names under the columns. Laid out once per model; each result refills the atlases, and a frame allocates nothing.
 /// </summary>
 public sealed class NetworkView : Component, IPointerHandler
 {
@@ -22,7 +23,10 @@ public sealed class NetworkView : Component, IPointerHandler
 
     private InferenceResult? _shown;
     private OnnxModel? _layoutFor;
-    private int _pageFor = -1, _maxFor = -1, _gapFor = -1;
+    private int _pageFor = -1, _maxFor = -1, _gapFor = -1, _columnPageFor = -1, _minWidthFor = -1;
+    private int _columnPages = 1;
+    private string _columnPageCaption = "";
+    private const int PageButton = 24;
     private Column[] _columns = [];
     private string[] _classLabels = [];
     private string _selectedCaption = "";
@@ -48,6 +52,15 @@ public sealed class NetworkView : Component, IPointerHandler
     /// <summary>Which page of a paged layer's channels is shown (from 0; past the last shows the last).</summary>
     public int Page { get; set; }
 
+    /// <summary>The narrowest a column gets (room for its caption); a model with more layers than fit is shown a page of columns at a time.</summary>
+    public int MinColumnWidth { get; set; } = 40;
+
+    /// <summary>Which page of columns is shown when the layers do not all fit (from 0; past the last shows the last).</summary>
+    public int ColumnPage { get; set; }
+
+    /// <summary>Pages of columns for the current model (1 when every layer fits).</summary>
+    public int ColumnPages => _columnPages;
+
     /// <summary>The channel under the pointer, as (layer, channel); null when the pointer is over none.</summary>
     public (string Layer, int Channel)? Hovered { get; private set; }
 
@@ -56,6 +69,21 @@ public sealed class NetworkView : Component, IPointerHandler
 
     public bool OnPointerDown(float x, float y)
     {
+        if (_columnPages > 1 && y >= Y + Height - 16 && y < Y + Height)
+        {
+            // The page buttons: "<" then ">" at the right end of the line under the columns.
+            float right = X + Width - ClassColumn;
+            if (x >= right - 2 * PageButton - 4 && x < right - PageButton - 4)
+            {
+                ColumnPage = Math.Max(0, Math.Min(ColumnPage, _columnPages - 1) - 1);
+                return true;
+            }
+            if (x >= right - PageButton && x < right)
+            {
+                ColumnPage = Math.Min(_columnPages - 1, ColumnPage + 1);
+                return true;
+            }
+        }
         if (ChannelAt(x, y) is not { } hit)
             return false;
         Selected = hit;
@@ -99,7 +127,8 @@ public sealed class NetworkView : Component, IPointerHandler
         var inference = Referenced(Inference, "inference");
         if (inference?.Latest is not { } result || inference.Worker?.Explainer is not { } explainer)
             return;
-        if (!ReferenceEquals(explainer.Model, _layoutFor) || _pageFor != Page || _maxFor != MaxChannelsPerLayer || _gapFor != Gap)
+        if (!ReferenceEquals(explainer.Model, _layoutFor) || _pageFor != Page || _maxFor != MaxChannelsPerLayer || _gapFor != Gap ||
+            _columnPageFor != ColumnPage || _minWidthFor != MinColumnWidth)
             Lay(explainer.Model, explainer.Labels);
         if (!ReferenceEquals(result, _shown))
         {
@@ -132,6 +161,15 @@ public sealed class NetworkView : Component, IPointerHandler
         Outline(renderer, Selected, 0xFF3CB4F0u);
         if (_selectedCaption.Length > 0)
             renderer.DrawText(_selectedCaption, X, Y + Height - 14, 0xFF3CB4F0u);
+        if (_columnPages > 1)
+        {
+            int right = X + Width - ClassColumn;
+            renderer.DrawText(_columnPageCaption, right - 2 * PageButton - 8 - 7 * _columnPageCaption.Length, Y + Height - 14, 0xFFB0B0B0u);
+            renderer.FillRect(right - 2 * PageButton - 4, Y + Height - 16, PageButton, 16, 0xFF404040u);
+            renderer.DrawText("<", right - 2 * PageButton + 4, Y + Height - 14, 0xFFFFFFFFu);
+            renderer.FillRect(right - PageButton, Y + Height - 16, PageButton, 16, 0xFF404040u);
+            renderer.DrawText(">", right - PageButton + 8, Y + Height - 14, 0xFFFFFFFFu);
+        }
         if (_predicted >= 0 && _predicted < _classLabels.Length)
         {
             int x = X + Width - ClassColumn + 4;
@@ -167,13 +205,23 @@ public sealed class NetworkView : Component, IPointerHandler
         _pageFor = Page;
         _maxFor = MaxChannelsPerLayer;
         _gapFor = Gap;
+        _columnPageFor = ColumnPage;
+        _minWidthFor = MinColumnWidth;
         _shown = null;
         var shapes = model.Layers().GroupBy(l => l.Output).ToDictionary(g => g.Key, g => g.First());
         // Counts from the initializers' shapes: the statistics would read every weight, on the render thread.
         var sizes = model.Initializers.Where(i => i.ElementType == TensorElementType.Float32).ToDictionary(i => i.Name, i => i.Shape.ElementCount);
         var parameters = model.Nodes.Where(n => n.Outputs.Length > 0).GroupBy(n => n.Outputs[0])
             .ToDictionary(g => g.Key, g => g.Sum(n => n.Inputs.Sum(input => sizes.GetValueOrDefault(input))));
-        var layers = LayersOf(model);
+        var all = LayersOf(model);
+        // As many columns as fit at the narrowest width; the rest on further pages, which the view names.
+        int columnsPerPage = Math.Max(1, (Width - ClassColumn + Gap) / (Math.Max(8, MinColumnWidth) + Gap));
+        _columnPages = Math.Max(1, (all.Count + columnsPerPage - 1) / columnsPerPage);
+        int columnPage = Math.Clamp(ColumnPage, 0, _columnPages - 1);
+        var layers = all.Skip(columnPage * columnsPerPage).Take(columnsPerPage).ToList();
+        _columnPageCaption = _columnPages > 1
+            ? $"layers {columnPage * columnsPerPage + 1}-{columnPage * columnsPerPage + layers.Count} of {all.Count}"
+            : "";
         _columns = new Column[layers.Count];
         int available = Math.Max(1, Width - ClassColumn - Gap * Math.Max(0, layers.Count - 1));
         int columnWidth = Math.Max(8, available / Math.Max(1, layers.Count)), atlasHeight = Math.Max(8, Height - CaptionHeight);
@@ -201,7 +249,7 @@ public sealed class NetworkView : Component, IPointerHandler
             // Drawn at the largest whole-pixel scale that fits, or shrunk to fit (lower resolution, never cropped).
             double fit = Math.Min(columnWidth / (double)layout.Width, atlasHeight / (double)layout.Height);
             double scale = fit >= 1 ? Math.Floor(fit) : fit;
-            string size = pages > 1 ? $"{first}–{first + shown - 1}/{channels}×{height}×{width}" : $"{channels}×{height}×{width}";
+            string size = pages > 1 ? $"{first}-{first + shown - 1}/{channels}×{height}×{width}" : $"{channels}×{height}×{width}";
             long count = parameters.GetValueOrDefault(layers[i]);
             _columns[i] = new Column(layers[i], channels, height, width, options, new RgbaImage(layout.Width, layout.Height), layout.Columns, first, shown,
                 X + i * (columnWidth + Gap), Math.Max(1, (int)(layout.Width * scale)), Math.Max(1, (int)(layout.Height * scale)),
@@ -238,7 +286,7 @@ public sealed class NetworkView : Component, IPointerHandler
         public string Name => name;
         /// <summary>The op and the parameter count ("Conv 4,640p").</summary>
         public string Op => op;
-        /// <summary>Channels × height × width, or the page shown ("8–15/64×7×7").</summary>
+        /// <summary>Channels × height × width, or the page shown ("8-15/64×7×7").</summary>
         public string Size => size;
         public bool Filled { get; set; }
     }
