@@ -149,9 +149,8 @@ public class NetworkViewTests
         scene.Dispose();
     }
 
-    /// <summary>The demo's grid names relu2; a model without it (the ViT) still runs, and the grid says what is wrong.</summary>
-    [Test]
-    public void A_feature_grid_on_a_layer_the_model_lacks_says_so_and_the_model_still_runs()
+    /// <summary>The canvas and the shipped ViT explained by attention rollout, with one more component on an entity "View".</summary>
+    private static Scene VitScene(string component)
     {
         string vit = Path.Combine(RepoPaths.Root, "models", "mnist-vit").Replace("\\", "/", StringComparison.Ordinal);
         string json = $$"""
@@ -160,9 +159,16 @@ public class NetworkViewTests
                 { "name": "Input", "components": [
                     { "type": "DrawingCanvas", "x": 20, "y": 20, "size": 280 },
                     { "type": "CnnInference", "model": "{{vit}}", "ep": "cpu", "threads": 2, "methods": ["attention-rollout"] } ] },
-                { "name": "Grid", "components": [ { "type": "FeatureMapGrid", "layer": "relu2", "x": 320, "y": 260 } ] } ] }
+                { "name": "View", "components": [ {{component}} ] } ] }
             """;
-        using var scene = SceneFile.Parse(json, ComponentRegistry.Default, "vit.json");
+        return SceneFile.Parse(json, ComponentRegistry.Default, "vit.json");
+    }
+
+    /// <summary>The demo's grid names relu2; a model without it (the ViT) still runs, and the grid says what is wrong.</summary>
+    [Test]
+    public void A_feature_grid_on_a_layer_the_model_lacks_says_so_and_the_model_still_runs()
+    {
+        using var scene = VitScene("""{ "type": "FeatureMapGrid", "layer": "relu2", "x": 320, "y": 260 }""");
         var inference = DrawSevenAndWait(scene);
         Assert.That(inference.Worker?.LastError, Is.Null);
         Assert.That(inference.Latest, Is.Not.Null, "the ViT explains the drawing");
@@ -201,18 +207,9 @@ public class NetworkViewTests
     [Test]
     public void A_model_with_more_layers_than_fit_shows_a_page_of_columns_says_which_and_pages_with_its_buttons()
     {
-        string vit = Path.Combine(RepoPaths.Root, "models", "mnist-vit").Replace("\\", "/", StringComparison.Ordinal);
-        string json = $$"""
-            { "scene": "vit network",
-              "entities": [
-                { "name": "Input", "components": [
-                    { "type": "DrawingCanvas", "x": 20, "y": 20, "size": 280 },
-                    { "type": "CnnInference", "model": "{{vit}}", "ep": "cpu", "threads": 2, "methods": ["attention-rollout"] } ] },
-                { "name": "Network", "components": [ { "type": "NetworkView", "x": 20, "y": 330, "width": 600, "height": 370, "gap": 6 } ] } ] }
-            """;
-        using var scene = SceneFile.Parse(json, ComponentRegistry.Default, "vit.json");
+        using var scene = VitScene("""{ "type": "NetworkView", "x": 20, "y": 330, "width": 600, "height": 370, "gap": 6 }""");
         var inference = DrawSevenAndWait(scene);
-        var view = scene.Find("Network")!.Get<NetworkView>()!;
+        var view = scene.Find("View")!.Get<NetworkView>()!;
         var layers = NetworkView.LayersOf(inference.Package!.Model);
         // 600 pixels less the class column hold 11 columns of at least 40 pixels with 6-pixel gaps (the CNN's 11 all fit).
         const int perPage = (600 - 64 + 6) / (40 + 6);

@@ -202,18 +202,19 @@ public sealed class DrawingCanvasInput : Component, IPointerHandler, IKeyHandler
     {
         lock (_framesGate)
         {
-            _frames ??= new PixelSource($"drawing on {Entity.Name}", Scene.Clock);
+            var frames = _frames;
+            if (frames is null)
+                Volatile.Write(ref _frames, frames = new PixelSource($"drawing on {Entity.Name}", Scene.Clock));
             _frameWanted = true;
-            return _frames.OpenReader();
+            return frames.OpenReader();
         }
     }
 
     // On the render thread: hands the drawing to the frame readers when it changed or a new reader wants it.
     private void PushFrame()
     {
-        PixelSource? frames;
-        lock (_framesGate)
-            frames = _frames;
+        // Every frame: a plain read (written once, under the gate, by OpenFrames), no lock on the render thread.
+        var frames = Volatile.Read(ref _frames);
         // Nothing before the first stroke; after one, every change, a cleared page too (the frame shows what the canvas shows).
         if (frames is null || _version == 0 || !_frameWanted && _framedVersion == _version)
             return;

@@ -1,5 +1,4 @@
 using Glassbox.Engine.Live;
-using Glassbox.Inference;
 using Glassbox.Visualisation;
 
 namespace Glassbox.Engine;

@@ -1,8 +1,6 @@
-using Glassbox.Explain;
-using System.Diagnostics;
 using System.Globalization;
 using Glassbox.Engine.Live;
-using Glassbox.Inference;
+using Glassbox.Explain;
 using Glassbox.Media;
 using Glassbox.Visualisation;
 

@@ -1,10 +1,5 @@
-using Glassbox.Explain;
-using System.Diagnostics;
 using System.Globalization;
-using Glassbox.Engine.Live;
-using Glassbox.Inference;
 using Glassbox.Media;
-using Glassbox.Visualisation;
 
 namespace Glassbox.Engine;
 

@@ -42,46 +42,31 @@ internal static class NetStandardPolyfills
         public IOrderedEnumerable<T> Order(IComparer<T> comparer) => source.OrderBy(x => x, comparer);
 
         /// <summary>The first element with the smallest key; throws on an empty sequence, as the newer method.</summary>
-        public T MinBy<TKey>(Func<T, TKey> key)
-        {
-            var comparer = Comparer<TKey>.Default;
-            using var e = source.GetEnumerator();
-            if (!e.MoveNext())
-                throw new InvalidOperationException("Sequence contains no elements");
-            T best = e.Current;
-            TKey bestKey = key(best);
-            while (e.MoveNext())
-            {
-                TKey k = key(e.Current);
-                if (comparer.Compare(k, bestKey) < 0)
-                {
-                    best = e.Current;
-                    bestKey = k;
-                }
-            }
-            return best;
-        }
+        public T MinBy<TKey>(Func<T, TKey> key) => FirstBy(source, key, preferred: -1);
 
         /// <summary>The first element with the largest key; throws on an empty sequence, as the newer method.</summary>
-        public T MaxBy<TKey>(Func<T, TKey> key)
+        public T MaxBy<TKey>(Func<T, TKey> key) => FirstBy(source, key, preferred: 1);
+    }
+
+    // The first element whose key compares with the others' as `preferred` says (-1 smallest, 1 largest).
+    private static T FirstBy<T, TKey>(IEnumerable<T> source, Func<T, TKey> key, int preferred)
+    {
+        var comparer = Comparer<TKey>.Default;
+        using var e = source.GetEnumerator();
+        if (!e.MoveNext())
+            throw new InvalidOperationException("Sequence contains no elements");
+        T best = e.Current;
+        TKey bestKey = key(best);
+        while (e.MoveNext())
         {
-            var comparer = Comparer<TKey>.Default;
-            using var e = source.GetEnumerator();
-            if (!e.MoveNext())
-                throw new InvalidOperationException("Sequence contains no elements");
-            T best = e.Current;
-            TKey bestKey = key(best);
-            while (e.MoveNext())
+            TKey k = key(e.Current);
+            if (Math.Sign(comparer.Compare(k, bestKey)) == preferred)
             {
-                TKey k = key(e.Current);
-                if (comparer.Compare(k, bestKey) > 0)
-                {
-                    best = e.Current;
-                    bestKey = k;
-                }
+                best = e.Current;
+                bestKey = k;
             }
-            return best;
         }
+        return best;
     }
 
     extension(string)
