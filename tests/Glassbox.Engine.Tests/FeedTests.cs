@@ -25,21 +25,34 @@ public class FeedTests
         scene.CreateEntity("Stats").Add(new StatsPanel());
         var renderer = new NullRenderer();
 
-        long warmMemory = 0, frame = 0;
-        Await.Until(() => feed.Submitted >= 300, "300 frames submitted", () =>
+        // Memory after a full collection still holds whichever frame copies are in flight at that moment (a frame in
+        // the capture slot, one with the network, the ones kept for their results: a few 300 KB images), so one
+        // sample swings by that much. The least of several samples is the pipeline's floor; a leak raises it.
+        long frame = 0;
+        var early = new List<long>();
+        var late = new List<long>();
+        long sampledAt = 0;
+        Await.Until(() => feed.Submitted >= 300 && late.Count >= 5, "300 frames submitted and sampled", () =>
         {
             scene.Update(new FrameTime(++frame, scene.Now, TimeSpan.FromMilliseconds(4)));
             renderer.Clear();
             scene.Render(renderer);
-            if (feed.Submitted == 50 && warmMemory == 0)
-                warmMemory = GC.GetTotalMemory(forceFullCollection: true);
+            long submitted = feed.Submitted;
+            if (submitted == sampledAt || submitted % 10 != 0)
+                return;
+            sampledAt = submitted;
+            if (submitted is >= 50 and < 100)
+                early.Add(GC.GetTotalMemory(forceFullCollection: true));
+            else if (submitted >= 250)
+                late.Add(GC.GetTotalMemory(forceFullCollection: true));
         });
-        long endMemory = GC.GetTotalMemory(forceFullCollection: true);
+        long warmMemory = early.Min(), endMemory = late.Min();
         TestContext.Out.WriteLine($"{feed.Submitted} frames, {inference.Completed} results, {inference.DroppedFrames} dropped by inference, {feed.Dropped} by capture; " +
-                                  $"managed memory {warmMemory / 1024} KiB after 50 frames, {endMemory / 1024} KiB after 300");
+                                  $"managed memory at least {warmMemory / 1024} KiB over frames 50-99, {endMemory / 1024} KiB from frame 250 on");
 
         Assert.That(inference.Completed, Is.GreaterThan(100), "results keep coming");
         Assert.That(inference.Latest!.Sequence, Is.GreaterThan(250));
+        Assert.That(early, Has.Count.GreaterThanOrEqualTo(3), "sampled after warm-up");
         Assert.That(endMemory, Is.LessThan(warmMemory * 1.05 + 256 * 1024), "no growth after warm-up");
         Assert.That(renderer.Calls[0], Is.EqualTo("image 320x240 at 20,20 320x240"));
     }
