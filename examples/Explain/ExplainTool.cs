@@ -19,10 +19,9 @@ internal sealed record LoadedModel(OnnxModel Model, string Path, string Sha256, 
 
 internal static class ExplainTool
 {
-    private static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".gif"];
 
     /// <summary>Whether a file's name says it is an image the tool reads.</summary>
-    public static bool IsImage(string path) => ImageExtensions.Contains(System.IO.Path.GetExtension(path).ToLowerInvariant());
+    public static bool IsImage(string path) => ExampleSet.IsImage(path);
     private const int SanityInputs = 30;
 
     public static int Run(ExplainSettings settings)

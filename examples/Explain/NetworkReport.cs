@@ -11,10 +11,6 @@ using Glassbox.Onnx;
 
 namespace Glassbox.Examples.Explain;
 
-/// <summary>Where the top examples come from: MNIST test digits, or a folder of images.</summary>
-internal sealed record ExampleSet(string Description, int Count, DatasetFill Fill, Func<int, RgbaImage> Picture, string Hash,
-                                  float[] BlackLevel, float[] WhiteLevel, float MeanPixel);
-
 /// <summary>
 /// explain network: the model's structure (every layer in graph order with its op, shape and parameters), every
 /// layer's parameter statistics and histograms, and per feature-map layer every channel's top examples over a dataset
@@ -215,52 +211,4 @@ internal static class NetworkReport
     private static string Encode(string text) => WebUtility.HtmlEncode(text);
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>The first <paramref name="count"/> MNIST test digits, prepared as the package says.</summary>
-    public static ExampleSet Mnist(ModelPreprocessing preprocessing, int count, string path)
-    {
-        var images = IdxFile.ReadImages(path);
-        count = Math.Clamp(count, 1, images.Count);
-        if (preprocessing.Channels != 1 || preprocessing.Width != images.Columns || preprocessing.Height != images.Rows)
-            throw new GlassboxException($"MNIST examples need a model of 1×{images.Rows}×{images.Columns} inputs; this one takes {preprocessing.Channels}×{preprocessing.Height}×{preprocessing.Width}. Give --examples FOLDER instead.");
-        var used = images.Pixels.AsSpan(0, count * images.Rows * images.Columns);
-        double sum = 0;
-        foreach (byte b in used)
-            sum += b;
-        return new ExampleSet($"the first {count} MNIST test digits", count, (i, destination) => preprocessing.NormaliseGray(images.Image(i), destination), i =>
-        {
-            var picture = new RgbaImage(images.Columns, images.Rows);
-            var pixels = images.Image(i);
-            for (int p = 0; p < pixels.Length; p++)
-                picture.Pixels[p] = RgbaImage.Pack(pixels[p], pixels[p], pixels[p]);
-            return picture;
-        }, Sha256Hex.Of(used), [.. Explainer.BlackLevelOf(preprocessing)], [.. Explainer.WhiteLevelOf(preprocessing)], (float)(sum / used.Length / 255));
-    }
-
-    /// <summary>The images of a folder (PNG, JPEG, BMP, GIF), in name order, prepared as the package says; unreadable files are named and skipped.</summary>
-    public static ExampleSet Folder(ModelPreprocessing preprocessing, string folder, TextWriter log)
-    {
-        if (!Directory.Exists(folder))
-            throw new GlassboxException($"Examples folder '{folder}' does not exist; give a folder of images.");
-        var pictures = new List<RgbaImage>();
-        var hash = new StringBuilder();
-        foreach (var file in Directory.EnumerateFiles(folder).Where(f => ExplainTool.IsImage(f)).Order(StringComparer.Ordinal))
-        {
-            try
-            {
-                pictures.Add(ImageFile.Load(file));
-                hash.Append(Sha256Hex.Of(File.ReadAllBytes(file)));
-            }
-            catch (GlassboxException e)
-            {
-                log.WriteLine($"Skipped  {file}: {e.Message}");
-            }
-        }
-        if (pictures.Count == 0)
-            throw new GlassboxException($"Examples folder '{folder}' has no readable images (PNG, JPEG, BMP, GIF).");
-        var options = preprocessing.ToImageOptions(drawing: preprocessing.InvertDrawings);
-        double mean = pictures.Average(p => p.Pixels.Average(v => ((v & 0xFF) + (v >> 8 & 0xFF) + (v >> 16 & 0xFF)) / 3.0)) / 255;
-        return new ExampleSet($"{pictures.Count} images of {folder}", pictures.Count, (i, destination) => ImageToTensor.Run(pictures[i], options, destination),
-            i => pictures[i], Sha256Hex.Of(Encoding.UTF8.GetBytes(hash.ToString())), [.. Explainer.BlackLevelOf(preprocessing)], [.. Explainer.WhiteLevelOf(preprocessing)], (float)mean);
-    }
 }

@@ -233,8 +233,8 @@ network.SetAction(parse =>
         {
             var loaded = ModelPackage.Load(path);
             (model, sha256) = (loaded.Model, loaded.Sha256);
-            examples = parse.GetValue(networkExamples) is { Length: > 0 } folder ? NetworkReport.Folder(loaded.Preprocessing, folder, Console.Out)
-                : NetworkReport.Mnist(loaded.Preprocessing, parse.GetValue(networkMnist), ExplainTool.MnistPath("t10k-images-idx3-ubyte"));
+            examples = parse.GetValue(networkExamples) is { Length: > 0 } folder ? ExampleSet.Folder(loaded.Preprocessing, folder, Console.Out)
+                : ExampleSet.Mnist(loaded.Preprocessing, parse.GetValue(networkMnist), ExplainTool.MnistPath("t10k-images-idx3-ubyte"));
         }
         else
         {

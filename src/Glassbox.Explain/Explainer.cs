@@ -21,7 +21,7 @@ public sealed class Explainer : IDisposable
     // One context per planned session, refilled by each run on it.
     private readonly Dictionary<PlannedSession, ExplainContext> _contexts = [];
     // What the last Explain call's methods and taps needed: a live loop asks with the same lists every frame.
-    private (AttributionMethod[] Methods, string[] Taps, PlannedSession Session, RunNeeds? Serves)? _lastPlan;
+    private (AttributionMethod[] Methods, string[] Taps, string[] Gradients, PlannedSession Session, RunNeeds? Serves)? _lastPlan;
     private string? _layer;
 
     private Explainer(OnnxModel model, ExplainerOptions options, IReadOnlyList<string> labels)
@@ -169,12 +169,17 @@ public sealed class Explainer : IDisposable
     /// it) with each method. One shared run, then each method's own batched runs, if any.
     /// </summary>
     /// <param name="taps">Intermediate tensors to return as well (feature maps to show), computed in the same shared run.</param>
-    public ExplainResult Explain(ReadOnlySpan<float> input, IReadOnlyList<AttributionMethod> methods, ExplanationTarget? target = null, IReadOnlyList<string>? taps = null)
+    /// <param name="gradients">
+    /// Tensors to return the explained score's gradient with respect to as well (a layer whose channels' contributions,
+    /// gradient × activation, are shown), computed in the same shared run.
+    /// </param>
+    public ExplainResult Explain(ReadOnlySpan<float> input, IReadOnlyList<AttributionMethod> methods, ExplanationTarget? target = null, IReadOnlyList<string>? taps = null,
+                                 IReadOnlyList<string>? gradients = null)
     {
         ArgumentNullException.ThrowIfNull(methods);
-        if (methods.Count == 0 && (taps is null || taps.Count == 0))
+        if (methods.Count == 0 && (taps is null || taps.Count == 0) && (gradients is null || gradients.Count == 0))
             throw new GlassboxException("Name at least one method to explain with (or a tensor to tap).");
-        var (session, serves) = SessionFor(methods, taps);
+        var (session, serves) = SessionFor(methods, taps, gradients);
         var context = Run(input, session, target ?? ExplanationTarget.TopClass);
         context.AlsoServes = serves;
         // What the result holds is its own: the context's arrays are refilled by the next run.
@@ -195,10 +200,19 @@ public sealed class Explainer : IDisposable
                 builder[taps[i]] = context.Tensor(taps[i]).ToArray();
             tensors = builder.ToImmutable();
         }
+        var gradientsOut = ImmutableDictionary<string, float[]>.Empty;
+        if (gradients is { Count: > 0 })
+        {
+            var builder = ImmutableDictionary.CreateBuilder<string, float[]>(StringComparer.Ordinal);
+            for (int i = 0; i < gradients.Count; i++)
+                builder[gradients[i]] = context.Gradient(gradients[i]).ToArray();
+            gradientsOut = builder.ToImmutable();
+        }
         return new ExplainResult(ImmutableArray.Create(context.Scores), ImmutableArray.Create(context.Probabilities), context.TargetClass,
             context.Target.Contrast, context.TargetScore, ImmutableCollectionsMarshal.AsImmutableArray(maps), context.SharedRunTime, context.Session.Session.Providers.Selected)
         {
             Tensors = tensors,
+            Gradients = gradientsOut,
         };
     }
 
@@ -207,12 +221,13 @@ public sealed class Explainer : IDisposable
     /// shared run but the target and taps, and all run the same pass of their own (LRP alone, say), that pass's run
     /// is the shared run too, so a frame makes one run instead of a forward run and then the pass.
     /// </summary>
-    private (PlannedSession Session, RunNeeds? Serves) SessionFor(IReadOnlyList<AttributionMethod> methods, IReadOnlyList<string>? taps)
+    private (PlannedSession Session, RunNeeds? Serves) SessionFor(IReadOnlyList<AttributionMethod> methods, IReadOnlyList<string>? taps, IReadOnlyList<string>? gradients)
     {
         taps ??= [];
-        if (_lastPlan is { } last && Same(last.Methods, methods) && Same(last.Taps, taps))
+        gradients ??= [];
+        if (_lastPlan is { } last && Same(last.Methods, methods) && Same(last.Taps, taps) && Same(last.Gradients, gradients))
             return (last.Session, last.Serves);
-        var extra = taps.Count > 0 ? RunNeeds.ForTaps([.. taps]) : RunNeeds.None;
+        var extra = (taps.Count > 0 ? RunNeeds.ForTaps([.. taps]) : RunNeeds.None).Merge(gradients.Count > 0 ? RunNeeds.ForGradients([.. gradients]) : RunNeeds.None);
         var shared = methods.Aggregate(extra, (all, m) => all.Merge(m.Needs(this)));
         var own = new List<RunNeeds>();
         foreach (var needs in methods.SelectMany(m => m.OwnRunNeeds(this)))
@@ -223,7 +238,7 @@ public sealed class Explainer : IDisposable
         RunNeeds? serves = !shared.NeedsGradients && shared.ChannelGate is null && own.Count == 1 ? own[0] : null;
         // The pass's graph carries the forward pass too, so taps (feature maps to show) come from the same run.
         var session = _planner.For(serves?.Merge(shared) ?? shared);
-        _lastPlan = ([.. methods], [.. taps], session, serves);
+        _lastPlan = ([.. methods], [.. taps], [.. gradients], session, serves);
         return (session, serves);
     }
 
@@ -296,4 +311,7 @@ public sealed record ExplainResult(
 
     /// <summary>The tensors asked for with the explain call's taps (batch row 0), by name.</summary>
     public ImmutableDictionary<string, float[]> Tensors { get; init; } = ImmutableDictionary<string, float[]>.Empty;
+
+    /// <summary>The explained score's gradient with respect to the tensors the explain call asked for (batch row 0), by name.</summary>
+    public ImmutableDictionary<string, float[]> Gradients { get; init; } = ImmutableDictionary<string, float[]>.Empty;
 }

@@ -115,8 +115,13 @@ public sealed class FeatureVisualiser : IDisposable
 
     /// <summary>The inputs that maximise <paramref name="channels"/>, in their order; <paramref name="progress"/> hears each finished step.</summary>
     /// <param name="units">For the unit objective, the grid cell (x, y) of each channel's unit; null for the centre.</param>
+    /// <param name="snapshots">
+    /// Hears each channel's image as it converges: every 16 steps, the image so far with the objective on it (as the
+    /// ascent saw it, transformed) and the objective history; a live view shows them.
+    /// </param>
     public IReadOnlyList<FeatureImage> Synthesise(IReadOnlyList<int> channels, FeatureVisualisationOptions? options = null, IProgress<int>? progress = null,
-                                                  CancellationToken cancellation = default, IReadOnlyList<(int X, int Y)>? units = null)
+                                                  CancellationToken cancellation = default, IReadOnlyList<(int X, int Y)>? units = null,
+                                                  IProgress<FeatureImage>? snapshots = null)
     {
         ArgumentNullException.ThrowIfNull(channels);
         options ??= FeatureVisualisationOptions.Default;
@@ -134,7 +139,7 @@ public sealed class FeatureVisualiser : IDisposable
         {
             var chunk = channels.Skip(start).Take(batch).ToArray();
             var cells = Enumerable.Range(start, chunk.Length).Select(i => units?[i] ?? (_layerWidth / 2, _layerHeight / 2)).ToArray();
-            results.AddRange(Ascend(chunk, cells, options, new Progress(progress, done, options.Steps), cancellation));
+            results.AddRange(Ascend(chunk, cells, options, new Progress(progress, done, options.Steps), cancellation, snapshots));
             done += options.Steps;
         }
         return results;
@@ -146,7 +151,8 @@ public sealed class FeatureVisualiser : IDisposable
         public int Steps => steps;
     }
 
-    private IReadOnlyList<FeatureImage> Ascend(int[] channels, (int X, int Y)[] cells, FeatureVisualisationOptions options, Progress progress, CancellationToken cancellation)
+    private IReadOnlyList<FeatureImage> Ascend(int[] channels, (int X, int Y)[] cells, FeatureVisualisationOptions options, Progress progress, CancellationToken cancellation,
+                                               IProgress<FeatureImage>? snapshots)
     {
         int rows = channels.Length, plane = _height * _width, size = _channels * plane;
         var pyramid = new Pyramid(_height, _width, options.Levels);
@@ -197,7 +203,11 @@ public sealed class FeatureVisualiser : IDisposable
             for (int r = 0; r < rows; r++)
             {
                 if (step % 16 == 0 || last)
+                {
                     history[r].Add(Objective(activations, r, channels[r], cells[r], options.Objective));
+                    if (!last)
+                        snapshots?.Report(new FeatureImage(channels[r], image.AsSpan(r * size, size).ToArray(), history[r][^1], [.. history[r]]));
+                }
             }
             if (last)
                 break;

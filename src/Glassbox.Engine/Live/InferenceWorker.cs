@@ -49,6 +49,7 @@ internal sealed class InferenceWorker : IDisposable
     private readonly WatchedThread _thread;
     private volatile string? _lastError;
     private volatile bool _busy;
+    private volatile string[] _gradients = [];
     private long _allocatedBytes;
 
     /// <param name="taps">Intermediate tensors to return with each result (feature maps to show).</param>
@@ -70,6 +71,20 @@ internal sealed class InferenceWorker : IDisposable
     }
 
     public Explainer Explainer => _explainer;
+
+    /// <summary>
+    /// A tensor whose gradient (of the explained score) each result carries from the next run on, in the explanation's
+    /// gradients; null for none. The first run that asks for a tensor plans its session (the planner keeps it after).
+    /// </summary>
+    public string? GradientTap
+    {
+        get => _gradients is [var only] ? only : null;
+        set
+        {
+            if (value != GradientTap)
+                _gradients = value is null ? [] : [value];
+        }
+    }
 
     /// <summary>The newest result; null until the first run ends.</summary>
     public InferenceResult? Latest => _results.Latest;
@@ -190,7 +205,7 @@ internal sealed class InferenceWorker : IDisposable
                 long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
                 frame.PrepareIfFrame();
                 long start = Stopwatch.GetTimestamp();
-                var explanation = _explainer.Explain(frame.Tensor.AsSpan(0, frame.Length), _methods, _target, _taps);
+                var explanation = _explainer.Explain(frame.Tensor.AsSpan(0, frame.Length), _methods, _target, _taps, _gradients);
                 var explainTime = Stopwatch.GetElapsedTime(start);
                 _results.Publish(new InferenceResult(frame.Sequence, explanation, frame.PreprocessTime, explainTime, _clock.GetElapsedTime(0) - frame.CapturedAt));
                 Interlocked.Add(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);

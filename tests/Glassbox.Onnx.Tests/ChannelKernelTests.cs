@@ -1,0 +1,59 @@
+using Glassbox.Onnx;
+
+namespace Glassbox.Tests;
+
+/// <summary>
+/// A channel's kernel is the weights of the convolution its values come from, found back through channel-wise steps
+/// (activations, pooling), and read straight from the initializer; a layer no single filter makes says why.
+/// </summary>
+public class ChannelKernelTests
+{
+    private static readonly Lazy<OnnxModel> Cnn = new(() => OnnxModel.Load(Path.Combine(RepoPaths.Root, "models", "mnist-cnn", "model.onnx")));
+
+    private static (float[] Values, TensorShape Shape) WeightsOf(OnnxModel model, string convOutput)
+    {
+        var conv = model.ProducerOf(convOutput)!;
+        Assert.That(conv.OpType, Is.EqualTo("Conv"));
+        return (model.InitializerValues(conv.Inputs[1])!, model.Initializers.First(i => i.Name == conv.Inputs[1]).Shape);
+    }
+
+    [TestCase(0)]
+    [TestCase(7)]
+    [TestCase(15)]
+    public void A_first_layer_channel_is_its_filter_over_the_input(int channel)
+    {
+        var kernel = ChannelKernel.Of(Cnn.Value, "conv1", channel, out _)!;
+        var (weights, shape) = WeightsOf(Cnn.Value, "conv1");
+        Assert.That(kernel.ReadsInput, "conv1 reads the image: its filters are pictures");
+        Assert.That((kernel.InputChannels, kernel.KernelHeight, kernel.KernelWidth), Is.EqualTo(((int)shape[1], (int)shape[2], (int)shape[3])));
+        int size = (int)(shape[1] * shape[2] * shape[3]);
+        Assert.That(kernel.Weights, Is.EqualTo(weights.AsSpan(channel * size, size).ToArray()));
+        Assert.That(kernel.Path, Is.Empty);
+    }
+
+    [Test]
+    public void A_pooled_activation_is_traced_back_to_its_convolution()
+    {
+        var kernel = ChannelKernel.Of(Cnn.Value, "pool1", 9, out _)!;
+        var (weights, shape) = WeightsOf(Cnn.Value, "conv2");
+        Assert.That(kernel.Node, Is.EqualTo(Cnn.Value.ProducerOf("conv2")!.Name));
+        Assert.That(kernel.Path, Is.EqualTo(new[] { "Relu", "MaxPool" }));
+        Assert.That(kernel.ReadsInput, Is.False, "conv2 reads conv1's activations");
+        Assert.That(kernel[4, 1, 2], Is.EqualTo(weights[(int)(((9 * shape[1] + 4) * shape[2] + 1) * shape[3] + 2)]));
+    }
+
+    [Test]
+    public void A_sum_of_two_layers_has_no_one_kernel_and_says_so()
+    {
+        var b = OnnxGraphBuilder.From(Cnn.Value, "test/");
+        string sum = b.Op("Add", "conv2", "conv2");
+        b.AddOutput(sum, "sum", TensorElementType.Float32, [null, 32, 28, 28]);
+        var model = b.ToModel("cnn with a sum", "test");
+
+        Assert.That(ChannelKernel.Of(model, "sum", 0, out string reason), Is.Null);
+        Assert.That(reason, Does.Contain("Add").And.Contain("2 layers"));
+        Assert.That(ChannelKernel.Of(Cnn.Value, "input", 0, out reason), Is.Null);
+        Assert.That(ChannelKernel.Of(Cnn.Value, "conv1", 99, out reason), Is.Null);
+        Assert.That(reason, Does.Contain("99"));
+    }
+}
