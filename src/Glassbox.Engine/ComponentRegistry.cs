@@ -25,6 +25,7 @@ public sealed class ComponentRegistry
         .Register<VideoFeed>()
         .Register<FeatureMapGrid>()
         .Register<NetworkView>()
+        .Register<ChannelInspector>()
         .Register<Button>()
         .Register<ImageFeed>()
         .Register<AttentionOverlay>()

@@ -50,7 +50,7 @@ public class SceneFileTests
     }
 
     [TestCase("""{ "entities": [ { "name": "A", "components": [ { "type": "Lable" } ] } ] }""",
-        "s.json: $.entities[0].components[0].type: unknown component 'Lable'; components: AttentionOverlay, AttractLoop, AttributionOverlay, Button, CameraFeed, CnnInference, DrawingCanvas, FeatureMapGrid, HealthFile, ImageFeed, Label, Log, NetworkView, Overlay, ProbabilityBars, Recorder, Replay, StatsPanel, VideoFeed.")]
+        "s.json: $.entities[0].components[0].type: unknown component 'Lable'; components: AttentionOverlay, AttractLoop, AttributionOverlay, Button, CameraFeed, ChannelInspector, CnnInference, DrawingCanvas, FeatureMapGrid, HealthFile, ImageFeed, Label, Log, NetworkView, Overlay, ProbabilityBars, Recorder, Replay, StatsPanel, VideoFeed.")]
     [TestCase("""{ "entities": [ { "name": "A", "components": [ { "type": "Overlay", "method": "x", "opacty": 1 } ] } ] }""",
         "s.json: $.entities[0].components[0].opacty: unknown field 'opacty' of Overlay; its fields: contour, enabled, fusion, levels, method, opacity, smoothing, taps, tint.")]
     [TestCase("""{ "entities": [ { "name": "A", "components": [ { "type": "Overlay", "method": "x", "opacity": "high" } ] } ] }""",

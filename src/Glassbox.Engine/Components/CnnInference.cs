@@ -54,6 +54,36 @@ public sealed class CnnInference : Component
     /// <summary>Intermediate tensors to return with each result; the scene's feature grids add their layers.</summary>
     public string[] Taps { get; set; } = [];
 
+    /// <summary>
+    /// A tensor whose gradient (of the explained score) each result carries too, in the explanation's gradients: the layer
+    /// a <see cref="ChannelInspector"/> shows contributions for. Null for none; a tensor the model lacks is not asked for.
+    /// </summary>
+    public string? GradientTap
+    {
+        get => _gradientTap;
+        set
+        {
+            _gradientTap = value;
+            if (Worker is not { } worker)
+                return;
+            string? tap = value is not null && Package?.Model.HasTensor(value) == true ? value : null;
+            if (tap == worker.GradientTap)
+                return;
+            worker.GradientTap = tap;
+            // A still input (a finished drawing, a picture) is explained again so its result carries the new gradient.
+            if (_paused || _sequence == 0)
+                return;
+            if (ReferenceEquals(_lastHeldBy, worker))
+                worker.Submit(_sequence, worker.LastSubmitted, Scene.Now, _lastPreprocessTime);
+            else if (HoldsInputFor(worker))
+                SubmitLast(worker);
+            else
+                _wantsFrame = true;
+        }
+    }
+
+    private string? _gradientTap;
+
     /// <summary>Seconds one run may take before the inference thread is taken as stuck and replaced; 0 turns the watchdog off.</summary>
     public float WatchdogSeconds { get; set; } = 10f;
 
@@ -294,6 +324,7 @@ public sealed class CnnInference : Component
                 .Concat(Scene.Entities().SelectMany(e => e.Components).OfType<NetworkView>().Any(v => Reads(v.Inference)) ? NetworkView.LayersOf(Package.Model) : []).Distinct().ToList();
             var settings = new InferenceSettings(Scene.ResolvePath(Model), Package.Sha256, [.. Methods], Layer, Target, Ep, Threads, taps);
             Worker = new InferenceWorker(Explainer.Create(Package, settings.ToExplainerOptions()), _methods, _target, taps, Scene.Clock);
+            GradientTap = _gradientTap;
             Settings = settings;
             Status = null;
             _explained = 0;

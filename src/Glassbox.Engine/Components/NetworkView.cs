@@ -19,7 +19,8 @@ public sealed class NetworkView : Component, IPointerHandler
     /// <summary>The inference this reads: set in code, or in a scene file by the entity holding it ("inference": "Input"); unset, the scene's only one.</summary>
     public CnnInference? Inference { get; set; }
 
-    private const int CaptionHeight = 50, ClassColumn = 64;
+    // Captions above the columns; a line under them for the selection and the page buttons; the class at the right.
+    private const int CaptionHeight = 50, FooterHeight = 20, ClassColumn = 64;
 
     private InferenceResult? _shown;
     private OnnxModel? _layoutFor;
@@ -86,9 +87,16 @@ public sealed class NetworkView : Component, IPointerHandler
         }
         if (ChannelAt(x, y) is not { } hit)
             return false;
-        Selected = hit;
-        _selectedCaption = $"selected: {hit.Layer}, channel {hit.Channel}";
+        Select(hit.Layer, hit.Channel);
         return true;
+    }
+
+    /// <summary>Selects a channel as a press on its tile does (a host's own keys, a kiosk's tour); the layer need not be on the page shown.</summary>
+    public void Select(string layer, int channel)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        Selected = (layer, channel);
+        _selectedCaption = $"selected: {layer}, channel {channel}";
     }
 
     public void OnPointerMove(float x, float y) => Hovered = ChannelAt(x, y);
@@ -224,7 +232,7 @@ public sealed class NetworkView : Component, IPointerHandler
             : "";
         _columns = new Column[layers.Count];
         int available = Math.Max(1, Width - ClassColumn - Gap * Math.Max(0, layers.Count - 1));
-        int columnWidth = Math.Max(8, available / Math.Max(1, layers.Count)), atlasHeight = Math.Max(8, Height - CaptionHeight);
+        int columnWidth = Math.Max(8, available / Math.Max(1, layers.Count)), atlasHeight = Math.Max(8, Height - CaptionHeight - FooterHeight);
         for (int i = 0; i < layers.Count; i++)
         {
             var info = shapes[layers[i]];
