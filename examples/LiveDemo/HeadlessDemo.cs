@@ -91,7 +91,7 @@ internal static class HeadlessDemo
     }
 
     /// <summary>
-    /// Selects, as a click would, the channel of the deepest layer with a grid that is most active on the last digit, and
+    /// Selects, as a click would, the channel of the deepest convolution's map that is most active on the last digit, and
     /// steps until the inspector below the view has its examples and synthesised input (a minute at most; the ranking is
     /// cached, so a second run is quick). Says what it showed.
     /// </summary>
@@ -102,7 +102,9 @@ internal static class HeadlessDemo
         if (view is null || inspector is null || inference.Latest is not { } result || inference.Explainer is not { } explainer)
             return "no channel inspected";
         var shapes = explainer.Model.Layers().GroupBy(l => l.Output).ToDictionary(g => g.Key, g => g.First().Shape!);
-        string? layer = NetworkView.LayersOf(explainer.Model).LastOrDefault(l => shapes[l][2] * shapes[l][3] > 1 && result.Explanation.Tensors.ContainsKey(l));
+        // The deepest feature map with a grid that a convolution makes (through activations and pooling): every view of it has something to show.
+        var maps = NetworkView.LayersOf(explainer.Model).Where(l => shapes[l].Rank == 4 && shapes[l][2] * shapes[l][3] > 1 && result.Explanation.Tensors.ContainsKey(l)).ToList();
+        string? layer = maps.LastOrDefault(l => Glassbox.Onnx.ChannelKernel.Of(explainer.Model, l, 0, out _) is not null) ?? maps.LastOrDefault();
         if (layer is null)
             return "no channel inspected";
         int channels = (int)shapes[layer][1], plane = (int)(shapes[layer][2] * shapes[layer][3]);

@@ -235,4 +235,31 @@ public class NetworkViewTests
         Assert.That(scene.SendPointerDown(20 + 600 - 64 - 24 - 4 - 12, 330 + 370 - 8), Is.True);
         Assert.That(view.ColumnPage, Is.Zero);
     }
+
+    [Test]
+    public void A_transformers_token_sequences_are_columns_too_each_one_map_of_tokens_by_features()
+    {
+        using var scene = VitScene("""{ "type": "NetworkView", "x": 20, "y": 330, "width": 1240, "height": 370, "gap": 6 }""");
+        var inference = DrawSevenAndWait(scene);
+        var view = scene.Find("View")!.Get<NetworkView>()!;
+        var model = inference.Package!.Model;
+        var layers = NetworkView.LayersOf(model);
+        var shapes = model.Layers().GroupBy(l => l.Output).ToDictionary(g => g.Key, g => g.First().Shape!);
+        string sequence = layers.First(l => shapes[l].Rank == 3);
+        var (tokens, features) = ((int)shapes[sequence][1], (int)shapes[sequence][2]);
+
+        // Page to the sequence's column and find it by its caption.
+        int perPage = (1240 - 64 + 6) / (40 + 6), index = layers.ToList().IndexOf(sequence);
+        view.ColumnPage = index / perPage;
+        var renderer = new CapturingRenderer();
+        scene.Render(renderer);
+        var sizeCaption = renderer.Texts.Where(t => t.Y == 330 + 32).ElementAt(index % perPage);
+        Assert.That(sizeCaption.Text, Does.StartWith($"{tokens}×{features}"[..Math.Min(sizeCaption.Text.Length, $"{tokens}×{features}".Length)]), "tokens × features, no channel count");
+        var atlas = renderer.Images.Single(i => i.Y == 330 + 50 && i.X == sizeCaption.X);
+        Assert.That((atlas.Image.Width, atlas.Image.Height), Is.EqualTo((features + 2, tokens + 2)), "one map, a gutter around it");
+        // The map is the tensor as the result holds it, per-map normalised: its largest value is the colormap's top.
+        var values = inference.Latest!.Explanation.Tensors[sequence];
+        int hottest = Array.IndexOf(values, values.Max());
+        Assert.That(atlas.Image.Pixels[(1 + hottest / features) * atlas.Image.Width + 1 + hottest % features], Is.EqualTo(Colormaps.PackedRgba(ColormapKind.Viridis, 255)));
+    }
 }

@@ -52,11 +52,18 @@ public sealed class ChannelInspector : Component
 
     private const int Top = 9, Gap = 8, Line = 18, Panels = 6;
 
+    // Characters that fit a panel's and the whole width's line in the baked font (about 8 pixels each, digits wider than letters).
+    private int PanelCharacters => Math.Max(6, (Width - (Panels - 1) * Gap) / Panels / 8);
+
+    private int TitleCharacters => Math.Max(16, Width / 8);
+
     /// <summary>What the background has made for the current selection; replaced whole, read by the render thread.</summary>
     private sealed class Findings
     {
         public RgbaImage? Kernel;
         public string KernelCaption = "";
+        /// <summary>Why there is no kernel, in lines that fit the kernel's panel; empty when there is one.</summary>
+        public string[] KernelReason = [];
         public RgbaImage? Examples;
         public string ExamplesCaption = "";
         public ChannelExample[] Top = [];
@@ -138,12 +145,12 @@ public sealed class ChannelInspector : Component
         _shown = null;
         Contribution = null;
         ContributionRank = 0;
-        _title = $"{layer}, channel {channel}";
+        _title = Short($"{layer}, channel {channel}", TitleCharacters);
         var shape = model.Layers().FirstOrDefault(l => l.Output == layer)?.Shape;
-        int height = shape is { Rank: 4 } ? (int)shape[2] : 1, width = shape is { Rank: 4 } ? (int)shape[3] : 1;
+        var (channels, height, width) = NetworkView.GridOf(shape) ?? (1, 1, 1);
         _activation = new RgbaImage(Math.Max(1, width), Math.Max(1, height));
         _contributionMap = new RgbaImage(Math.Max(1, width), Math.Max(1, height));
-        _channelSums = new float[shape is { Rank: 4 } ? (int)shape[1] : 1];
+        _channelSums = new float[channels];
         _activationCaption = "";
         _contributionCaption = "waiting";
         string sha = inference.Package?.Sha256 ?? "";
@@ -168,7 +175,7 @@ public sealed class ChannelInspector : Component
             if (!cancellation.IsCancellationRequested)
                 _findings = new Findings
                 {
-                    Kernel = findings.Kernel, KernelCaption = findings.KernelCaption, Examples = findings.Examples, ExamplesCaption = findings.ExamplesCaption,
+                    Kernel = findings.Kernel, KernelCaption = findings.KernelCaption, KernelReason = findings.KernelReason, Examples = findings.Examples, ExamplesCaption = findings.ExamplesCaption,
                     Top = findings.Top, Feature = findings.Feature, FeatureCaption = findings.FeatureCaption, FeatureImage = findings.FeatureImage,
                     Title = findings.Title,
                 };
@@ -177,7 +184,8 @@ public sealed class ChannelInspector : Component
         {
             var kernel = ChannelKernel.Of(model, layer, channel, out string reason);
             findings.Kernel = kernel is null ? null : KernelImage(kernel);
-            findings.KernelCaption = kernel is null ? Short(reason) : $"{kernel.InputChannels}×{kernel.KernelHeight}×{kernel.KernelWidth}";
+            findings.KernelCaption = kernel is null ? "none" : $"{kernel.InputChannels}×{kernel.KernelHeight}×{kernel.KernelWidth}";
+            findings.KernelReason = kernel is null ? [.. Wrap(reason, PanelCharacters)] : [];
             Publish();
 
             (int X, int Y)? unit = null;
@@ -191,8 +199,9 @@ public sealed class ChannelInspector : Component
                     findings.Top = layerExamples.Top[channel];
                     // Dead units over the dataset: channels never positive on any of its inputs.
                     int dead = layerExamples.DeadChannels().Length;
-                    findings.Title = string.Create(CultureInfo.InvariantCulture,
-                        $"{layer}, channel {channel}: fires on {layerExamples.ActiveShare[channel]:0%} of the dataset; {dead} of {layerExamples.Channels} channels{(ranked == layer ? "" : $" of {ranked}")} never do");
+                    findings.Title = Short(string.Create(CultureInfo.InvariantCulture,
+                        $"{layer}, channel {channel}: fires on {layerExamples.ActiveShare[channel]:0%} of the dataset; {dead} of {layerExamples.Channels} channels{(ranked == layer ? "" : $" of {ranked}")} never do"),
+                        TitleCharacters);
                     var input = model.Inputs[0].Shape;
                     findings.Examples = ExamplesImage(layerExamples, findings.Top, dataset, (int)input[3], (int)input[2]);
                     findings.ExamplesCaption = findings.Top.Length > 0
@@ -217,6 +226,13 @@ public sealed class ChannelInspector : Component
             }
 
             cancellation.ThrowIfCancellationRequested();
+            if (model.Layers().FirstOrDefault(l => l.Output == layer)?.Shape is not { Rank: 4 })
+            {
+                findings.FeatureCaption = "not a map";
+                Publish();
+                _status = $"{layer} is a token sequence: feature visualisation maximises a channel of a [batch, channels, height, width] map.";
+                return;
+            }
             var channels = new[] { channel };
             IReadOnlyList<FeatureImage> Synthesise()
             {
@@ -440,6 +456,8 @@ public sealed class ChannelInspector : Component
             renderer.FillRect(x, top, panel, panel, 0xFF303030u);
             if (i == 3)
                 DrawHistogram(renderer, x, top, panel);
+            for (int l = 0; i == 1 && l < findings.KernelReason.Length && (l + 1) * Line <= panel; l++)
+                renderer.DrawText(findings.KernelReason[l], x + 2, top + l * Line, 0xFFB0B0B0u);
             RgbaImage? image = i switch { 0 => _shown is null ? null : _activation, 1 => findings.Kernel, 2 => Contribution is null ? null : _contributionMap, 3 => null, 4 => findings.Examples, _ => findings.Feature };
             if (image is not null)
             {

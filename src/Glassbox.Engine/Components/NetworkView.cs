@@ -120,15 +120,27 @@ public sealed class NetworkView : Component, IPointerHandler
         return null;
     }
 
-    /// <summary>The layers the view shows for <paramref name="model"/>: every feature map with known channel and grid sizes, in graph order.</summary>
+    /// <summary>
+    /// The layers the view shows for <paramref name="model"/>, in graph order: every feature map with known channel and
+    /// grid sizes ([batch, channels, height, width]) and every token sequence with known sizes ([batch, tokens, features],
+    /// a transformer's, drawn as one map of tokens by features).
+    /// </summary>
     public static IReadOnlyList<string> LayersOf(OnnxModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
         return [.. model.Layers()
-            .Where(l => l.Shape is { Rank: 4 } s && s[1] > 0 && s[2] > 0 && s[3] > 0 && model.Outputs.All(o => o.Name != l.Output))
+            .Where(l => GridOf(l.Shape) is not null && model.Outputs.All(o => o.Name != l.Output))
             .Select(l => l.Output)
             .Distinct()];
     }
+
+    /// <summary>How the view draws a tensor of this shape: channels of height × width maps; a token sequence is one map; null for neither.</summary>
+    internal static (int Channels, int Height, int Width)? GridOf(TensorShape? shape) => shape switch
+    {
+        { Rank: 4 } s when s[1] > 0 && s[2] > 0 && s[3] > 0 => ((int)s[1], (int)s[2], (int)s[3]),
+        { Rank: 3 } s when s[1] > 0 && s[2] > 0 => (1, (int)s[1], (int)s[2]),
+        _ => null,
+    };
 
     protected internal override void Render(IRenderer renderer)
     {
@@ -236,8 +248,8 @@ public sealed class NetworkView : Component, IPointerHandler
         for (int i = 0; i < layers.Count; i++)
         {
             var info = shapes[layers[i]];
-            var s = info.Shape!;
-            int channels = (int)s[1], height = (int)s[2], width = (int)s[3];
+            var (channels, height, width) = GridOf(info.Shape)!.Value;
+            bool sequence = info.Shape!.Rank == 3;
             int perPage = MaxChannelsPerLayer > 0 ? Math.Min(MaxChannelsPerLayer, channels) : channels;
             int pages = (channels + perPage - 1) / perPage, page = Math.Clamp(Page, 0, pages - 1);
             int first = page * perPage, shown = Math.Min(perPage, channels - first);
@@ -257,7 +269,8 @@ public sealed class NetworkView : Component, IPointerHandler
             // Drawn at the largest whole-pixel scale that fits, or shrunk to fit (lower resolution, never cropped).
             double fit = Math.Min(columnWidth / (double)layout.Width, atlasHeight / (double)layout.Height);
             double scale = fit >= 1 ? Math.Floor(fit) : fit;
-            string size = pages > 1 ? $"{first}-{first + shown - 1}/{channels}×{height}×{width}" : $"{channels}×{height}×{width}";
+            // A token sequence says tokens × features; a feature map channels × height × width.
+            string size = sequence ? $"{height}×{width}" : pages > 1 ? $"{first}-{first + shown - 1}/{channels}×{height}×{width}" : $"{channels}×{height}×{width}";
             long count = parameters.GetValueOrDefault(layers[i]);
             _columns[i] = new Column(layers[i], channels, height, width, options, new RgbaImage(layout.Width, layout.Height), layout.Columns, first, shown,
                 X + i * (columnWidth + Gap), Math.Max(1, (int)(layout.Width * scale)), Math.Max(1, (int)(layout.Height * scale)),
