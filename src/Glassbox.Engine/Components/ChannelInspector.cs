@@ -94,6 +94,13 @@ public sealed class ChannelInspector : Component
     private readonly int[] _layerBins = new int[Bins], _channelBins = new int[Bins];
     private int _largestBin;
     private string _histogramCaption = "";
+    // The numbers under the panels are written at most ten times a second (and once more when results stop): text is
+    // made of new strings, and a result a frame would allocate every frame while the drawing changes.
+    private static readonly TimeSpan CaptionInterval = TimeSpan.FromMilliseconds(100);
+    private TimeSpan _captionsAt = TimeSpan.MinValue;
+    private bool _captionsStale;
+    private float _largestValue;
+    private double _offShare;
     private string _title = "", _activationCaption = "", _contributionCaption = "";
     private int _progressShown = -1, _featureShown = -1;
     private string _progressCaption = "", _featureProgressCaption = "";
@@ -131,9 +138,12 @@ public sealed class ChannelInspector : Component
             return;
         if (_selection is not { } known || !ReferenceEquals(known.Model, model) || known.Layer != selected.Layer || known.Channel != selected.Channel)
             Select(model, explainer, inference, selected.Layer, selected.Channel);
-        inference.GradientTap = selected.Layer;
+        if (inference.GradientTap != selected.Layer)
+            inference.GradientTap = selected.Layer;
         if (inference.Latest is { } result && !ReferenceEquals(result, _shown))
             Measure(result, selected.Layer, selected.Channel);
+        if (_captionsStale && (_captionsAt == TimeSpan.MinValue || time.Elapsed - _captionsAt >= CaptionInterval))
+            WriteCaptions(time.Elapsed);
     }
 
     private void Select(OnnxModel model, Explainer explainer, CnnInference inference, string layer, int channel)
@@ -153,6 +163,7 @@ public sealed class ChannelInspector : Component
         _channelSums = new float[channels];
         _activationCaption = "";
         _contributionCaption = "waiting";
+        _captionsAt = TimeSpan.MinValue;
         string sha = inference.Package?.Sha256 ?? "";
         var labels = explainer.Labels;
         var black = explainer.BlackLevel.ToArray();
@@ -365,7 +376,7 @@ public sealed class ChannelInspector : Component
         var table = Colormaps.Rgb(Colormap);
         for (int i = 0; i < plane; i++)
             activation.Pixels[i] = Packed(table, Colormaps.IndexOf(high > low ? (own[i] - low) / (high - low) : 0f));
-        _activationCaption = string.Create(CultureInfo.InvariantCulture, $"max {high:0.##}");
+        _largestValue = high;
         Histogram(values.AsSpan(0, channels * plane), own);
         if (!explanation.Gradients.TryGetValue(layer, out var gradient) || gradient.Length != values.Length)
             return;
@@ -388,10 +399,18 @@ public sealed class ChannelInspector : Component
         var diverging = Colormaps.Rgb(ColormapKind.Diverging);
         for (int i = 0; i < plane; i++)
             map.Pixels[i] = Packed(diverging, Colormaps.IndexOf(largest > 0f ? 0.5f + 0.5f * gradient[channel * plane + i] * own[i] / largest : 0.5f));
-        if (Contribution != contribution || ContributionRank != rank)
-            _contributionCaption = string.Create(CultureInfo.InvariantCulture, $"{contribution:+0.##;-0.##;0} #{rank}/{channels}");
         Contribution = contribution;
         ContributionRank = rank;
+    }
+
+    private void WriteCaptions(TimeSpan now)
+    {
+        _captionsAt = now;
+        _captionsStale = false;
+        _activationCaption = string.Create(CultureInfo.InvariantCulture, $"max {_largestValue:0.##}");
+        _histogramCaption = string.Create(CultureInfo.InvariantCulture, $"{_offShare:0%} off");
+        if (Contribution is { } contribution)
+            _contributionCaption = string.Create(CultureInfo.InvariantCulture, $"{contribution:+0.##;-0.##;0} #{ContributionRank}/{_channelSums.Length}");
     }
 
     /// <summary>The live histogram of the layer (and the channel within it), and the share of the layer at zero or below ("off": a ReLU's silent units).</summary>
@@ -416,7 +435,8 @@ public sealed class ChannelInspector : Component
         _largestBin = 0;
         foreach (int count in _layerBins)
             _largestBin = Math.Max(_largestBin, count);
-        _histogramCaption = string.Create(CultureInfo.InvariantCulture, $"{off / (double)Math.Max(1, layer.Length):0%} off");
+        _offShare = off / (double)Math.Max(1, layer.Length);
+        _captionsStale = true;
     }
 
     private void DrawHistogram(IRenderer renderer, int x, int y, int size)
