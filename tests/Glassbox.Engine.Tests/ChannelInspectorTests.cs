@@ -167,6 +167,25 @@ public class ChannelInspectorTests
         Assert.That(ChannelKernel.Of(inspected.Inference.Worker!.Explainer.Model, "conv1", 0, out _)!.ReadsInput, "conv1's filters are pictures");
     }
 
+    [Test]
+    public void Switching_to_a_model_without_the_selected_layer_lets_the_selection_go()
+    {
+        using var inspected = new Inspected(cache: "", steps: 16);
+        inspected.View.Select("relu2", 3);
+        inspected.Until(() => inspected.Inspector.Contribution is not null, "relu2's contribution");
+        Assert.That(inspected.Inference.GradientTap, Is.EqualTo("relu2"));
+
+        string vit = Path.Combine(RepoPaths.Root, "models", "mnist-vit");
+        inspected.Inference.Reconfigure(model: vit, methods: ["attention-rollout"], layer: "auto");
+        inspected.Until(() => inspected.Inference.Latest?.Explanation.Tensors.ContainsKey("patch_embed.Conv") == true, "the ViT's first result");
+        inspected.Scene.Render(new ImageCapture());
+        inspected.Until(() => inspected.Inference.GradientTap is null, "the inspector to let go");
+        Assert.That(inspected.View.Selected, Is.Null, "the ViT has no relu2");
+        var renderer = new ImageCapture();
+        inspected.Scene.Render(renderer);
+        Assert.That(renderer.Texts.Select(t => t.Text), Does.Contain("Click a channel in the network to inspect it."));
+    }
+
     /// <summary>Keeps every image drawn (a copy) and every text.</summary>
     private sealed class ImageCapture : IRenderer
     {

@@ -135,7 +135,18 @@ public sealed class ChannelInspector : Component
         if (Examples.Length > 0 && !ReferenceEquals(model, _examplesFor))
             StartExamples(model, inference);
         if (view.Selected is not { } selected)
+        {
+            if (_selection is not null)
+            {
+                // The view let its selection go (another model): so does the inspector, and the gradient is no longer asked for.
+                _selection = null;
+                _selectionWork?.Cancel();
+                _findings = new Findings();
+                _status = "";
+                inference.GradientTap = null;
+            }
             return;
+        }
         if (_selection is not { } known || !ReferenceEquals(known.Model, model) || known.Layer != selected.Layer || known.Channel != selected.Channel)
             Select(model, explainer, inference, selected.Layer, selected.Channel);
         if (inference.GradientTap != selected.Layer)
@@ -241,7 +252,8 @@ public sealed class ChannelInspector : Component
             {
                 findings.FeatureCaption = "not a map";
                 Publish();
-                _status = $"{layer} is a token sequence: feature visualisation maximises a channel of a [batch, channels, height, width] map.";
+                if (!cancellation.IsCancellationRequested)
+                    _status = $"{layer} is a token sequence: feature visualisation maximises a channel of a [batch, channels, height, width] map.";
                 return;
             }
             var channels = new[] { channel };
@@ -257,7 +269,8 @@ public sealed class ChannelInspector : Component
                 });
                 return visualiser.Synthesise(channels, options, cancellation: cancellation, units: unit is { } u ? [u] : null, snapshots: snapshots);
             }
-            _status = $"feature visualisation of {layer} {channel}";
+            if (!cancellation.IsCancellationRequested)
+                _status = $"feature visualisation of {layer} {channel}";
             string settings = $"{System.Text.Json.JsonSerializer.Serialize(options)}|{string.Join(";", black)}|{string.Join(";", white)}|{channel}|{unit}";
             var result = cacheFolder.Length == 0 ? Synthesise() : new InsightCache(cacheFolder).Features(sha, layer, settings, Synthesise);
             findings.FeatureImage = result[0];

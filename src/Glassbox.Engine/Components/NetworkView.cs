@@ -221,6 +221,13 @@ public sealed class NetworkView : Component, IPointerHandler
 
     private void Lay(OnnxModel model, IReadOnlyList<string> labels)
     {
+        // A selection the new model has no layer for (a model switch) is let go; one made before the first layout stays.
+        if (!ReferenceEquals(_layoutFor, model) && Selected is { } selected && !LayersOf(model).Contains(selected.Layer))
+        {
+            Selected = null;
+            _selectedCaption = "";
+        }
+        Hovered = null;
         _layoutFor = model;
         _pageFor = Page;
         _maxFor = MaxChannelsPerLayer;
