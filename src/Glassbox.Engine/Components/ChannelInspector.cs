@@ -423,7 +423,7 @@ public sealed class ChannelInspector : Component
         _activationCaption = string.Create(CultureInfo.InvariantCulture, $"max {_largestValue:0.##}");
         _histogramCaption = string.Create(CultureInfo.InvariantCulture, $"{_offShare:0%} off");
         if (Contribution is { } contribution)
-            _contributionCaption = string.Create(CultureInfo.InvariantCulture, $"{contribution:+0.##;-0.##;0} #{ContributionRank}/{_channelSums.Length}");
+            _contributionCaption = string.Create(CultureInfo.InvariantCulture, $"{contribution:+0.##;-0.##;0}, #{ContributionRank}");
     }
 
     /// <summary>The live histogram of the layer (and the channel within it), and the share of the layer at zero or below ("off": a ReLU's silent units).</summary>
