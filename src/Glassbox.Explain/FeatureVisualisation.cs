@@ -103,7 +103,7 @@ public sealed class FeatureVisualiser : IDisposable
         // A ReLU's output has no gradient where the unit is off (everywhere, on a grey start): ascend on its input,
         // which has the same maximiser where the unit is on, and report the output.
         string ascended = model.ProducerOf(layer) is { OpType: "Relu" } relu ? relu.Inputs[0] : layer;
-        _graph = GradientGraph.Derive(model.WithExtraOutputs(ascended == layer ? [layer] : [layer, ascended]), ascended, [input.Name]);
+        _graph = GradientGraph.Derive(model.UpTo(ascended == layer ? [layer] : [layer, ascended]), ascended, [input.Name]);
         _session = ModelSession.Open(_graph.Model, inference ?? InferenceOptions.Default with { Providers = [ExecutionProvider.Cpu] });
         var shape = _session.Inputs.First(i => i.Name == _graph.SeedInput).Shape;
         if (shape.Rank != 4 || Enumerable.Range(1, 3).Any(i => shape[i] < 1))
@@ -389,22 +389,45 @@ public sealed class FeatureVisualiser : IDisposable
         /// <summary>Whether parameter <paramref name="index"/> belongs to the full-resolution level.</summary>
         public bool IsFinest(int index) => index < _levels[0].Height * _levels[0].Width;
 
+        // Factors are powers of two: a shift finds a pixel's block (this runs three times per pixel per step).
         public void Compose(ReadOnlySpan<float> parameters, Span<float> image)
         {
             image.Clear();
             foreach (var (h, w, factor, offset) in _levels)
+            {
+                int shift = Log2(factor);
                 for (int y = 0; y < _height; y++)
-                    for (int x = 0; x < _width; x++)
-                        image[y * _width + x] += parameters[offset + y / factor * w + x / factor];
+                {
+                    var row = image.Slice(y * _width, _width);
+                    var level = parameters.Slice(offset + (y >> shift) * w, w);
+                    for (int x = 0; x < row.Length; x++)
+                        row[x] += level[x >> shift];
+                }
+            }
         }
 
         public void Decompose(ReadOnlySpan<float> gradient, Span<float> parameters)
         {
             parameters.Clear();
             foreach (var (h, w, factor, offset) in _levels)
+            {
+                int shift = Log2(factor);
                 for (int y = 0; y < _height; y++)
-                    for (int x = 0; x < _width; x++)
-                        parameters[offset + y / factor * w + x / factor] += gradient[y * _width + x];
+                {
+                    var row = gradient.Slice(y * _width, _width);
+                    var level = parameters.Slice(offset + (y >> shift) * w, w);
+                    for (int x = 0; x < row.Length; x++)
+                        level[x >> shift] += row[x];
+                }
+            }
+        }
+
+        private static int Log2(int factor)
+        {
+            int shift = 0;
+            while (1 << shift < factor)
+                shift++;
+            return shift;
         }
     }
 

@@ -51,6 +51,49 @@ public sealed partial class OnnxModel
         return FromProto(proto, Source);
     }
 
+    /// <summary>
+    /// The part of the model that computes <paramref name="outputs"/>: they become its only outputs, and the nodes and
+    /// initializers they do not depend on are left out. What runs an inner layer alone (feature visualisation of an
+    /// early channel need not run the layers after it).
+    /// </summary>
+    public OnnxModel UpTo(IEnumerable<string> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        var names = outputs.Distinct(StringComparer.Ordinal).ToList();
+        if (names.Count == 0)
+            throw new OnnxModelException("Name at least one tensor for the model to compute.");
+        var proto = WithExtraOutputs(names).CopyForEditing();
+        var kept = new HashSet<string>(names, StringComparer.Ordinal);
+        var needed = new HashSet<string>(names, StringComparer.Ordinal);
+        var nodes = new List<NodeProto>();
+        // Back from the outputs, in reverse graph order: a node stays when it makes a needed tensor.
+        for (int i = proto.Graph.Node.Count - 1; i >= 0; i--)
+        {
+            var node = proto.Graph.Node[i];
+            if (!node.Output.Any(needed.Contains))
+                continue;
+            nodes.Add(node);
+            foreach (string input in node.Input)
+            {
+                if (input.Length > 0)
+                    needed.Add(input);
+            }
+        }
+        nodes.Reverse();
+        proto.Graph.Node.Clear();
+        proto.Graph.Node.AddRange(nodes);
+        var outputsKept = proto.Graph.Output.Where(o => kept.Contains(o.Name)).ToList();
+        proto.Graph.Output.Clear();
+        proto.Graph.Output.AddRange(outputsKept);
+        var initializers = proto.Graph.Initializer.Where(t => needed.Contains(t.Name)).ToList();
+        proto.Graph.Initializer.Clear();
+        proto.Graph.Initializer.AddRange(initializers);
+        var info = proto.Graph.ValueInfo.Where(v => needed.Contains(v.Name)).ToList();
+        proto.Graph.ValueInfo.Clear();
+        proto.Graph.ValueInfo.AddRange(info);
+        return FromProto(proto, Source);
+    }
+
     /// <summary>The values of a float initializer (weights, biases); null when there is none of that name or it is not float.</summary>
     public float[]? InitializerValues(string name)
     {

@@ -57,3 +57,32 @@ public class ChannelKernelTests
         Assert.That(reason, Does.Contain("99"));
     }
 }
+
+/// <summary>The part of a model that computes an inner layer: only its nodes, the same values.</summary>
+public class ModelUpToTests
+{
+    [Test]
+    public void A_model_up_to_a_layer_computes_it_alone_and_the_same()
+    {
+        var full = OnnxModel.Load(Path.Combine(RepoPaths.Root, "models", "mnist-cnn", "model.onnx"));
+        var part = full.UpTo(["relu2"]);
+        Assert.That(part.Outputs.Select(o => o.Name), Is.EqualTo(new[] { "relu2" }));
+        Assert.That(part.Nodes.Select(n => n.OpType), Is.EqualTo(new[] { "Conv", "Relu", "Conv", "Relu" }), "conv1 to relu2, nothing after");
+        Assert.That(part.Initializers.Select(i => i.Name), Is.EquivalentTo(part.Nodes.SelectMany(n => n.Inputs).Where(i => full.Initializers.Any(x => x.Name == i))));
+
+        var input = new float[28 * 28];
+        var random = new Random(3);
+        for (int i = 0; i < input.Length; i++)
+            input[i] = (float)random.NextDouble();
+        float[] Run(OnnxModel model)
+        {
+            using var session = Glassbox.Inference.ModelSession.Open(model, Glassbox.Inference.InferenceOptions.Default with { Providers = [Glassbox.Inference.ExecutionProvider.Cpu] });
+            using var run = session.CreateRun(outputs: ["relu2"], dimensions: new Dictionary<string, long> { ["batch"] = 1 });
+            input.CopyTo(run.Input<float>("input"));
+            run.Execute();
+            return run.Output<float>("relu2").ToArray();
+        }
+        Assert.That(Run(part), Is.EqualTo(Run(full.WithExtraOutputs(["relu2"]))));
+        Assert.Throws<OnnxModelException>(() => full.UpTo(["no-such-tensor"]));
+    }
+}
