@@ -112,7 +112,7 @@ internal static class HeadlessDemo
         int channel = Enumerable.Range(0, channels).MaxBy(c => values.AsSpan(c * plane, plane).ToArray().Sum());
         view.Select(layer, channel);
         var started = Stopwatch.StartNew();
-        while (!inspector.Settled && started.Elapsed < TimeSpan.FromMinutes(1))
+        while (!(inspector.Settled && inspector.Contribution is not null) && started.Elapsed < TimeSpan.FromMinutes(1))
         {
             Thread.Sleep(5);
             step();

@@ -76,7 +76,7 @@ public class NetworkViewTests
 
         string[] layers = ["conv1", "relu1", "conv2", "relu2", "pool1", "conv3", "relu3", "pool2", "conv4", "relu4", "gap"];
         Assert.That(NetworkView.LayersOf(inference.Worker!.Explainer.Model), Is.EqualTo(layers));
-        var atlases = renderer.Images.Where(i => i.Y == 330 + 50).ToList();
+        var atlases = renderer.Images.Where(i => i.Y == 330 + 68).ToList();
         Assert.That(atlases, Has.Count.EqualTo(layers.Length), "one atlas per layer");
         var tensors = inference.Latest!.Explanation.Tensors;
         for (int i = 0; i < layers.Length; i++)
@@ -95,7 +95,7 @@ public class NetworkViewTests
             if (i > 0)
                 Assert.That(x, Is.GreaterThan(atlases[i - 1].X), "left to right in graph order");
         }
-        Assert.That(renderer.Texts.Select(t => t.Text), Does.Contain("Conv 160p").And.Contain("16×28×28").And.Contain("Conv 36,928p").And.Contain("64×1×1"));
+        Assert.That(renderer.Texts.Select(t => t.Text), Does.Contain("Conv 160p").And.Contain("16 ch").And.Contain("28×28").And.Contain("Conv 36,928p").And.Contain("64 ch").And.Contain("1×1"));
         Assert.That(renderer.Texts.Last().Text, Is.EqualTo(inference.Latest.Explanation.PredictedClass.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Assert.That(inference.Latest.Explanation.PredictedClass, Is.EqualTo(7));
         scene.Dispose();
@@ -111,11 +111,11 @@ public class NetworkViewTests
         view.Page = 1;
         var renderer = new CapturingRenderer();
         scene.Render(renderer);
-        Assert.That(renderer.Texts.Select(t => t.Text), Does.Contain("8-15/16×28×28").And.Contain("8-15/64×7×7"));
+        Assert.That(renderer.Texts.Select(t => t.Text), Does.Contain("8-15/16 ch").And.Contain("8-15/64 ch"));
         view.Page = 99;
         renderer.Texts.Clear();
         scene.Render(renderer);
-        Assert.That(renderer.Texts.Select(t => t.Text), Does.Contain("56-63/64×7×7").And.Contain("8-15/16×28×28"), "past the last page shows the last");
+        Assert.That(renderer.Texts.Select(t => t.Text), Does.Contain("56-63/64 ch").And.Contain("8-15/16 ch"), "past the last page shows the last");
         scene.Dispose();
     }
 
@@ -184,7 +184,7 @@ public class NetworkViewTests
         var renderer = new CapturingRenderer();
         scene.Render(renderer);
         // relu3's column (the seventh) and its tile 5, at the tile's centre as drawn.
-        var (atlas, x, y, drawWidth, drawHeight) = renderer.Images.Where(i => i.Y == 330 + 50).ElementAt(6);
+        var (atlas, x, y, drawWidth, drawHeight) = renderer.Images.Where(i => i.Y == 330 + 68).ElementAt(6);
         int tileColumns = (atlas.Width - 1) / (14 + 1);
         float cx = 1 + 5 % tileColumns * 15 + 7, cy = 1 + 5 / tileColumns * 15 + 7;
         float px = x + cx * drawWidth / atlas.Width, py = y + cy * drawHeight / atlas.Height;
@@ -211,17 +211,17 @@ public class NetworkViewTests
         var inference = DrawSevenAndWait(scene);
         var view = scene.Find("View")!.Get<NetworkView>()!;
         var layers = NetworkView.LayersOf(inference.Package!.Model);
-        // 600 pixels less the class column hold 11 columns of at least 40 pixels with 6-pixel gaps (the CNN's 11 all fit).
-        const int perPage = (600 - 64 + 6) / (40 + 6);
+        // 600 pixels less the class column hold 11 columns of at least 42 pixels with 6-pixel gaps (the CNN's 11 all fit).
+        const int perPage = (600 - 64 + 6) / (42 + 6);
         Assert.That(layers, Has.Count.GreaterThan(perPage), "the ViT has more feature maps than fit");
 
         var first = new CapturingRenderer();
         scene.Render(first);
         Assert.That(view.ColumnPages, Is.EqualTo((layers.Count + perPage - 1) / perPage));
         Assert.That(first.Texts.Select(t => t.Text), Does.Contain($"layers 1-{perPage} of {layers.Count}"), "the view says which layers it shows");
-        var columns = first.Images.Where(i => i.Y == 330 + 50).Select(i => i.X).ToList();
+        var columns = first.Images.Where(i => i.Y == 330 + 68).Select(i => i.X).ToList();
         Assert.That(columns, Has.Count.EqualTo(perPage));
-        Assert.That(columns.Zip(columns.Skip(1), (a, b) => b - a), Is.All.GreaterThanOrEqualTo(40 + 6), "columns no narrower than their captions need");
+        Assert.That(columns.Zip(columns.Skip(1), (a, b) => b - a), Is.All.GreaterThanOrEqualTo(42 + 6), "columns no narrower than their captions need");
 
         // The ">" button (right end of the line under the columns) shows the next page; "<" goes back.
         Assert.That(scene.SendPointerDown(20 + 600 - 64 - 12, 330 + 370 - 8), Is.True);
@@ -230,8 +230,9 @@ public class NetworkViewTests
         scene.Render(second);
         int shownOnSecond = Math.Min(perPage, layers.Count - perPage);
         Assert.That(second.Texts.Select(t => t.Text), Does.Contain($"layers {perPage + 1}-{perPage + shownOnSecond} of {layers.Count}"));
-        Assert.That(second.Texts.Where(t => t.Y == 330).Select(t => t.Text).First(), Is.EqualTo(layers[perPage][..Math.Min(5, layers[perPage].Length)]),
-            "the page starts with the next layer, its name cut to the column");
+        string name = second.Texts.Where(t => t.Y == 330).Select(t => t.Text).First();
+        Assert.That(layers[perPage], Does.StartWith(name), "the page starts with the next layer, its name cut to the column");
+        Assert.That(BakedFont.Default.Measure(name), Is.LessThanOrEqualTo(columns[1] - columns[0] - 2), "cut by the font's own widths, clear of the next column's text");
         Assert.That(scene.SendPointerDown(20 + 600 - 64 - 24 - 4 - 12, 330 + 370 - 8), Is.True);
         Assert.That(view.ColumnPage, Is.Zero);
     }
@@ -249,13 +250,15 @@ public class NetworkViewTests
         var (tokens, features) = ((int)shapes[sequence][1], (int)shapes[sequence][2]);
 
         // Page to the sequence's column and find it by its caption.
-        int perPage = (1240 - 64 + 6) / (40 + 6), index = layers.ToList().IndexOf(sequence);
+        int perPage = (1240 - 64 + 6) / (42 + 6), index = layers.ToList().IndexOf(sequence);
         view.ColumnPage = index / perPage;
         var renderer = new CapturingRenderer();
         scene.Render(renderer);
-        var sizeCaption = renderer.Texts.Where(t => t.Y == 330 + 32).ElementAt(index % perPage);
-        Assert.That(sizeCaption.Text, Does.StartWith($"{tokens}×{features}"[..Math.Min(sizeCaption.Text.Length, $"{tokens}×{features}".Length)]), "tokens × features, no channel count");
-        var atlas = renderer.Images.Single(i => i.Y == 330 + 50 && i.X == sizeCaption.X);
+        var kind = renderer.Texts.Where(t => t.Y == 330 + 32).ElementAt(index % perPage);
+        var sizeCaption = renderer.Texts.Where(t => t.Y == 330 + 48).ElementAt(index % perPage);
+        Assert.That(kind.Text, Is.EqualTo("seq"), "a sequence, no channel count: one map");
+        Assert.That(sizeCaption.Text, Is.EqualTo($"{tokens}×{features}"), "tokens × features");
+        var atlas = renderer.Images.Single(i => i.Y == 330 + 68 && i.X == sizeCaption.X);
         Assert.That((atlas.Image.Width, atlas.Image.Height), Is.EqualTo((features + 2, tokens + 2)), "one map, a gutter around it");
         // The map is the tensor as the result holds it, per-map normalised: its largest value is the colormap's top.
         var values = inference.Latest!.Explanation.Tensors[sequence];

@@ -176,7 +176,6 @@ public sealed class ChannelInspector : Component
         _contributionCaption = "waiting";
         _captionsAt = TimeSpan.MinValue;
         string sha = inference.Package?.Sha256 ?? "";
-        var labels = explainer.Labels;
         var black = explainer.BlackLevel.ToArray();
         var white = explainer.WhiteLevel.ToArray();
         var examples = _examplesTask;
@@ -412,6 +411,9 @@ public sealed class ChannelInspector : Component
         var diverging = Colormaps.Rgb(ColormapKind.Diverging);
         for (int i = 0; i < plane; i++)
             map.Pixels[i] = Packed(diverging, Colormaps.IndexOf(largest > 0f ? 0.5f + 0.5f * gradient[channel * plane + i] * own[i] / largest : 0.5f));
+        // The first contribution of a selection is written at once; later ones at the captions' pace.
+        if (Contribution is null)
+            _captionsAt = TimeSpan.MinValue;
         Contribution = contribution;
         ContributionRank = rank;
     }

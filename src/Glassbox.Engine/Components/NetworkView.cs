@@ -19,8 +19,9 @@ public sealed class NetworkView : Component, IPointerHandler
     /// <summary>The inference this reads: set in code, or in a scene file by the entity holding it ("inference": "Input"); unset, the scene's only one.</summary>
     public CnnInference? Inference { get; set; }
 
-    // Captions above the columns; a line under them for the selection and the page buttons; the class at the right.
-    private const int CaptionHeight = 50, FooterHeight = 20, ClassColumn = 64;
+    // Four caption lines above the columns (name, op and parameters, channels, grid); a line under them for the
+    // selection and the page buttons; the class at the right.
+    private const int CaptionHeight = 68, FooterHeight = 20, ClassColumn = 64;
 
     private InferenceResult? _shown;
     private OnnxModel? _layoutFor;
@@ -54,7 +55,7 @@ public sealed class NetworkView : Component, IPointerHandler
     public int Page { get; set; }
 
     /// <summary>The narrowest a column gets (room for its caption); a model with more layers than fit is shown a page of columns at a time.</summary>
-    public int MinColumnWidth { get; set; } = 40;
+    public int MinColumnWidth { get; set; } = 42;
 
     /// <summary>Which page of columns is shown when the layers do not all fit (from 0; past the last shows the last).</summary>
     public int ColumnPage { get; set; }
@@ -170,7 +171,8 @@ public sealed class NetworkView : Component, IPointerHandler
             var column = _columns[i];
             renderer.DrawText(column.Name, column.X, Y, 0xFFFFFFFFu);
             renderer.DrawText(column.Op, column.X, Y + 16, 0xFFB0B0B0u);
-            renderer.DrawText(column.Size, column.X, Y + 32, 0xFFB0B0B0u);
+            renderer.DrawText(column.ChannelsCaption, column.X, Y + 32, 0xFFB0B0B0u);
+            renderer.DrawText(column.Grid, column.X, Y + 48, 0xFFB0B0B0u);
             if (column.Filled)
                 renderer.DrawImage(column.Atlas, column.X, Y + CaptionHeight, column.DrawWidth, column.DrawHeight);
             // The link to the next column (or to the class), at the atlas's middle.
@@ -276,27 +278,44 @@ public sealed class NetworkView : Component, IPointerHandler
             // Drawn at the largest whole-pixel scale that fits, or shrunk to fit (lower resolution, never cropped).
             double fit = Math.Min(columnWidth / (double)layout.Width, atlasHeight / (double)layout.Height);
             double scale = fit >= 1 ? Math.Floor(fit) : fit;
-            // A token sequence says tokens × features; a feature map channels × height × width.
-            string size = sequence ? $"{height}×{width}" : pages > 1 ? $"{first}-{first + shown - 1}/{channels}×{height}×{width}" : $"{channels}×{height}×{width}";
+            // A feature map says its channels (the page shown, when paged) and its grid; a token sequence its tokens ×
+            // features. Each caption in the longest form that fits the column and its gap, shorter forms after.
+            int room = columnWidth + Gap - 2;
+            string channelsCaption = sequence ? "seq"
+                : pages > 1 ? Fit(room, $"{first}-{first + shown - 1}/{channels} ch", $"{first}-{first + shown - 1}/{channels}", $"{first}-{first + shown - 1}")
+                : Fit(room, $"{channels} ch", $"{channels}");
+            string grid = Fit(room, $"{height}×{width}", height == width ? $"{height}²" : $"{height}×{width}");
             long count = parameters.GetValueOrDefault(layers[i]);
             _columns[i] = new Column(layers[i], channels, height, width, options, new RgbaImage(layout.Width, layout.Height), layout.Columns, first, shown,
                 X + i * (columnWidth + Gap), Math.Max(1, (int)(layout.Width * scale)), Math.Max(1, (int)(layout.Height * scale)),
-                Trim(layers[i], columnWidth), Trim($"{info.OpType}{(count > 0 ? $" {count:N0}p" : "")}", columnWidth), Trim(size, columnWidth));
+                Fit(room, layers[i]), Fit(room, $"{info.OpType}{(count > 0 ? $" {count:N0}p" : "")}", info.OpType), channelsCaption, grid);
         }
         _classLabels = [.. Enumerable.Range(0, Math.Max(labels.Count, model.Outputs[0].Shape is { Rank: 2 } o && o[1] > 0 ? (int)o[1] : 0))
             .Select(k => k < labels.Count ? labels[k] : k.ToString(System.Globalization.CultureInfo.InvariantCulture))];
     }
 
-    /// <summary>The text cut to what fits a column in the baked font (7 pixels a character), with room to the next column.</summary>
-    private static string Trim(string text, int width)
+    /// <summary>
+    /// The first of <paramref name="forms"/> (longest first) that fits <paramref name="width"/> pixels in the baked font
+    /// the hosts draw with; when none does, the last cut to fit (a name's start still tells layers apart).
+    /// </summary>
+    private static string Fit(int width, params string[] forms)
     {
-        int fits = Math.Max(3, (width - 4) / 7);
-        return text.Length <= fits ? text : text[..fits];
+        var font = BakedFont.Default;
+        foreach (string form in forms)
+        {
+            if (font.Measure(form) <= width)
+                return form;
+        }
+        string text = forms[^1];
+        int length = text.Length;
+        while (length > 1 && font.Measure(text.Substring(0, length)) > width)
+            length--;
+        return text.Substring(0, length);
     }
 
     private sealed class Column(string layer, int channels, int mapHeight, int mapWidth, FeatureAtlasOptions options, RgbaImage atlas, int tileColumns, int first, int shown,
                                 int x, int drawWidth, int drawHeight,
-                                string name, string op, string size)
+                                string name, string op, string channelsCaption, string grid)
     {
         public string Layer => layer;
         public int Channels => channels;
@@ -314,8 +333,10 @@ public sealed class NetworkView : Component, IPointerHandler
         public string Name => name;
         /// <summary>The op and the parameter count ("Conv 4,640p").</summary>
         public string Op => op;
-        /// <summary>Channels × height × width, or the page shown ("8-15/64×7×7").</summary>
-        public string Size => size;
+        /// <summary>The channels ("64 ch"), or the page shown ("8-15/64 ch"); "seq" for a token sequence.</summary>
+        public string ChannelsCaption => channelsCaption;
+        /// <summary>Height × width of a map ("7×7"), or tokens × features.</summary>
+        public string Grid => grid;
         public bool Filled { get; set; }
     }
 }
