@@ -101,10 +101,10 @@ internal static class HeadlessDemo
         var inspector = scene.Active<ChannelInspector>().FirstOrDefault();
         if (view is null || inspector is null || inference.Latest is not { } result || inference.Explainer is not { } explainer)
             return "no channel inspected";
-        var shapes = explainer.Model.Layers().GroupBy(l => l.Output).ToDictionary(g => g.Key, g => g.First().Shape!);
+        var shapes = explainer.SizedModel.Layers().GroupBy(l => l.Output).ToDictionary(g => g.Key, g => g.First().Shape!);
         // The deepest feature map with a grid that a convolution makes (through activations and pooling): every view of it has something to show.
-        var maps = NetworkView.LayersOf(explainer.Model).Where(l => shapes[l].Rank == 4 && shapes[l][2] * shapes[l][3] > 1 && result.Explanation.Tensors.ContainsKey(l)).ToList();
-        string? layer = maps.LastOrDefault(l => Glassbox.Onnx.ChannelKernel.Of(explainer.Model, l, 0, out _) is not null) ?? maps.LastOrDefault();
+        var maps = NetworkView.LayersOf(explainer.SizedModel).Where(l => shapes[l].Rank == 4 && shapes[l][2] * shapes[l][3] > 1 && result.Explanation.Tensors.ContainsKey(l)).ToList();
+        string? layer = maps.LastOrDefault(l => Glassbox.Onnx.ChannelKernel.Of(explainer.SizedModel, l, 0, out _) is not null) ?? maps.LastOrDefault();
         if (layer is null)
             return "no channel inspected";
         int channels = (int)shapes[layer][1], plane = (int)(shapes[layer][2] * shapes[layer][3]);

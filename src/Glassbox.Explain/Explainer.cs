@@ -93,6 +93,17 @@ public sealed class Explainer : IDisposable
 
     public OnnxModel Model { get; }
 
+    /// <summary>
+    /// The model with its input fixed at the size it runs at (the model itself when the file fixes it): every layer's
+    /// shape is then known, for what lays layers out or runs one alone (the network view, top examples, feature
+    /// visualisation) on a model exported with a free height and width.
+    /// </summary>
+    public OnnxModel SizedModel => _sizedModel ??= Input.Shape[2] > 0 && Input.Shape[3] > 0
+        ? Model
+        : Model.WithInputShape(Input.Name, TensorShape.Of(Input.Shape[0] > 0 ? Input.Shape[0] : 1, Channels, Height, Width));
+
+    private OnnxModel? _sizedModel;
+
     public ExplainerOptions Options { get; }
 
     public ImmutableArray<string> Labels { get; }

@@ -131,7 +131,7 @@ public sealed class ChannelInspector : Component
         var inference = Inference is not null ? Referenced(Inference, "inference") : view?.Inference ?? Referenced(Inference, "inference");
         if (view is null || inference?.Worker?.Explainer is not { } explainer)
             return;
-        var model = explainer.Model;
+        var model = explainer.SizedModel;
         if (Examples.Length > 0 && !ReferenceEquals(model, _examplesFor))
             StartExamples(model, inference);
         if (view.Selected is not { } selected)

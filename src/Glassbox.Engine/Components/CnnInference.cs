@@ -319,11 +319,23 @@ public sealed class CnnInference : Component
         try
         {
             // A grid whose layer this model does not have (the demo's relu2 on the ViT) says so itself; it taps nothing.
-            var taps = Taps.Concat(Scene.Active<FeatureMapGrid>().Where(g => Reads(g.Inference)).Select(g => g.Layer).Where(Package.Model.HasTensor))
-                // Every layer when the scene has a network view, shown or not: showing it then needs no new session.
-                .Concat(Scene.Entities().SelectMany(e => e.Components).OfType<NetworkView>().Any(v => Reads(v.Inference)) ? NetworkView.LayersOf(Package.Model) : []).Distinct().ToList();
-            var settings = new InferenceSettings(Scene.ResolvePath(Model), Package.Sha256, [.. Methods], Layer, Target, Ep, Threads, taps);
-            Worker = new InferenceWorker(Explainer.Create(Package, settings.ToExplainerOptions()), _methods, _target, taps, Scene.Clock);
+            var settings = new InferenceSettings(Scene.ResolvePath(Model), Package.Sha256, [.. Methods], Layer, Target, Ep, Threads, []);
+            var explainer = Explainer.Create(Package, settings.ToExplainerOptions());
+            List<string> taps;
+            try
+            {
+                taps = [.. Taps.Concat(Scene.Active<FeatureMapGrid>().Where(g => Reads(g.Inference)).Select(g => g.Layer).Where(Package.Model.HasTensor))
+                // Every layer when the scene has a network view, shown or not: showing it then needs no new session. The
+                // layers of the model at the size it runs: a model exported with a free height and width has them all too.
+                .Concat(Scene.Entities().SelectMany(e => e.Components).OfType<NetworkView>().Any(v => Reads(v.Inference)) ? NetworkView.LayersOf(explainer.SizedModel) : []).Distinct()];
+            }
+            catch (GlassboxException)
+            {
+                explainer.Dispose();
+                throw;
+            }
+            settings = settings with { Taps = taps };
+            Worker = new InferenceWorker(explainer, _methods, _target, taps, Scene.Clock);
             GradientTap = _gradientTap;
             Settings = settings;
             Status = null;

@@ -148,9 +148,9 @@ public sealed class NetworkView : Component, IPointerHandler
         var inference = Referenced(Inference, "inference");
         if (inference?.Latest is not { } result || inference.Worker?.Explainer is not { } explainer)
             return;
-        if (!ReferenceEquals(explainer.Model, _layoutFor) || _pageFor != Page || _maxFor != MaxChannelsPerLayer || _gapFor != Gap ||
+        if (!ReferenceEquals(explainer.SizedModel, _layoutFor) || _pageFor != Page || _maxFor != MaxChannelsPerLayer || _gapFor != Gap ||
             _columnPageFor != ColumnPage || _minWidthFor != MinColumnWidth)
-            Lay(explainer.Model, explainer.Labels);
+            Lay(explainer.SizedModel, explainer.Labels);
         if (!ReferenceEquals(result, _shown))
         {
             foreach (var column in _columns)
@@ -282,13 +282,13 @@ public sealed class NetworkView : Component, IPointerHandler
             // features. Each caption in the longest form that fits the column and its gap, shorter forms after.
             int room = columnWidth + Gap - 2;
             string channelsCaption = sequence ? "seq"
-                : pages > 1 ? Fit(room, $"{first}-{first + shown - 1}/{channels} ch", $"{first}-{first + shown - 1}/{channels}", $"{first}-{first + shown - 1}")
-                : Fit(room, $"{channels} ch", $"{channels}");
-            string grid = Fit(room, $"{height}×{width}", height == width ? $"{height}²" : $"{height}×{width}");
+                : pages > 1 ? Numbers(room, $"{first}-{first + shown - 1}/{channels} ch", $"{first}-{first + shown - 1}/{channels}", $"{first}-{first + shown - 1}")
+                : Numbers(room, $"{channels} ch", $"{channels}");
+            string grid = Numbers(room, $"{height}×{width}", height == width ? $"{height}²" : $"{height}×{width}");
             long count = parameters.GetValueOrDefault(layers[i]);
             _columns[i] = new Column(layers[i], channels, height, width, options, new RgbaImage(layout.Width, layout.Height), layout.Columns, first, shown,
                 X + i * (columnWidth + Gap), Math.Max(1, (int)(layout.Width * scale)), Math.Max(1, (int)(layout.Height * scale)),
-                Fit(room, layers[i]), Fit(room, $"{info.OpType}{(count > 0 ? $" {count:N0}p" : "")}", info.OpType), channelsCaption, grid);
+                Fit(room, NameForms(layers[i], info.OpType)), Fit(room, $"{info.OpType}{(count > 0 ? $" {count:N0}p" : "")}", info.OpType), channelsCaption, grid);
         }
         _classLabels = [.. Enumerable.Range(0, Math.Max(labels.Count, model.Outputs[0].Shape is { Rank: 2 } o && o[1] > 0 ? (int)o[1] : 0))
             .Select(k => k < labels.Count ? labels[k] : k.ToString(System.Globalization.CultureInfo.InvariantCulture))];
@@ -298,6 +298,40 @@ public sealed class NetworkView : Component, IPointerHandler
     /// The first of <paramref name="forms"/> (longest first) that fits <paramref name="width"/> pixels in the baked font
     /// the hosts draw with; when none does, the last cut to fit (a name's start still tells layers apart).
     /// </summary>
+    /// <summary>
+    /// As <see cref="Fit"/> for numbers, which are never cut (a cut "64×160" reads as 64×16): when no form fits, the
+    /// shortest is drawn whole and may reach into the gap.
+    /// </summary>
+    private static string Numbers(int width, params string[] forms)
+    {
+        foreach (string form in forms)
+        {
+            if (BakedFont.Default.Measure(form) <= width)
+                return form;
+        }
+        return forms.MinBy(f => f.Length)!;
+    }
+
+    /// <summary>
+    /// A layer's name, then its endings after each '/' or '.', longest first: exporters name tensors by path
+    /// ("/model/stem/Conv_output_0", "layer2.layer2.1.relu_1"), and the end tells neighbours apart where the start is
+    /// the same for every layer. A last part that only repeats the op ("Conv_output_0") is dropped.
+    /// </summary>
+    private static string[] NameForms(string name, string opType)
+    {
+        string trimmed = name;
+        int last = name.LastIndexOf('/');
+        if (last > 0 && name.Substring(last + 1).StartsWith(opType, StringComparison.Ordinal))
+            trimmed = name.Substring(0, last);
+        var forms = new List<string> { name };
+        for (int i = 0; i < trimmed.Length; i++)
+        {
+            if ((trimmed[i] == '/' || trimmed[i] == '.') && i + 1 < trimmed.Length)
+                forms.Add(trimmed.Substring(i + 1));
+        }
+        return [.. forms];
+    }
+
     private static string Fit(int width, params string[] forms)
     {
         var font = BakedFont.Default;
