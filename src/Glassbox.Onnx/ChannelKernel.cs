@@ -9,6 +9,7 @@ namespace Glassbox.Onnx;
 /// weight per input channel and kernel position.
 /// </summary>
 /// <param name="Node">The convolution's node name (its op type when it has none).</param>
+/// <param name="Channel">The convolution's output channel (after a concatenation, the channel's index in the part it came from).</param>
 /// <param name="Path">The ops between the convolution and the layer, nearest the convolution first (empty when the layer is its output).</param>
 public sealed record ChannelKernel(string Node, string OpType, int Channel, int InputChannels, int KernelHeight, int KernelWidth, float[] Weights, bool ReadsInput,
                                    IReadOnlyList<string> Path)
@@ -32,9 +33,16 @@ public sealed record ChannelKernel(string Node, string OpType, int Channel, int 
     public static ChannelKernel? Of(OnnxModel model, string layer, int channel, out string reason)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var initializers = model.Initializers.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var nodes = model.Proto.Graph.Node.Where(n => n.Output.Count > 0).GroupBy(n => n.Output[0], StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        bool Fixed(string tensor) => initializers.Contains(tensor) || nodes.TryGetValue(tensor, out var p) && p.OpType == "Constant";
+        // Tensors that do not depend on the input: initializers, constants and what is computed from them alone (an
+        // exporter's Identity of a shared weight, a folded scale), in one pass in graph order.
+        var fixedTensors = model.Initializers.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var node in model.Proto.Graph.Node)
+        {
+            if (!node.OpType.StartsWith("Random", StringComparison.Ordinal) && node.Input.All(i => i.Length == 0 || fixedTensors.Contains(i)))
+                fixedTensors.UnionWith(node.Output);
+        }
+        var shapes = model.Layers().GroupBy(l => l.Output, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Shape, StringComparer.Ordinal);
         var path = new List<string>();
         string tensor = layer;
         while (true)
@@ -47,10 +55,20 @@ public sealed record ChannelKernel(string Node, string OpType, int Channel, int 
             if (node.OpType is "Conv" or "ConvTranspose")
             {
                 path.Reverse();
-                return Describe(model, node, channel, path, nodes, Fixed, out reason);
+                return Describe(model, node, channel, path, nodes, fixedTensors, out reason);
             }
-            var data = node.Input.Where(i => i.Length > 0 && !Fixed(i)).ToList();
-            if (!ChannelWise.Contains(node.OpType) || data.Count != 1)
+            if (node.OpType == "Concat" && ConcatenatedFrom(node, channel, shapes) is { } part)
+            {
+                // Channels stacked from several maps: this one is a channel of one of them.
+                path.Add("Concat");
+                (tensor, channel) = part;
+                continue;
+            }
+            var data = node.Input.Where(i => i.Length > 0 && !fixedTensors.Contains(i)).Distinct(StringComparer.Ordinal).ToList();
+            string? next = !ChannelWise.Contains(node.OpType) ? null
+                : data.Count == 1 ? data[0]
+                : CommonSource(data, nodes, fixedTensors) ?? GatedInput(node.OpType, data, shapes);
+            if (next is null)
             {
                 reason = data.Count > 1 && ChannelWise.Contains(node.OpType)
                     ? $"'{Name(node)}' ({node.OpType}) adds {data.Count} layers: no one filter makes it"
@@ -58,15 +76,73 @@ public sealed record ChannelKernel(string Node, string OpType, int Channel, int 
                 return null;
             }
             path.Add(node.OpType);
-            tensor = data[0];
+            tensor = next;
         }
     }
 
-    private static ChannelKernel? Describe(OnnxModel model, Protos.NodeProto node, int channel, List<string> path, Dictionary<string, Protos.NodeProto> nodes,
-                                           Func<string, bool> isFixed, out string reason)
+    /// <summary>The input of a concatenation along the channel axis that holds <paramref name="channel"/>, and its channel there; null when the sizes are not known.</summary>
+    private static (string Tensor, int Channel)? ConcatenatedFrom(Protos.NodeProto node, int channel, Dictionary<string, TensorShape?> shapes)
     {
-        var weightInfo = model.Initializers.FirstOrDefault(i => i.Name == node.Input[1]);
-        if (weightInfo is null || weightInfo.Shape.Rank != 4 || model.InitializerValues(node.Input[1]) is not { } weights)
+        long axis = Attr.Int(node, "axis", 0);
+        if (axis is not (1 or -3))
+            return null;
+        int first = 0;
+        foreach (string input in node.Input)
+        {
+            if (shapes.GetValueOrDefault(input) is not { Rank: 4 } shape || shape[1] < 1)
+                return null;
+            if (channel < first + shape[1])
+                return (input, channel - first);
+            first += (int)shape[1];
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The tensor every input is computed from through channel-wise steps of one input each, when there is one: an
+    /// activation written out as x·σ(x) (SiLU), x·relu6(x + 3)/6 (hard swish) or x·½(1 + erf(x/√2)) (GELU) is a function of x.
+    /// </summary>
+    private static string? CommonSource(List<string> inputs, Dictionary<string, Protos.NodeProto> nodes, HashSet<string> fixedTensors)
+    {
+        List<string> Chain(string start)
+        {
+            var chain = new List<string> { start };
+            for (string t = start; nodes.TryGetValue(t, out var n) && ChannelWise.Contains(n.OpType)
+                 && n.Input.Where(i => i.Length > 0 && !fixedTensors.Contains(i)).Distinct(StringComparer.Ordinal).ToList() is [var only];)
+            {
+                chain.Add(only);
+                t = only;
+            }
+            return chain;
+        }
+        var chains = inputs.Select(Chain).ToList();
+        return chains[0].FirstOrDefault(t => chains.Skip(1).All(c => c.Contains(t)));
+    }
+
+    /// <summary>
+    /// The map a per-channel gate scales, when one input of a product is one value per channel (squeeze-and-excitation:
+    /// x · σ(fc(pool(x)))) and the other has a grid: each output channel is that map's channel, times a number.
+    /// </summary>
+    private static string? GatedInput(string opType, List<string> inputs, Dictionary<string, TensorShape?> shapes)
+    {
+        if (opType is not ("Mul" or "Div") || inputs.Count != 2)
+            return null;
+        static bool Gate(TensorShape? s) => s is { Rank: 4 } && s[2] == 1 && s[3] == 1;
+        static bool Map(TensorShape? s) => s is { Rank: 4 } && (s[2] != 1 || s[3] != 1);
+        var a = shapes.GetValueOrDefault(inputs[0]);
+        var b = shapes.GetValueOrDefault(inputs[1]);
+        return Map(a) && Gate(b) ? inputs[0] : Map(b) && Gate(a) && opType == "Mul" ? inputs[1] : null;
+    }
+
+    private static ChannelKernel? Describe(OnnxModel model, Protos.NodeProto node, int channel, List<string> path, Dictionary<string, Protos.NodeProto> nodes,
+                                           HashSet<string> fixedTensors, out string reason)
+    {
+        // The weight initializer, through an exporter's Identity of a shared weight.
+        string weightName = node.Input[1];
+        while (nodes.TryGetValue(weightName, out var copy) && copy.OpType == "Identity")
+            weightName = copy.Input[0];
+        var weightInfo = model.Initializers.FirstOrDefault(i => i.Name == weightName);
+        if (weightInfo is null || weightInfo.Shape.Rank != 4 || model.InitializerValues(weightName) is not { } weights)
         {
             reason = $"'{Name(node)}' takes its weights from the graph, not from a float initializer of [out, in, height, width]";
             return null;
@@ -98,7 +174,7 @@ public sealed record ChannelKernel(string Node, string OpType, int Channel, int 
         }
         // The input, through channel-wise steps (a normalisation folded into the graph), is the model's.
         string source = node.Input[0];
-        while (nodes.TryGetValue(source, out var before) && ChannelWise.Contains(before.OpType) && before.Input.Where(i => i.Length > 0 && !isFixed(i)).ToList() is [var only])
+        while (nodes.TryGetValue(source, out var before) && ChannelWise.Contains(before.OpType) && before.Input.Where(i => i.Length > 0 && !fixedTensors.Contains(i)).ToList() is [var only])
             source = only;
         reason = "";
         return new ChannelKernel(Name(node), node.OpType, channel, inputChannels, kh, kw, kernel, model.Inputs.Any(i => i.Name == source), path);

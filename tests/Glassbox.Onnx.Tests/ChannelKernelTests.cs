@@ -43,10 +43,44 @@ public class ChannelKernelTests
     }
 
     [Test]
+    public void Activations_written_out_gates_and_concatenations_are_followed_to_their_convolution()
+    {
+        var b = OnnxGraphBuilder.From(Cnn.Value, "test/");
+        // SiLU as exporters write it, x·σ(x); a squeeze-and-excitation gate, x·σ(conv(pool(x))); two maps stacked.
+        string silu = b.Op("Mul", "conv2", b.Op("Sigmoid", "conv2"));
+        var squeeze = new float[32 * 32];
+        for (int i = 0; i < squeeze.Length; i++)
+            squeeze[i] = (i % 7 - 3) / 10f;
+        string gate = b.Op("Sigmoid", b.Op("Conv", b.Op("GlobalAveragePool", "conv2"), b.Floats(squeeze, [32, 32, 1, 1])));
+        string gated = b.Op("Mul", "conv2", gate);
+        string stacked = b.Op("Concat", ["conv1", "conv2"], OnnxAttribute.Int("axis", 1));
+        b.AddOutput(silu, "silu", TensorElementType.Float32, [null, 32, 28, 28]);
+        b.AddOutput(gated, "gated", TensorElementType.Float32, [null, 32, 28, 28]);
+        b.AddOutput(stacked, "stacked", TensorElementType.Float32, [null, 48, 28, 28]);
+        var model = b.ToModel("cnn with written-out activations", "test");
+        var conv2 = ChannelKernel.Of(Cnn.Value, "conv2", 4, out _)!;
+
+        var fromSilu = ChannelKernel.Of(model, "silu", 4, out string reason);
+        Assert.That(fromSilu, Is.Not.Null, reason);
+        Assert.That(fromSilu!.Weights, Is.EqualTo(conv2.Weights));
+        Assert.That(fromSilu.Path, Is.EqualTo(new[] { "Mul", "Identity" }));
+        var fromGate = ChannelKernel.Of(model, "gated", 4, out reason);
+        Assert.That(fromGate, Is.Not.Null, reason);
+        Assert.That(fromGate!.Weights, Is.EqualTo(conv2.Weights));
+        // Channel 20 of conv1 (16) then conv2 (32) is conv2's channel 4.
+        var fromStack = ChannelKernel.Of(model, "stacked", 20, out reason);
+        Assert.That(fromStack, Is.Not.Null, reason);
+        Assert.That((fromStack!.Node, fromStack.Channel), Is.EqualTo((conv2.Node, 4)));
+        Assert.That(fromStack.Weights, Is.EqualTo(conv2.Weights));
+        Assert.That(ChannelKernel.Of(model, "stacked", 3, out _)!.ReadsInput, "channel 3 is conv1's");
+    }
+
+    [Test]
     public void A_sum_of_two_layers_has_no_one_kernel_and_says_so()
     {
         var b = OnnxGraphBuilder.From(Cnn.Value, "test/");
-        string sum = b.Op("Add", "conv2", "conv2");
+        // A residual sum: conv2 plus a 1×1 convolution of it.
+        string sum = b.Op("Add", "conv2", b.Op("Conv", "conv2", b.Floats(new float[32 * 32], [32, 32, 1, 1])));
         b.AddOutput(sum, "sum", TensorElementType.Float32, [null, 32, 28, 28]);
         var model = b.ToModel("cnn with a sum", "test");
 
