@@ -60,6 +60,31 @@ public static class ChannelExamples
             .Distinct()];
     }
 
+    /// <summary>
+    /// The layer of <see cref="RankedLayers"/> whose ranking is <paramref name="layer"/>'s: itself; for a layer left out
+    /// because another repeats its ranking, the monotone activation that alone reads it or, for a max pooling, its
+    /// input's. Null when no ranked layer ranks it (a layer without a grid, a sum read by several).
+    /// </summary>
+    public static string? RankedLayerFor(OnnxModel model, string layer)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var ranked = RankedLayers(model).ToHashSet(StringComparer.Ordinal);
+        var readers = model.Nodes.SelectMany(n => n.Inputs.Select(i => (Input: i, Node: n))).ToLookup(r => r.Input, r => r.Node, StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (seen.Add(layer))
+        {
+            if (ranked.Contains(layer))
+                return layer;
+            if (model.ProducerOf(layer) is { OpType: "MaxPool" or "GlobalMaxPool" } pool)
+                layer = pool.Inputs[0];
+            else if (readers[layer].ToList() is [{ Outputs.Length: > 0 } only] && Monotone.Contains(only.OpType))
+                layer = only.Outputs[0];
+            else
+                return null;
+        }
+        return null;
+    }
+
     /// <param name="model">The model; its input must have static channels, height and width.</param>
     /// <param name="layers">Tensors to rank for, each [batch, channels, height, width] (or [batch, channels]).</param>
     /// <param name="count">Dataset size.</param>

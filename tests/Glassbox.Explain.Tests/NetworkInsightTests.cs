@@ -82,6 +82,19 @@ public class NetworkInsightTests
     /// lower index), and those activations are each digit's own (run alone through the explainer) within 1e-5.
     /// </summary>
     [Test]
+    public void A_layer_left_out_of_the_ranking_is_ranked_by_the_layer_that_repeats_it()
+    {
+        var model = Cnn.Value.Model;
+        Assert.That(ChannelExamples.RankedLayers(model), Is.EqualTo(new[] { "relu1", "relu2", "relu3", "relu4" }));
+        // A convolution read only by its ReLU ranks as the ReLU; a max pooling as its input; a ranked layer as itself.
+        Assert.That(ChannelExamples.RankedLayerFor(model, "conv2"), Is.EqualTo("relu2"));
+        Assert.That(ChannelExamples.RankedLayerFor(model, "pool1"), Is.EqualTo("relu2"));
+        Assert.That(ChannelExamples.RankedLayerFor(model, "relu3"), Is.EqualTo("relu3"));
+        // gap has no grid to rank over and is read by a flatten, not a monotone activation: nothing ranks it.
+        Assert.That(ChannelExamples.RankedLayerFor(model, "gap"), Is.Null);
+    }
+
+    [Test]
     public void Top_examples_of_every_channel_are_the_brute_force_ranking()
     {
         var package = Cnn.Value;

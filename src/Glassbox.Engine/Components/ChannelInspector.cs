@@ -77,9 +77,8 @@ public sealed class ChannelInspector : Component
     private (OnnxModel Model, string Layer, int Channel)? _selection;
     private volatile Findings _findings = new();
     private CancellationTokenSource? _selectionWork;
-    private Task<IReadOnlyList<LayerExamples>?>? _examplesTask;
+    private Task<Examined>? _examplesTask;
     private OnnxModel? _examplesFor;
-    private ExampleSet? _dataset;
     private CancellationTokenSource? _examplesWork;
     // What the selection's study and the dataset ranking are doing (or why they stopped), for the status line.
     private volatile string _status = "", _examplesStatus = "";
@@ -179,15 +178,14 @@ public sealed class ChannelInspector : Component
         var black = explainer.BlackLevel.ToArray();
         var white = explainer.WhiteLevel.ToArray();
         var examples = _examplesTask;
-        var dataset = _dataset;
         var options = FeatureVisualisationOptions.Default with { Steps = Math.Max(1, FeatureSteps) };
         string cacheFolder = CacheFolder;
-        _ = Task.Run(() => Study(model, sha, layer, channel, black, white, examples, dataset, options, cacheFolder, work.Token));
+        _ = Task.Run(() => Study(model, sha, layer, channel, black, white, examples, options, cacheFolder, work.Token));
     }
 
     /// <summary>The background part: kernel, then the examples (when a dataset is being ranked), then the synthesis, each published as it is made.</summary>
     private async Task Study(OnnxModel model, string sha, string layer, int channel, float[] black, float[] white,
-                             Task<IReadOnlyList<LayerExamples>?>? examplesTask, ExampleSet? dataset, FeatureVisualisationOptions options, string cacheFolder,
+                             Task<Examined>? examplesTask, FeatureVisualisationOptions options, string cacheFolder,
                              CancellationToken cancellation)
     {
         var findings = new Findings();
@@ -210,10 +208,10 @@ public sealed class ChannelInspector : Component
             Publish();
 
             (int X, int Y)? unit = null;
-            if (examplesTask is not null && dataset is not null)
+            if (examplesTask is not null && await examplesTask.ConfigureAwait(false) is { Dataset: { } dataset } examined)
             {
-                var found = await examplesTask.ConfigureAwait(false);
-                string? ranked = found is null ? null : RankedFor(model, layer, found.Select(f => f.Layer).ToHashSet(StringComparer.Ordinal));
+                var found = examined.Found;
+                string? ranked = found is null ? null : ChannelExamples.RankedLayerFor(model, layer);
                 var layerExamples = found?.FirstOrDefault(f => f.Layer == ranked);
                 if (layerExamples is not null && channel < layerExamples.Channels)
                 {
@@ -292,7 +290,10 @@ public sealed class ChannelInspector : Component
         }
     }
 
-    /// <summary>Ranks every channel of the model over the dataset in the background (or reads the ranking from the cache).</summary>
+    /// <summary>
+    /// Reads the dataset and ranks every channel of the model over it in the background (or reads the ranking from the
+    /// cache): a folder of pictures or 10,000 digits is never read on the render thread.
+    /// </summary>
     private void StartExamples(OnnxModel model, CnnInference inference)
     {
         _examplesFor = model;
@@ -301,72 +302,43 @@ public sealed class ChannelInspector : Component
         string path = Scene.ResolvePath(Examples), sha = inference.Package?.Sha256 ?? "", cacheFolder = CacheFolder;
         var preprocessing = inference.Package?.Preprocessing;
         int limit = ExampleCount;
-        _dataset = null;
         Interlocked.Exchange(ref _examplesDone, 0);
         Interlocked.Exchange(ref _examplesTotal, 0);
-        try
-        {
-            if (preprocessing is null)
-                throw new GlassboxException("the model package says nothing of how to prepare images");
-            _dataset = File.Exists(path) ? ExampleSet.Mnist(preprocessing, limit > 0 ? limit : int.MaxValue, path) : ExampleSet.Folder(preprocessing, path, TextWriter.Null);
-            if (limit > 0 && _dataset.Count > limit)
-                _dataset = _dataset with { Count = limit };
-        }
-        catch (Exception e) when (e is GlassboxException or IOException or UnauthorizedAccessException)
-        {
-            _examplesStatus = $"examples: {e.Message}";
-            _examplesTask = Task.FromResult<IReadOnlyList<LayerExamples>?>(null);
-            return;
-        }
-        var dataset = _dataset;
-        Interlocked.Exchange(ref _examplesTotal, dataset.Count);
-        _examplesStatus = $"top examples over {dataset.Description}";
-        _examplesTask = Task.Run<IReadOnlyList<LayerExamples>?>(() =>
+        _examplesStatus = $"reading {Examples}";
+        _examplesTask = Task.Run<Examined>(() =>
         {
             try
             {
+                if (preprocessing is null)
+                    throw new GlassboxException("the model package says nothing of how to prepare images");
+                var dataset = File.Exists(path) ? ExampleSet.Mnist(preprocessing, limit > 0 ? limit : int.MaxValue, path) : ExampleSet.Folder(preprocessing, path, TextWriter.Null);
+                if (limit > 0 && dataset.Count > limit)
+                    dataset = dataset with { Count = limit };
+                Interlocked.Exchange(ref _examplesTotal, dataset.Count);
+                _examplesStatus = $"top examples over {dataset.Description}";
                 var layers = ChannelExamples.RankedLayers(model);
                 var progress = new CountSink(n => Interlocked.Exchange(ref _examplesDone, n));
                 IReadOnlyList<LayerExamples> Find() => ChannelExamples.Find(model, layers, dataset.Count, dataset.Fill, Top, progress: progress, cancellation: work.Token);
                 var found = cacheFolder.Length == 0 ? Find() : new InsightCache(cacheFolder).TopExamples(sha, dataset.Hash, layers, Top, Find);
                 Interlocked.Exchange(ref _examplesDone, dataset.Count);
-                if (_examplesStatus.StartsWith("top examples", StringComparison.Ordinal))
-                    _examplesStatus = "";
-                return found;
+                _examplesStatus = "";
+                return new Examined(dataset, found);
             }
             catch (OperationCanceledException)
             {
-                return null;
+                return new Examined(null, null);
             }
             // As the study's: said on screen, and the other views run on.
             catch (Exception e)
             {
                 _examplesStatus = $"examples: {e.Message}";
-                return null;
+                return new Examined(null, null);
             }
         });
     }
 
-    /// <summary>
-    /// The ranked layer whose top examples are the selected layer's: itself, or (for a layer the ranking leaves out because
-    /// another repeats it) the activation that reads it alone, or the input of a max pooling.
-    /// </summary>
-    private static string? RankedFor(OnnxModel model, string layer, HashSet<string> ranked)
-    {
-        for (int guard = 0; guard < 16; guard++)
-        {
-            if (ranked.Contains(layer))
-                return layer;
-            var readers = model.Nodes.Where(n => n.Inputs.Contains(layer)).ToList();
-            if (model.ProducerOf(layer) is { OpType: "MaxPool" or "GlobalMaxPool" } pool)
-                layer = pool.Inputs[0];
-            else if (readers is [{ Outputs.Length: > 0 } only])
-                layer = only.Outputs[0];
-            else
-                return null;
-        }
-        return null;
-    }
+    /// <summary>The dataset as read and every ranked layer's top examples over it; nulls when either could not be had.</summary>
+    private sealed record Examined(ExampleSet? Dataset, IReadOnlyList<LayerExamples>? Found);
 
     /// <summary>Per result: the channel's activation and contribution, into the selection's buffers.</summary>
     private void Measure(InferenceResult result, string layer, int channel)
