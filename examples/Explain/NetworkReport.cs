@@ -137,43 +137,15 @@ internal static class NetworkReport
                 var example = layer.Top[c][k];
                 if (!cache.TryGetValue(example.Index, out var picture))
                     cache[example.Index] = picture = examples.Picture(example.Index);
-                int left = k * (tile + gap), top = c * (tile + gap);
-                float scale = (float)tile / Math.Max(picture.Width, picture.Height);
-                for (int y = 0; y < tile; y++)
-                    for (int x = 0; x < tile; x++)
-                        sheet[left + x, top + y] = picture[Math.Min(picture.Width - 1, (int)(x / scale)), Math.Min(picture.Height - 1, (int)(y / scale))];
-                var box = layer.Region(example, picture.Width, picture.Height);
-                Outline(sheet, left + (int)(box.X0 * scale), top + (int)(box.Y0 * scale), left + (int)(box.X1 * scale) - 1, top + (int)(box.Y1 * scale) - 1);
+                layer.DrawExample(sheet, k * (tile + gap), c * (tile + gap), tile, example, picture, RgbaImage.Pack(230, 30, 30));
             }
-            var feature = synthesised[c];
-            int plane = inputWidth * inputHeight, channels = feature.Pixels.Length / plane;
+            var feature = synthesised[c].ToPicture(inputWidth, inputHeight);
             int featureLeft = Top * (tile + gap) + 4 * gap, featureTop = c * (tile + gap);
             for (int y = 0; y < tile; y++)
-            {
                 for (int x = 0; x < tile; x++)
-                {
-                    int p = Math.Min(inputHeight - 1, (int)(y / featureScale)) * inputWidth + Math.Min(inputWidth - 1, (int)(x / featureScale));
-                    byte Level(int channel) => (byte)Math.Clamp(feature.Pixels[Math.Min(channel, channels - 1) * plane + p] * 255f + 0.5f, 0f, 255f);
-                    sheet[featureLeft + x, featureTop + y] = RgbaImage.Pack(Level(0), Level(1), Level(2));
-                }
-            }
+                    sheet[featureLeft + x, featureTop + y] = feature[Math.Min(inputWidth - 1, (int)(x / featureScale)), Math.Min(inputHeight - 1, (int)(y / featureScale))];
         }
         return sheet;
-    }
-
-    private static void Outline(RgbaImage image, int x0, int y0, int x1, int y1)
-    {
-        uint red = RgbaImage.Pack(230, 30, 30);
-        for (int x = x0; x <= x1; x++)
-        {
-            image[x, y0] = red;
-            image[x, y1] = red;
-        }
-        for (int y = y0; y <= y1; y++)
-        {
-            image[x0, y] = red;
-            image[x1, y] = red;
-        }
     }
 
     private static string HistogramSvg(Histogram histogram)

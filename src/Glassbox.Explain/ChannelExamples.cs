@@ -19,6 +19,34 @@ public sealed record LayerExamples(string Layer, int Channels, int Width, int He
     public int[] DeadChannels() => [.. Enumerable.Range(0, Channels).Where(c => ActiveShare[c] == 0f)];
 
     /// <summary>
+    /// Draws <paramref name="picture"/> (the example as the dataset shows it) scaled into a <paramref name="tile"/>-pixel
+    /// square of <paramref name="target"/> at (<paramref name="left"/>, <paramref name="top"/>), keeping its shape, with
+    /// where the channel fired outlined in <paramref name="outline"/>.
+    /// </summary>
+    public void DrawExample(RgbaImage target, int left, int top, int tile, ChannelExample example, RgbaImage picture, uint outline)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(picture);
+        float scale = (float)tile / Math.Max(picture.Width, picture.Height);
+        for (int y = 0; y < tile; y++)
+            for (int x = 0; x < tile; x++)
+                target[left + x, top + y] = picture[Math.Min(picture.Width - 1, (int)(x / scale)), Math.Min(picture.Height - 1, (int)(y / scale))];
+        var box = Region(example, picture.Width, picture.Height);
+        int x0 = left + (int)(box.X0 * scale), y0 = top + (int)(box.Y0 * scale);
+        int x1 = Math.Max(x0, left + (int)(box.X1 * scale) - 1), y1 = Math.Max(y0, top + (int)(box.Y1 * scale) - 1);
+        for (int x = x0; x <= x1; x++)
+        {
+            target[x, y0] = outline;
+            target[x, y1] = outline;
+        }
+        for (int y = y0; y <= y1; y++)
+        {
+            target[x0, y] = outline;
+            target[x1, y] = outline;
+        }
+    }
+
+    /// <summary>
     /// The input pixels the maximum's grid cell covers (cells scaled onto the input): where the channel fired, as a box
     /// to outline on the example.
     /// </summary>

@@ -71,7 +71,26 @@ public sealed record FeatureVisualisationOptions
 /// One channel's synthesised input: pixels in 0–1 ([channels, height, width], the model's own channel order), the
 /// objective on the final image as it is (no transform), and the objective every 16 steps of the ascent.
 /// </summary>
-public sealed record FeatureImage(int Channel, float[] Pixels, float Objective, float[] Progress);
+public sealed record FeatureImage(int Channel, float[] Pixels, float Objective, float[] Progress)
+{
+    /// <summary>
+    /// The image as a picture of <paramref name="width"/> × <paramref name="height"/> (the model's input size): grey for
+    /// one channel, colour from the first three otherwise.
+    /// </summary>
+    public RgbaImage ToPicture(int width, int height)
+    {
+        int plane = width * height, channels = Pixels.Length / Math.Max(1, plane);
+        if (channels < 1 || channels * plane != Pixels.Length)
+            throw new GlassboxException($"A synthesised image of {Pixels.Length} values is not {width}×{height} pixels of whole channels.");
+        var picture = new RgbaImage(width, height);
+        for (int p = 0; p < plane; p++)
+        {
+            byte Level(int channel) => (byte)Colormaps.IndexOf(Pixels[Math.Min(channel, channels - 1) * plane + p]);
+            picture.Pixels[p] = RgbaImage.Pack(Level(0), Level(1), Level(2));
+        }
+        return picture;
+    }
+}
 
 /// <summary>
 /// Synthesises inputs that maximise channels of one layer through Glassbox's own gradient graph, seeded at the layer

@@ -87,6 +87,7 @@ public sealed class ChannelInspector : Component
     // The live part, refilled once per result into buffers sized per selection: a frame allocates nothing.
     private InferenceResult? _shown;
     private RgbaImage? _activation, _contributionMap;
+    private FeatureAtlasOptions? _activationOptions;
     private float[] _channelSums = [];
     // The layer's current values in equal bins from its least to its largest, and the selected channel's share of each.
     private const int Bins = 24;
@@ -171,6 +172,8 @@ public sealed class ChannelInspector : Component
         _activation = new RgbaImage(Math.Max(1, width), Math.Max(1, height));
         _contributionMap = new RgbaImage(Math.Max(1, width), Math.Max(1, height));
         _channelSums = new float[channels];
+        _activationOptions = NetworkView.GridOf(shape) is null || channel < 0 || channel >= channels ? null
+            : (FeatureAtlasOptions.Default with { Channels = [channel], Columns = 1, Gutter = 0, Scale = 1, Colormap = Colormap }).Validate(channels);
         _activationCaption = "";
         _contributionCaption = "waiting";
         _captionsAt = TimeSpan.MinValue;
@@ -222,7 +225,7 @@ public sealed class ChannelInspector : Component
                         $"{layer}, channel {channel}: fires on {layerExamples.ActiveShare[channel]:0%} of the dataset; {dead} of {layerExamples.Channels} channels{(ranked == layer ? "" : $" of {ranked}")} never do"),
                         TitleCharacters);
                     var input = model.Inputs[0].Shape;
-                    findings.Examples = ExamplesImage(layerExamples, findings.Top, dataset, (int)input[3], (int)input[2]);
+                    findings.Examples = ExamplesImage(layerExamples, findings.Top, dataset, (int)Math.Max(input[2], input[3]));
                     findings.ExamplesCaption = findings.Top.Length > 0
                         ? string.Create(CultureInfo.InvariantCulture, $"best {findings.Top[0].Activation:0.##}{(ranked == layer ? "" : $" ({ranked})")}")
                         : "no examples";
@@ -260,7 +263,7 @@ public sealed class ChannelInspector : Component
                 var snapshots = new SnapshotSink(image =>
                 {
                     findings.FeatureImage = image;
-                    findings.Feature = FeatureImageOf(image, model);
+                    findings.Feature = image.ToPicture((int)model.Inputs[0].Shape[3], (int)model.Inputs[0].Shape[2]);
                     Interlocked.Exchange(ref _featureStep, (image.Progress.Length - 1) * 16);
                     Publish();
                 });
@@ -271,7 +274,7 @@ public sealed class ChannelInspector : Component
             string settings = $"{System.Text.Json.JsonSerializer.Serialize(options)}|{string.Join(";", black)}|{string.Join(";", white)}|{channel}|{unit}";
             var result = cacheFolder.Length == 0 ? Synthesise() : new InsightCache(cacheFolder).Features(sha, layer, settings, Synthesise);
             findings.FeatureImage = result[0];
-            findings.Feature = FeatureImageOf(result[0], model);
+            findings.Feature = result[0].ToPicture((int)model.Inputs[0].Shape[3], (int)model.Inputs[0].Shape[2]);
             findings.FeatureCaption = string.Create(CultureInfo.InvariantCulture, $"reaches {result[0].Objective:0.##}");
             Publish();
             if (!cancellation.IsCancellationRequested)
@@ -344,23 +347,17 @@ public sealed class ChannelInspector : Component
     private void Measure(InferenceResult result, string layer, int channel)
     {
         var explanation = result.Explanation;
-        if (!explanation.Tensors.TryGetValue(layer, out var values) || _activation is not { } activation || _contributionMap is not { } map)
+        if (!explanation.Tensors.TryGetValue(layer, out var values) || _activation is not { } activation || _contributionMap is not { } map
+            || _activationOptions is not { } atlasOptions)
             return;
         int plane = activation.Width * activation.Height, channels = _channelSums.Length;
         if (values.Length < channels * plane || channel >= channels)
             return;
         _shown = result;
         var own = values.AsSpan(channel * plane, plane);
-        float low = float.MaxValue, high = float.MinValue;
-        foreach (float v in own)
-        {
-            low = Math.Min(low, v);
-            high = Math.Max(high, v);
-        }
-        var table = Colormaps.Rgb(Colormap);
-        for (int i = 0; i < plane; i++)
-            activation.Pixels[i] = Packed(table, Colormaps.IndexOf(high > low ? (own[i] - low) / (high - low) : 0f));
-        _largestValue = high;
+        // The channel alone as the view's atlas draws it: normalised over itself, colormapped.
+        FeatureAtlas.Render(values.AsSpan(0, channels * plane), channels, activation.Height, activation.Width, atlasOptions, activation.Pixels);
+        _largestValue = FeatureAtlas.MinMax(own).Max;
         Histogram(values.AsSpan(0, channels * plane), own);
         if (!explanation.Gradients.TryGetValue(layer, out var gradient) || gradient.Length != values.Length)
             return;
@@ -380,9 +377,8 @@ public sealed class ChannelInspector : Component
         }
         for (int i = 0; i < plane; i++)
             largest = Math.Max(largest, Math.Abs(gradient[channel * plane + i] * own[i]));
-        var diverging = Colormaps.Rgb(ColormapKind.Diverging);
         for (int i = 0; i < plane; i++)
-            map.Pixels[i] = Packed(diverging, Colormaps.IndexOf(largest > 0f ? 0.5f + 0.5f * gradient[channel * plane + i] * own[i] / largest : 0.5f));
+            map.Pixels[i] = Colormaps.PackedRgba(ColormapKind.Diverging, Colormaps.IndexOf(largest > 0f ? 0.5f + 0.5f * gradient[channel * plane + i] * own[i] / largest : 0.5f));
         // The first contribution of a selection is written at once; later ones at the captions' pace.
         if (Contribution is null)
             _captionsAt = TimeSpan.MinValue;
@@ -403,12 +399,10 @@ public sealed class ChannelInspector : Component
     /// <summary>The live histogram of the layer (and the channel within it), and the share of the layer at zero or below ("off": a ReLU's silent units).</summary>
     private void Histogram(ReadOnlySpan<float> layer, ReadOnlySpan<float> channel)
     {
-        float low = float.MaxValue, high = float.MinValue;
+        var (low, high) = FeatureAtlas.MinMax(layer);
         int off = 0;
         foreach (float v in layer)
         {
-            low = Math.Min(low, v);
-            high = Math.Max(high, v);
             if (v <= 0f)
                 off++;
         }
@@ -440,9 +434,6 @@ public sealed class ChannelInspector : Component
             renderer.FillRect(x + b * width, y + size - hc, Math.Max(1, width - 1), hc, 0xFF3CB4F0u);
         }
     }
-
-    private static uint Packed(ReadOnlySpan<byte> table, int index) =>
-        table[index * 3] | (uint)table[index * 3 + 1] << 8 | (uint)table[index * 3 + 2] << 16 | 0xFF000000u;
 
     protected internal override void Render(IRenderer renderer)
     {
@@ -555,7 +546,6 @@ public sealed class ChannelInspector : Component
                     rgb.Pixels[y * kw + x] = RgbaImage.Pack(Byte(Level(kernel[0, y, x])), Byte(Level(kernel[1, y, x])), Byte(Level(kernel[2, y, x])));
             return rgb;
         }
-        var table = Colormaps.Rgb(ColormapKind.Diverging);
         int columns = (int)Math.Ceiling(Math.Sqrt(kernel.InputChannels)), rows = (kernel.InputChannels + columns - 1) / columns;
         int gutter = kh * kw > 1 ? 1 : 0;
         var image = new RgbaImage(columns * (kw + gutter) + gutter, rows * (kh + gutter) + gutter);
@@ -565,53 +555,22 @@ public sealed class ChannelInspector : Component
             int ox = gutter + c % columns * (kw + gutter), oy = gutter + c / columns * (kh + gutter);
             for (int y = 0; y < kh; y++)
                 for (int x = 0; x < kw; x++)
-                    image.Pixels[(oy + y) * image.Width + ox + x] = Packed(table, Colormaps.IndexOf(Level(kernel[c, y, x])));
+                    image.Pixels[(oy + y) * image.Width + ox + x] = Colormaps.PackedRgba(ColormapKind.Diverging, Colormaps.IndexOf(Level(kernel[c, y, x])));
         }
         return image;
     }
 
     private static byte Byte(float level) => (byte)Colormaps.IndexOf(level);
 
-    /// <summary>The examples in a 3×3 grid at the input's size, where the channel fired outlined.</summary>
-    private static RgbaImage ExamplesImage(LayerExamples layer, ChannelExample[] top, ExampleSet dataset, int inputWidth, int inputHeight)
+    /// <summary>The examples in a 3×3 grid, each in a square of the model's input size, where the channel fired outlined.</summary>
+    private static RgbaImage ExamplesImage(LayerExamples layer, ChannelExample[] top, ExampleSet dataset, int tile)
     {
         const int Columns = 3;
-        var sheet = new RgbaImage(Columns * (inputWidth + 1) + 1, Columns * (inputHeight + 1) + 1);
+        var sheet = new RgbaImage(Columns * (tile + 1) + 1, Columns * (tile + 1) + 1);
         Array.Fill(sheet.Pixels, 0xFF202020u);
         for (int k = 0; k < Math.Min(top.Length, Columns * Columns); k++)
-        {
-            var picture = dataset.Picture(top[k].Index);
-            int ox = 1 + k % Columns * (inputWidth + 1), oy = 1 + k / Columns * (inputHeight + 1);
-            for (int y = 0; y < inputHeight; y++)
-                for (int x = 0; x < inputWidth; x++)
-                    sheet.Pixels[(oy + y) * sheet.Width + ox + x] = picture.Pixels[y * picture.Width / inputHeight * picture.Width / picture.Width * 0 + (y * picture.Height / inputHeight) * picture.Width + x * picture.Width / inputWidth];
-            var box = layer.Region(top[k], inputWidth, inputHeight);
-            for (int x = box.X0; x < box.X1; x++)
-            {
-                sheet.Pixels[(oy + box.Y0) * sheet.Width + ox + x] = 0xFF3CB4F0u;
-                sheet.Pixels[(oy + box.Y1 - 1) * sheet.Width + ox + x] = 0xFF3CB4F0u;
-            }
-            for (int y = box.Y0; y < box.Y1; y++)
-            {
-                sheet.Pixels[(oy + y) * sheet.Width + ox + box.X0] = 0xFF3CB4F0u;
-                sheet.Pixels[(oy + y) * sheet.Width + ox + box.X1 - 1] = 0xFF3CB4F0u;
-            }
-        }
+            layer.DrawExample(sheet, 1 + k % Columns * (tile + 1), 1 + k / Columns * (tile + 1), tile, top[k], dataset.Picture(top[k].Index), 0xFF3CB4F0u);
         return sheet;
-    }
-
-    /// <summary>A synthesised input (0–1, the model's channels) as a picture: grey for one channel, colour for three, the first otherwise.</summary>
-    private static RgbaImage FeatureImageOf(FeatureImage feature, OnnxModel model)
-    {
-        var shape = model.Inputs[0].Shape;
-        int channels = (int)shape[1], height = (int)shape[2], width = (int)shape[3], plane = height * width;
-        var image = new RgbaImage(width, height);
-        for (int i = 0; i < plane; i++)
-        {
-            byte r = Byte(feature.Pixels[i]);
-            image.Pixels[i] = channels >= 3 ? RgbaImage.Pack(r, Byte(feature.Pixels[plane + i]), Byte(feature.Pixels[2 * plane + i])) : RgbaImage.Pack(r, r, r);
-        }
-        return image;
     }
 
     /// <summary>Hears progress on the reporting thread itself (<see cref="Progress{T}"/> would post it to the thread pool, out of order).</summary>
