@@ -21,7 +21,6 @@ internal static class ExplainTool
 {
 
     /// <summary>Whether a file's name says it is an image the tool reads.</summary>
-    public static bool IsImage(string path) => ExampleSet.IsImage(path);
     private const int SanityInputs = 30;
 
     public static int Run(ExplainSettings settings)
@@ -175,7 +174,7 @@ internal static class ExplainTool
         {
             if (Directory.Exists(item))
             {
-                var files = Directory.EnumerateFiles(item).Where(IsImage).Order(StringComparer.Ordinal).ToList();
+                var files = Directory.EnumerateFiles(item).Where(ExampleSet.IsImage).Order(StringComparer.Ordinal).ToList();
                 if (files.Count == 0)
                     Console.Error.WriteLine($"explain: folder '{item}' holds no PNG, JPEG, BMP or GIF files.");
                 inputs.AddRange(files.Select(f => new ExplainInput(f, System.IO.Path.GetFileNameWithoutExtension(f), f, null, null)));

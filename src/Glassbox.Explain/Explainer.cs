@@ -203,28 +203,25 @@ public sealed class Explainer : IDisposable
             var runTime = context.RunTime - runsBefore;
             maps[i] = map with { RunTime = runTime, PostProcessTime = Stopwatch.GetElapsedTime(start) - runTime };
         }
-        var tensors = ImmutableDictionary<string, float[]>.Empty;
-        if (taps is { Count: > 0 })
-        {
-            var builder = ImmutableDictionary.CreateBuilder<string, float[]>(StringComparer.Ordinal);
-            for (int i = 0; i < taps.Count; i++)
-                builder[taps[i]] = context.Tensor(taps[i]).ToArray();
-            tensors = builder.ToImmutable();
-        }
-        var gradientsOut = ImmutableDictionary<string, float[]>.Empty;
-        if (gradients is { Count: > 0 })
-        {
-            var builder = ImmutableDictionary.CreateBuilder<string, float[]>(StringComparer.Ordinal);
-            for (int i = 0; i < gradients.Count; i++)
-                builder[gradients[i]] = context.Gradient(gradients[i]).ToArray();
-            gradientsOut = builder.ToImmutable();
-        }
+        var tensors = Copies(taps, context.Tensor);
+        var gradientsOut = Copies(gradients, context.Gradient);
         return new ExplainResult(ImmutableArray.Create(context.Scores), ImmutableArray.Create(context.Probabilities), context.TargetClass,
             context.Target.Contrast, context.TargetScore, ImmutableCollectionsMarshal.AsImmutableArray(maps), context.SharedRunTime, context.Session.Session.Providers.Selected)
         {
             Tensors = tensors,
             Gradients = gradientsOut,
         };
+    }
+
+    /// <summary>Copies of the context's arrays by name (the context refills its own with the next run).</summary>
+    private static ImmutableDictionary<string, float[]> Copies(IReadOnlyList<string>? names, Func<string, float[]> read)
+    {
+        if (names is not { Count: > 0 })
+            return ImmutableDictionary<string, float[]>.Empty;
+        var builder = ImmutableDictionary.CreateBuilder<string, float[]>(StringComparer.Ordinal);
+        for (int i = 0; i < names.Count; i++)
+            builder[names[i]] = read(names[i]).ToArray();
+        return builder.ToImmutable();
     }
 
     /// <summary>

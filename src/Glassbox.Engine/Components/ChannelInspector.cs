@@ -149,8 +149,7 @@ public sealed class ChannelInspector : Component
         }
         if (_selection is not { } known || !ReferenceEquals(known.Model, model) || known.Layer != selected.Layer || known.Channel != selected.Channel)
             Select(model, explainer, inference, selected.Layer, selected.Channel);
-        if (inference.GradientTap != selected.Layer)
-            inference.GradientTap = selected.Layer;
+        inference.GradientTap = selected.Layer;
         if (inference.Latest is { } result && !ReferenceEquals(result, _shown))
             Measure(result, selected.Layer, selected.Channel);
         if (_captionsStale && (_captionsAt == TimeSpan.MinValue || time.Elapsed - _captionsAt >= CaptionInterval))

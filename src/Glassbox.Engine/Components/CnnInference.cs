@@ -63,26 +63,36 @@ public sealed class CnnInference : Component
         get => _gradientTap;
         set
         {
+            // Cheap to set every frame: only a change asks the worker for another gradient.
+            if (value == _gradientTap)
+                return;
             _gradientTap = value;
-            if (Worker is not { } worker)
-                return;
-            string? tap = value is not null && Package?.Model.HasTensor(value) == true ? value : null;
-            if (tap == worker.GradientTap)
-                return;
-            worker.GradientTap = tap;
-            // A still input (a finished drawing, a picture) is explained again so its result carries the new gradient.
-            if (_paused || _sequence == 0)
-                return;
-            if (ReferenceEquals(_lastHeldBy, worker))
-                worker.Submit(_sequence, worker.LastSubmitted, Scene.Now, _lastPreprocessTime);
-            else if (HoldsInputFor(worker))
-                SubmitLast(worker);
-            else
-                _wantsFrame = true;
+            if (Worker is { } worker)
+                ApplyGradientTap(worker);
         }
     }
 
     private string? _gradientTap;
+
+    // The tap the worker is asked for: a tensor the model lacks is not.
+    private string? ResolvedGradientTap => _gradientTap is { } tap && Package?.Model.HasTensor(tap) == true ? tap : null;
+
+    private void ApplyGradientTap(InferenceWorker worker)
+    {
+        string? tap = ResolvedGradientTap;
+        if (tap == worker.GradientTap)
+            return;
+        worker.GradientTap = tap;
+        // A still input (a finished drawing, a picture) is explained again so its result carries the new gradient.
+        if (_paused || _sequence == 0)
+            return;
+        if (ReferenceEquals(_lastHeldBy, worker))
+            worker.Submit(_sequence, worker.LastSubmitted, Scene.Now, _lastPreprocessTime);
+        else if (HoldsInputFor(worker))
+            SubmitLast(worker);
+        else
+            _wantsFrame = true;
+    }
 
     /// <summary>Seconds one run may take before the inference thread is taken as stuck and replaced; 0 turns the watchdog off.</summary>
     public float WatchdogSeconds { get; set; } = 10f;
@@ -335,8 +345,8 @@ public sealed class CnnInference : Component
                 throw;
             }
             settings = settings with { Taps = taps };
-            Worker = new InferenceWorker(explainer, _methods, _target, taps, Scene.Clock);
-            GradientTap = _gradientTap;
+            // A new worker starts with the tap; the still input is submitted to it below.
+            Worker = new InferenceWorker(explainer, _methods, _target, taps, Scene.Clock) { GradientTap = ResolvedGradientTap };
             Settings = settings;
             Status = null;
             _explained = 0;
