@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
-using System.Text.Json;
 using Glassbox.Data;
 using Glassbox.Explain;
 using Glassbox.Inference;
@@ -51,7 +50,7 @@ internal static class NetworkReport
                     using var visualiser = new FeatureVisualiser(model, layer.Layer, examples.BlackLevel, examples.WhiteLevel, inference);
                     return visualiser.Synthesise(channels, options, units: units);
                 }
-                string settings = $"{JsonSerializer.Serialize(options)}|{string.Join(";", examples.BlackLevel)}|{string.Join(";", examples.WhiteLevel)}|{string.Join(";", units)}";
+                string settings = InsightCache.FeatureSettings(options, examples.BlackLevel, examples.WhiteLevel, channels, units);
                 var synthesised = cache is null ? Synthesise() : cache.Features(modelSha256, layer.Layer, settings, Synthesise);
                 var input = model.Inputs[0].Shape;
                 ImageFile.Save(Path.Combine(output.FullName, FileName(layer.Layer)), Sheet(layer, examples, synthesised, (int)input[3], (int)input[2]));

@@ -41,7 +41,15 @@ public sealed class InsightCache
     public IReadOnlyList<LayerExamples> TopExamples(string modelSha256, string datasetHash, IReadOnlyList<string> layers, int top, Func<IReadOnlyList<LayerExamples>> compute) =>
         GetOrCompute("examples", $"{modelSha256}|{datasetHash}|{string.Join(",", layers)}|{top}", compute);
 
-    /// <param name="settings">Everything else the synthesis depends on (options, channels, units), as text.</param>
+    /// <summary>
+    /// The settings a synthesis depends on besides the model and layer, as the text <see cref="Features"/> keys it by: the
+    /// options, the pixel levels, the channels and their units (null: the centre).
+    /// </summary>
+    public static string FeatureSettings(FeatureVisualisationOptions options, IReadOnlyList<float> blackLevel, IReadOnlyList<float> whiteLevel,
+                                         IReadOnlyList<int> channels, IReadOnlyList<(int X, int Y)>? units) =>
+        $"{JsonSerializer.Serialize(options)}|{string.Join(";", blackLevel)}|{string.Join(";", whiteLevel)}|{string.Join(";", channels)}|{(units is null ? "centre" : string.Join(";", units))}";
+
+    /// <param name="settings">Everything else the synthesis depends on (options, channels, units), as text: <see cref="FeatureSettings"/>.</param>
     public IReadOnlyList<FeatureImage> Features(string modelSha256, string layer, string settings, Func<IReadOnlyList<FeatureImage>> compute) =>
         GetOrCompute("features", $"{modelSha256}|{layer}|{settings}", compute);
 

@@ -270,7 +270,7 @@ public sealed class ChannelInspector : Component
             }
             if (!cancellation.IsCancellationRequested)
                 _status = $"feature visualisation of {layer} {channel}";
-            string settings = $"{System.Text.Json.JsonSerializer.Serialize(options)}|{string.Join(";", black)}|{string.Join(";", white)}|{channel}|{unit}";
+            string settings = InsightCache.FeatureSettings(options, black, white, channels, unit is { } at ? [at] : null);
             var result = cacheFolder.Length == 0 ? Synthesise() : new InsightCache(cacheFolder).Features(sha, layer, settings, Synthesise);
             findings.FeatureImage = result[0];
             findings.Feature = result[0].ToPicture((int)model.Inputs[0].Shape[3], (int)model.Inputs[0].Shape[2]);
